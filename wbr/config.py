@@ -1,0 +1,336 @@
+"""wbr.yaml -> a validated Config. Owns the config schema and errors that name the key and the line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from wbr.errors import ConfigError
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+Aggregation = Literal["sum", "ratio", "mean", "last", "min", "max"]
+Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CalendarConfig(_Strict):
+    """Week end day, fiscal year start and how period-to-date windows align with last year."""
+
+    week_end_day: str = "saturday"
+    fiscal_year_start_month: int = Field(1, ge=1, le=12)
+    ptd_alignment: Literal["calendar_date", "shift_364"] = "calendar_date"
+
+    @field_validator("week_end_day", mode="before")
+    @classmethod
+    def _weekday(cls, value: Any) -> str:
+        name = str(value).strip().lower()
+        if name not in WEEKDAYS:
+            raise ValueError(f"expected one of {', '.join(WEEKDAYS)}, got {value!r}")
+        return name
+
+    @property
+    def week_end_weekday(self) -> int:
+        """Python weekday number (Monday=0) of the last day of a week."""
+        return WEEKDAYS.index(self.week_end_day)
+
+
+class SourceConfig(_Strict):
+    """One input file. Paths are relative to the YAML file."""
+
+    path: Path
+    format: Literal["long", "wide"] = "long"
+    duplicates: Literal["error", "sum"] = "error"
+    grain: Literal["daily", "weekly", "monthly"] = "daily"
+
+
+class TextSourceConfig(_Strict):
+    """A commentary or events CSV."""
+
+    path: Path
+
+
+class SourcesConfig(_Strict):
+    """Where actuals, plan, commentary and events come from."""
+
+    actuals: SourceConfig
+    plan: SourceConfig | None = None
+    commentary: TextSourceConfig | None = None
+    events: TextSourceConfig | None = None
+
+
+class FlagSettings(_Strict):
+    """Per-metric thresholds for the noteworthy-variance flags (every field has a default)."""
+
+    xmr: bool = True
+    xmr_series: Literal["auto", "raw", "yoy"] = "auto"
+    xmr_baseline_weeks: int = Field(20, ge=5, le=260)
+    seasonal: bool = True
+    seasonal_z: float = Field(5.0, gt=0)
+    plan_miss_pct: float = Field(2.0, ge=0)
+    plan_miss_bps: float = Field(25.0, ge=0)
+    plan_streak_weeks: int = Field(3, ge=2)
+    stuck_weeks: int = Field(3, ge=2)
+    min_denominator: float = Field(100.0, ge=0)
+
+
+class MetricConfig(_Strict):
+    """One metric: how to aggregate it, how to compare it, and who owns it."""
+
+    label: str | None = None
+    aggregation: Aggregation = "sum"
+    unit: str = "count"
+    kind: Literal["input", "output", "diagnostic"] = "output"
+    polarity: Polarity = "higher_is_better"
+    owner: str | None = None
+    section: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    comparison: Literal["pct", "bps"] | None = None
+    drives: list[str] = Field(default_factory=list)
+    definition: str | None = None
+    show: bool = True
+    flags: FlagSettings | None = None
+
+    @model_validator(mode="after")
+    def _ratio_operands(self) -> MetricConfig:
+        if self.aggregation == "ratio":
+            missing = [k for k in ("numerator", "denominator") if not getattr(self, k)]
+            if missing:
+                raise ValueError(f"a ratio metric needs {' and '.join(missing)}")
+        elif self.numerator or self.denominator:
+            raise ValueError(
+                f"numerator/denominator are only for aggregation: ratio (this one is "
+                f"{self.aggregation})"
+            )
+        return self
+
+    @property
+    def comparison_method(self) -> Literal["pct", "bps"]:
+        """pct or bps: explicit, else bps for percent units and pct for everything else."""
+        if self.comparison:
+            return self.comparison
+        return "bps" if self.unit in ("percent", "%") else "pct"
+
+
+class EmailConfig(_Strict):
+    """Recipients and subject template of the emailed deck."""
+
+    to: list[str] = Field(default_factory=list)
+    subject: str = "{title}: week {week_number} ending {week_ending} ({flag_count} flags)"
+
+
+class Config(_Strict):
+    """The whole validated wbr.yaml; `base_dir` is the folder paths are relative to."""
+
+    title: str
+    week_ending: Literal["latest"] | dt.date = "latest"
+    calendar: CalendarConfig = CalendarConfig()
+    sources: SourcesConfig
+    dimensions: list[str] = Field(default_factory=list)
+    sections: list[str] = Field(default_factory=list)
+    metrics: dict[str, MetricConfig]
+    email: EmailConfig = EmailConfig()
+    flags: FlagSettings = FlagSettings()
+    base_dir: Path = Path(".")
+
+    @field_validator("week_ending", mode="before")
+    @classmethod
+    def _week_ending(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str) and value.strip().lower() != "latest":
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"expected 'latest' or a date YYYY-MM-DD, got {value!r}") from None
+        return value
+
+    def resolve(self, path: Path) -> Path:
+        """A path from the config, made absolute against the config's folder."""
+        return path if path.is_absolute() else self.base_dir / path
+
+    def metric_label(self, metric_id: str) -> str:
+        """Display label of a metric (its id when no label is given)."""
+        return self.metrics[metric_id].label or metric_id
+
+    def section_of(self, metric_id: str) -> str:
+        """Section a metric's block sits in."""
+        return self.metrics[metric_id].section or "Metrics"
+
+    def flag_settings(self, metric_id: str) -> FlagSettings:
+        """Flag thresholds of a metric: its own block if given, else the deck-wide defaults."""
+        return self.metrics[metric_id].flags or self.flags
+
+    def ordered_sections(self) -> list[str]:
+        """Sections in the configured order, then any others in order of first appearance."""
+        order = list(self.sections)
+        for metric_id, metric in self.metrics.items():
+            if metric.show and self.section_of(metric_id) not in order:
+                order.append(self.section_of(metric_id))
+        return order
+
+    def base_metrics(self) -> list[str]:
+        """Metrics read from data (every metric that is not a ratio)."""
+        return [m for m, spec in self.metrics.items() if spec.aggregation != "ratio"]
+
+
+def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+    """Map every key path in the YAML document to its 1-based line number."""
+    lines: dict[tuple, int] = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key_path = (*path, key_node.value)
+            lines.update(_line_index(value_node, key_path))
+            lines[key_path] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, (*path, i)))
+    return lines
+
+
+def _line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
+    """The line of the deepest known prefix of a key path."""
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _describe(error: dict, lines: dict[tuple, int], source: str) -> str:
+    """One human line for one pydantic error: file:line: key: what was expected."""
+    loc = tuple(part for part in error["loc"] if not str(part).startswith(("function-", "literal")))
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    line = _line_of(lines, loc)
+    where = f"{source}:{line}" if line else source
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: unknown key '{key}'"
+    if kind == "missing":
+        return f"{where}: missing required key '{key}'"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind.startswith("literal_error"):
+        message = message.replace("Input should be", "expected")
+        return f"{where}: {key}: {message}, got {error.get('input')!r}"
+    return f"{where}: {key}: {message}"
+
+
+def _check_references(config: Config, lines: dict[tuple, int], source: str) -> list[str]:
+    """Ratio operands and `drives` must name known metrics, with no cycles between ratios."""
+    problems = []
+    for metric_id, metric in config.metrics.items():
+        refs = {"numerator": metric.numerator, "denominator": metric.denominator}
+        for field, target in refs.items():
+            if target and target not in config.metrics:
+                line = _line_of(lines, ("metrics", metric_id, field))
+                problems.append(
+                    f"{source}:{line}: metrics.{metric_id}.{field}: unknown metric '{target}'"
+                )
+        for target in metric.drives:
+            if target not in config.metrics:
+                line = _line_of(lines, ("metrics", metric_id, "drives"))
+                problems.append(
+                    f"{source}:{line}: metrics.{metric_id}.drives: unknown metric '{target}'"
+                )
+    if problems:
+        return problems
+    for metric_id in config.metrics:
+        cycle = _find_cycle(config, metric_id)
+        if cycle:
+            line = _line_of(lines, ("metrics", metric_id))
+            return [f"{source}:{line}: metrics.{metric_id}: ratio cycle {' -> '.join(cycle)}"]
+    return []
+
+
+def _find_cycle(config: Config, start: str) -> list[str] | None:
+    """A ratio dependency path from `start` back to itself, if there is one."""
+    stack = [(start, [start])]
+    while stack:
+        metric_id, path = stack.pop()
+        metric = config.metrics[metric_id]
+        for operand in (metric.numerator, metric.denominator):
+            if operand is None:
+                continue
+            if operand == start:
+                return [*path, operand]
+            if operand not in path:
+                stack.append((operand, [*path, operand]))
+    return None
+
+
+def evaluation_order(config: Config) -> list[str]:
+    """Metric ids ordered so every ratio comes after its numerator and denominator."""
+    ordered: list[str] = []
+    placed: set[str] = set()
+
+    def visit(metric_id: str) -> None:
+        if metric_id in placed:
+            return
+        metric = config.metrics[metric_id]
+        for operand in (metric.numerator, metric.denominator):
+            if operand:
+                visit(operand)
+        placed.add(metric_id)
+        ordered.append(metric_id)
+
+    for metric_id in config.metrics:
+        visit(metric_id)
+    return ordered
+
+
+def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = None) -> Config:
+    """Validate YAML text into a Config; raise ConfigError listing every problem with its line."""
+    try:
+        root = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{source}{line}: not valid YAML: {problem}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping of settings at the top level")
+    lines = _line_index(root) if root is not None else {}
+    if "base_dir" in raw:
+        raise ConfigError(f"{source}:{lines.get(('base_dir',))}: unknown key 'base_dir'")
+    try:
+        config = Config.model_validate({**raw, "base_dir": base_dir or Path(".")})
+    except ValidationError as exc:
+        problems = [_describe(error, lines, source) for error in exc.errors()]
+        raise ConfigError("\n".join(problems)) from None
+    problems = _check_references(config, lines, source)
+    if isinstance(config.week_ending, dt.date):
+        weekday = config.week_ending.weekday()
+        if weekday != config.calendar.week_end_weekday:
+            line = _line_of(lines, ("week_ending",))
+            problems.append(
+                f"{source}:{line}: week_ending: {config.week_ending} is a "
+                f"{WEEKDAYS[weekday].title()}, but weeks end on "
+                f"{config.calendar.week_end_day.title()} (calendar.week_end_day)"
+            )
+    for name in config.sections:
+        if not any(config.section_of(m) == name for m in config.metrics):
+            line = _line_of(lines, ("sections",))
+            problems.append(f"{source}:{line}: sections: '{name}' has no metrics")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return config
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a wbr.yaml file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    return parse_config(text, source=str(path), base_dir=path.resolve().parent)

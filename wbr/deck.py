@@ -1,0 +1,280 @@
+"""The Deck: plain, JSON-serializable results that every renderer reads (contract 2 of DESIGN.md).
+
+Numbers are unrounded; None means N/A. Renderers format what is here and never recompute a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """One week on the 6-12 chart: CY, PY (364 days earlier) and plan."""
+
+    end: dt.date
+    label: str
+    cy: float | None
+    py: float | None
+    plan: float | None
+    complete: bool
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    """One complete month on the 6-12 chart: CY, the same month last year, and plan."""
+
+    month: str
+    label: str
+    cy: float | None
+    py: float | None
+    plan: float | None
+    complete: bool
+
+
+@dataclass(frozen=True)
+class BoxScore:
+    """LastWk, WOW, YOY, MTD, YOY, QTD, YOY, YTD, YOY: values and % or bps comparisons."""
+
+    last_week: float | None
+    wow: float | None
+    yoy: float | None
+    mtd: float | None
+    mtd_yoy: float | None
+    qtd: float | None
+    qtd_yoy: float | None
+    ytd: float | None
+    ytd_yoy: float | None
+
+
+@dataclass(frozen=True)
+class PlanScore:
+    """Plan values over LastWk, MTD, QTD, YTD and the actual's variance to each (% or bps)."""
+
+    last_week: float | None
+    last_week_var: float | None
+    mtd: float | None
+    mtd_var: float | None
+    qtd: float | None
+    qtd_var: float | None
+    ytd: float | None
+    ytd_var: float | None
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Why a block is noteworthy, with the evidence a question can cite."""
+
+    type: str
+    rule: str
+    date: dt.date | None
+    value: float | None
+    lower: float | None
+    upper: float | None
+    favourable: bool | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A probing question a reviewer would ask, with the numbers it cites."""
+
+    id: str
+    severity: int
+    text: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeckQuestion:
+    """A question on the deck-level list: which block it belongs to, then the question."""
+
+    block: int
+    metric: str
+    id: str
+    severity: int
+    text: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Commentary:
+    """Owner commentary for the week, with what the linter found wrong with it."""
+
+    author: str
+    text: str
+    lint: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """A noteworthy event (promotion, outage, launch) inside the block's trailing six weeks."""
+
+    date: dt.date
+    description: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """Data status: complete only when every day any window reads is present."""
+
+    complete: bool
+    missing_days: tuple[dt.date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Block:
+    """One metric's 6-12 chart, box score, plan, flags, questions and commentary."""
+
+    number: int
+    metric: str
+    label: str
+    section: str
+    kind: str
+    owner: str | None
+    unit: str
+    aggregation: str
+    comparison: str
+    polarity: str
+    weeks: tuple[WeekPoint, ...]
+    months: tuple[MonthPoint, ...]
+    box: BoxScore
+    plan: PlanScore | None
+    status: Status
+    flags: tuple[Flag, ...] = ()
+    questions: tuple[Question, ...] = ()
+    drivers: dict[str, Any] | None = None
+    commentary: tuple[Commentary, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        """True when any flag makes this block noteworthy."""
+        return bool(self.flags)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A deck section and the numbers of its blocks, in order."""
+
+    title: str
+    blocks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Deck:
+    """The whole week's review: cover facts, sections, blocks and the ranked questions."""
+
+    title: str
+    week_ending: dt.date
+    week_number: int
+    generated_at: str
+    data_complete_through: dt.date | None
+    calendar: dict[str, Any]
+    sections: tuple[Section, ...]
+    questions: tuple[DeckQuestion, ...]
+    blocks: tuple[Block, ...]
+    schema_version: int = SCHEMA_VERSION
+
+    def block(self, metric: str) -> Block:
+        """The block of a metric id."""
+        for block in self.blocks:
+            if block.metric == metric:
+                return block
+        raise KeyError(metric)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict in contract-2 key order, dates as ISO strings and NaN as None."""
+        body = _plain(asdict(self))
+        first = {"schema_version": body.pop("schema_version")}
+        return {**first, **body}
+
+    def to_json(self, indent: int | None = 1) -> str:
+        """deck.json text."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def write_json(self, path: str | Path) -> Path:
+        """Write deck.json atomically (a temporary file renamed into place)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(self.to_json(), encoding="utf-8")
+        partial.replace(path)
+        return path
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Deck:
+        """Rebuild a Deck from deck.json contents."""
+        return _build(cls, data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Deck:
+        """Rebuild a Deck from deck.json text."""
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def read_json(cls, path: str | Path) -> Deck:
+        """Read a deck.json file."""
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+_DATE_FIELDS = {"end", "date", "week_ending", "data_complete_through"}
+_NESTED = {
+    "weeks": WeekPoint,
+    "months": MonthPoint,
+    "box": BoxScore,
+    "plan": PlanScore,
+    "status": Status,
+    "flags": Flag,
+    "questions": Question,
+    "commentary": Commentary,
+    "events": Event,
+    "sections": Section,
+    "blocks": Block,
+}
+
+
+def _build(kind: type, data: dict[str, Any]) -> Any:
+    values = {}
+    for spec in fields(kind):
+        if spec.name not in data:
+            continue
+        raw = data[spec.name]
+        if spec.name in _DATE_FIELDS and raw is not None:
+            raw = dt.date.fromisoformat(raw)
+        elif spec.name == "missing_days":
+            raw = tuple(dt.date.fromisoformat(day) for day in raw)
+        elif spec.name == "questions" and kind is Deck:
+            raw = tuple(_build(DeckQuestion, item) for item in raw)
+        elif spec.name in _NESTED and raw is not None and spec.name != "drivers":
+            nested = _NESTED[spec.name]
+            raw = (
+                tuple(_build(nested, item) for item in raw)
+                if isinstance(raw, list)
+                else _build(nested, raw)
+            )
+        elif isinstance(raw, list):
+            raw = tuple(raw)
+        values[spec.name] = raw
+    return kind(**values)
