@@ -81,14 +81,14 @@ class Calendar:
         return Window(week_end - dt.timedelta(days=6), week_end)
 
     def week_number(self, week_end: dt.date) -> int:
-        """Week number from the calendar: a week belongs to the year holding its middle day.
+        """Week number from the calendar: week N is the week holding the year's N-th Thursday.
 
-        With Monday-Sunday weeks this is exactly ISO 8601 (the year of the Thursday); with
-        Sunday-Saturday weeks it equals `%U` except at the turn of the year, where %U's week 0 is
-        the previous year's last week. A year holds 52 or 53 weeks.
+        With Monday-Sunday weeks this is exactly ISO 8601; with any other week end it is the ISO
+        week of the week's Thursday (week ending Sat 25 Sep 2021 is week 38, Sat 21 Nov 2026 is
+        week 47). A year holds 52 or 53 weeks; week 53 is never relabelled week 1.
         """
-        middle = week_end - dt.timedelta(days=3)
-        return (middle.timetuple().tm_yday - 1) // 7 + 1
+        thursday = week_end - dt.timedelta(days=(week_end.weekday() - 3) % 7)
+        return (thursday.timetuple().tm_yday - 1) // 7 + 1
 
     def fiscal_year_start(self, day: dt.date) -> dt.date:
         """First day of the fiscal year containing `day`."""
