@@ -1,0 +1,169 @@
+"""The `wbr` command: deck, validate, sample (and run, send, import-wbr-app as they land).
+
+User errors (WbrError) print one clear message on stderr and exit 2, with no traceback unless
+--verbose is given. Library code never prints; this module does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from wbr.errors import WbrError
+
+EXIT_USER_ERROR = 2
+
+
+def _progress(message: str) -> None:
+    print(f"wbr: {message}", file=sys.stderr, flush=True)
+
+
+def _summary_table(deck) -> str:
+    """A terminal summary of the deck: one row per block, the box score and plan variance."""
+    from wbr.fmt import format_change, format_value
+
+    headers = ("#", "Metric", "LastWk", "WOW", "YOY", "MTD", "YOY", "QTD", "YOY", "YTD", "YOY",
+               "vs Plan", "Flags")
+    rows = []
+    for block in deck.blocks:
+        box, method, unit = block.box, block.comparison, block.unit
+        plan = format_change(block.plan.last_week_var, method) if block.plan else ""
+        rows.append((
+            str(block.number),
+            block.label[:28],
+            format_value(box.last_week, unit),
+            format_change(box.wow, method),
+            format_change(box.yoy, method),
+            format_value(box.mtd, unit),
+            format_change(box.mtd_yoy, method),
+            format_value(box.qtd, unit),
+            format_change(box.qtd_yoy, method),
+            format_value(box.ytd, unit),
+            format_change(box.ytd_yoy, method),
+            plan,
+            ", ".join(sorted({flag.type for flag in block.flags})) or
+            ("" if block.status.complete else "incomplete"),
+        ))
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    align = ["<" if i in (1, 12) else ">" for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths, strict=True))
+
+    title = (f"{deck.title}: week {deck.week_number}, ending {deck.week_ending:%a %d %b %Y} "
+             f"(data complete through {deck.data_complete_through or 'N/A'})")
+    body = [title, "", line(headers), line(["-" * w for w in widths])]
+    current = None
+    for block, row in zip(deck.blocks, rows, strict=True):
+        if block.section != current:
+            current = block.section
+            body.append(f"[{current}]")
+        body.append(line(row))
+    if deck.questions:
+        body += ["", "Top questions:"]
+        body += [f"  {q.block:>3}. {q.text}" for q in deck.questions[:10]]
+    return "\n".join(body)
+
+
+def cmd_deck(args: argparse.Namespace) -> int:
+    """Compute the deck; write deck.json if asked; print a summary table."""
+    from wbr.build import build_deck
+    from wbr.config import load_config
+
+    started = time.perf_counter()
+    config = load_config(args.config)
+    deck = build_deck(config, week_ending=args.week, progress=None if args.quiet else _progress)
+    if args.json:
+        path = deck.write_json(args.json)
+        if not args.quiet:
+            _progress(f"wrote {path}")
+    if not args.quiet:
+        print(_summary_table(deck))
+        _progress(f"done in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check the config and every data file; print what was found."""
+    from wbr.build import resolve_week_ending
+    from wbr.config import load_config
+    from wbr.sources import load_data
+
+    config = load_config(args.config)
+    dataset = load_data(config)
+    week = resolve_week_ending(config, dataset, args.week)
+    actuals = dataset.actuals
+    print(f"{args.config}: OK")
+    print(f"  metrics: {len(config.metrics)} ({len(config.base_metrics())} from data)")
+    print(f"  actuals: {actuals.index[0]:%Y-%m-%d} .. {actuals.index[-1]:%Y-%m-%d}")
+    gaps = int(actuals.isna().sum().sum())
+    if gaps:
+        print(f"  missing metric-days in actuals: {gaps}")
+    if dataset.plan is not None:
+        print(f"  plan: {dataset.plan.index[0]:%Y-%m-%d} .. {dataset.plan.index[-1]:%Y-%m-%d}")
+    print(f"  week ending: {week}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Regenerate the bundled demo business deterministically."""
+    from wbr.sample import write_sample
+
+    config_path = Path(args.config) if args.config else None
+    for path in write_sample(Path(args.out), config_path):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `wbr` command."""
+    parser = argparse.ArgumentParser(
+        prog="wbr", description="Amazon-style Weekly Business Review decks from metric CSVs."
+    )
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--config", default="wbr.yaml", help="deck config (default ./wbr.yaml)")
+        sub.add_argument("--week", default=None,
+                         help="week ending YYYY-MM-DD or 'latest' (default: the config's)")
+
+    deck = commands.add_parser("deck", help="compute the deck (no kernel, no HTML); fast")
+    common(deck)
+    deck.add_argument("--json", metavar="PATH", help="write deck.json here")
+    deck.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    deck.set_defaults(func=cmd_deck)
+
+    validate = commands.add_parser("validate", help="check config and data; exit 0 or 2")
+    common(validate)
+    validate.set_defaults(func=cmd_validate)
+
+    sample = commands.add_parser("sample", help="regenerate the bundled demo data")
+    sample.add_argument("--out", default="data/sample", help="folder for the CSVs")
+    sample.add_argument("--config", default=None, help="also write a wbr.yaml here")
+    sample.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `wbr` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except WbrError as exc:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"wbr: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("wbr: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Comparisons: percent change, basis points, plan variance and favourability from polarity."""
+
+from __future__ import annotations
+
+import math
+
+BPS_PER_UNIT = 10_000.0
+PCT_PER_UNIT = 100.0
+
+
+def _number(value: float | None) -> float | None:
+    """None for missing or non-finite values."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def pct_change(current: float | None, base: float | None) -> float | None:
+    """(current / base - 1) x 100; None when either is missing or the base is zero or negative."""
+    current, base = _number(current), _number(base)
+    if current is None or base is None or base <= 0:
+        return None
+    return (current / base - 1.0) * PCT_PER_UNIT
+
+
+def bps_change(current: float | None, base: float | None) -> float | None:
+    """(current - base) x 10,000 for rates stored as fractions; None when either is missing."""
+    current, base = _number(current), _number(base)
+    if current is None or base is None:
+        return None
+    return (current - base) * BPS_PER_UNIT
+
+
+COMPARATORS = {"pct": pct_change, "bps": bps_change}
+
+
+def compare(current: float | None, base: float | None, method: str) -> float | None:
+    """Change from base to current by the metric's comparison method (pct or bps)."""
+    return COMPARATORS[method](current, base)
+
+
+def favourable(change: float | None, polarity: str) -> bool | None:
+    """Is a change good news? None when neutral, missing or zero."""
+    if change is None or change == 0 or polarity == "neutral":
+        return None
+    return (change > 0) == (polarity == "higher_is_better")
