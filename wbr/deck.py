@@ -5,9 +5,12 @@ Numbers are unrounded; None means N/A. Renderers format what is here and never r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -239,42 +242,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_DATE_FIELDS = {"end", "date", "week_ending", "data_complete_through"}
-_NESTED = {
-    "weeks": WeekPoint,
-    "months": MonthPoint,
-    "box": BoxScore,
-    "plan": PlanScore,
-    "status": Status,
-    "flags": Flag,
-    "questions": Question,
-    "commentary": Commentary,
-    "events": Event,
-    "sections": Section,
-    "blocks": Block,
-}
+def _decode(hint: Any, raw: Any) -> Any:
+    """Turn a JSON value back into the type a dataclass field is annotated with."""
+    if raw is None:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in args if arg is not type(None)]
+        return _decode(options[0], raw) if len(options) == 1 else raw
+    if origin is tuple:
+        return tuple(_decode(args[0], item) for item in raw)
+    if hint is dt.date:
+        return dt.date.fromisoformat(raw)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, raw)
+    return raw
 
 
 def _build(kind: type, data: dict[str, Any]) -> Any:
-    values = {}
-    for spec in fields(kind):
-        if spec.name not in data:
-            continue
-        raw = data[spec.name]
-        if spec.name in _DATE_FIELDS and raw is not None:
-            raw = dt.date.fromisoformat(raw)
-        elif spec.name == "missing_days":
-            raw = tuple(dt.date.fromisoformat(day) for day in raw)
-        elif spec.name == "questions" and kind is Deck:
-            raw = tuple(_build(DeckQuestion, item) for item in raw)
-        elif spec.name in _NESTED and raw is not None and spec.name != "drivers":
-            nested = _NESTED[spec.name]
-            raw = (
-                tuple(_build(nested, item) for item in raw)
-                if isinstance(raw, list)
-                else _build(nested, raw)
-            )
-        elif isinstance(raw, list):
-            raw = tuple(raw)
-        values[spec.name] = raw
+    hints = typing.get_type_hints(kind)
+    values = {
+        spec.name: _decode(hints[spec.name], data[spec.name])
+        for spec in fields(kind)
+        if spec.name in data
+    }
     return kind(**values)
