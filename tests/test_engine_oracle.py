@@ -45,8 +45,12 @@ def _write_business(folder, week_end_day: str, fy_start: int, alignment: str, se
             values = rng.uniform(low, high, len(days)).round(3)
             frames.append(
                 pd.DataFrame(
-                    {"date": days.strftime("%Y-%m-%d"), "metric": metric, "value": values,
-                     "region": region}
+                    {
+                        "date": days.strftime("%Y-%m-%d"),
+                        "metric": metric,
+                        "value": values,
+                        "region": region,
+                    }
                 )
             )
     rows = pd.concat(frames, ignore_index=True)
@@ -58,8 +62,13 @@ def _write_business(folder, week_end_day: str, fy_start: int, alignment: str, se
     plan_days = pd.date_range("2025-01-01", "2027-03-31")
     plan = pd.concat(
         [
-            pd.DataFrame({"date": plan_days.strftime("%Y-%m-%d"), "metric": metric,
-                          "value": rng.uniform(low, high, len(plan_days)).round(2)})
+            pd.DataFrame(
+                {
+                    "date": plan_days.strftime("%Y-%m-%d"),
+                    "metric": metric,
+                    "value": rng.uniform(low, high, len(plan_days)).round(2),
+                }
+            )
             for metric, low, high in (("orders", 600, 1100), ("sessions", 15000, 25000))
         ]
     ).sample(frac=1.0, random_state=seed + 1)
@@ -154,7 +163,7 @@ def _expected(folder, week_end_day: str, fy_start: int, alignment: str):
         return start - relativedelta(years=1), end - relativedelta(years=1)
 
     blocks = {}
-    for metric, spec in METRICS.items():
+    for metric in METRICS:
         compare = _bps if metric == "conversion" else _pct
         has_plan = metric in ("orders", "sessions", "conversion")
 
@@ -240,15 +249,17 @@ def test_every_deck_number_matches_an_independent_computation(
             for key in ("cy", "py", "plan"):
                 compared += 1
                 if not _close(got["weeks"][i][key], week[key]):
-                    mismatches.append((metric, "week", week["end"], key, got["weeks"][i][key],
-                                       week[key]))
+                    mismatches.append(
+                        (metric, "week", week["end"], key, got["weeks"][i][key], week[key])
+                    )
         for i, month in enumerate(want["months"]):
             assert got["months"][i]["month"] == month["month"]
             for key in ("cy", "py", "plan"):
                 compared += 1
                 if not _close(got["months"][i][key], month[key]):
-                    mismatches.append((metric, "month", month["month"], key,
-                                       got["months"][i][key], month[key]))
+                    mismatches.append(
+                        (metric, "month", month["month"], key, got["months"][i][key], month[key])
+                    )
         for key, value in want["box"].items():
             compared += 1
             if not _close(got["box"][key], value):
@@ -264,7 +275,7 @@ def test_every_deck_number_matches_an_independent_computation(
     assert compared > 300
     # The hole on 2026-08-12 must blank August for latency, never show a 30-day August.
     latency = deck.block("latency")
-    august = [m for m in latency.months if m.month == "2026-08"][0]
+    august = next(m for m in latency.months if m.month == "2026-08")
     assert august.cy is None and not august.complete
     assert dt.date(2026, 8, 12) in latency.status.missing_days
     assert not latency.status.complete

@@ -51,7 +51,9 @@ def resolve_week_ending(
         try:
             wanted = dt.date.fromisoformat(wanted.strip())
         except ValueError:
-            raise DataError(f"week ending: expected 'latest' or YYYY-MM-DD, got {wanted!r}") from None
+            raise DataError(
+                f"week ending: expected 'latest' or YYYY-MM-DD, got {wanted!r}"
+            ) from None
     if not calendar.is_week_end(wanted):
         raise DataError(
             f"week ending {wanted} is a {wanted:%A}, but weeks end on "
@@ -184,9 +186,7 @@ def _events_for(dataset: Dataset, metric: str, windows: _Windows) -> tuple[Event
     for start, end in spans:
         inside |= ((dates >= start) & (dates <= end)).to_numpy()
     chosen = events[mine.to_numpy() & inside].sort_values("date")
-    return tuple(
-        Event(row.date.date(), row.description) for row in chosen.itertuples(index=False)
-    )
+    return tuple(Event(row.date.date(), row.description) for row in chosen.itertuples(index=False))
 
 
 def _block(
@@ -365,4 +365,3 @@ def build_deck(
         questions=questions,
         blocks=tuple(blocks),
     )
-

@@ -1,7 +1,7 @@
 """The business calendar: week ends, week numbers, fiscal quarters and years, prior-year alignment.
 
-Every window the deck reports is a closed date range `Window(start, end)` made here, so the rules for
-weeks, months and period-to-date (and their prior-year twins) live in one place.
+Every window the deck reports is a closed date range `Window(start, end)` made here, so the rules
+for weeks, months and period-to-date (and their prior-year twins) live in one place.
 """
 
 from __future__ import annotations
@@ -59,9 +59,7 @@ class Calendar:
     @classmethod
     def from_config(cls, config: CalendarConfig) -> Calendar:
         """Calendar from the `calendar:` block of wbr.yaml."""
-        return cls(
-            config.week_end_weekday, config.fiscal_year_start_month, config.ptd_alignment
-        )
+        return cls(config.week_end_weekday, config.fiscal_year_start_month, config.ptd_alignment)
 
     @property
     def week_end_day(self) -> str:

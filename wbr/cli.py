@@ -26,36 +26,53 @@ def _summary_table(deck) -> str:
     """A terminal summary of the deck: one row per block, the box score and plan variance."""
     from wbr.fmt import format_change, format_value
 
-    headers = ("#", "Metric", "LastWk", "WOW", "YOY", "MTD", "YOY", "QTD", "YOY", "YTD", "YOY",
-               "vs Plan", "Flags")
+    headers = (
+        "#",
+        "Metric",
+        "LastWk",
+        "WOW",
+        "YOY",
+        "MTD",
+        "YOY",
+        "QTD",
+        "YOY",
+        "YTD",
+        "YOY",
+        "vs Plan",
+        "Flags",
+    )
     rows = []
     for block in deck.blocks:
         box, method, unit = block.box, block.comparison, block.unit
         plan = format_change(block.plan.last_week_var, method) if block.plan else ""
-        rows.append((
-            str(block.number),
-            block.label[:28],
-            format_value(box.last_week, unit),
-            format_change(box.wow, method),
-            format_change(box.yoy, method),
-            format_value(box.mtd, unit),
-            format_change(box.mtd_yoy, method),
-            format_value(box.qtd, unit),
-            format_change(box.qtd_yoy, method),
-            format_value(box.ytd, unit),
-            format_change(box.ytd_yoy, method),
-            plan,
-            ", ".join(sorted({flag.type for flag in block.flags})) or
-            ("" if block.status.complete else "incomplete"),
-        ))
+        rows.append(
+            (
+                str(block.number),
+                block.label[:28],
+                format_value(box.last_week, unit),
+                format_change(box.wow, method),
+                format_change(box.yoy, method),
+                format_value(box.mtd, unit),
+                format_change(box.mtd_yoy, method),
+                format_value(box.qtd, unit),
+                format_change(box.qtd_yoy, method),
+                format_value(box.ytd, unit),
+                format_change(box.ytd_yoy, method),
+                plan,
+                ", ".join(sorted({flag.type for flag in block.flags}))
+                or ("" if block.status.complete else "incomplete"),
+            )
+        )
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     align = ["<" if i in (1, 12) else ">" for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths, strict=True))
 
-    title = (f"{deck.title}: week {deck.week_number}, ending {deck.week_ending:%a %d %b %Y} "
-             f"(data complete through {deck.data_complete_through or 'N/A'})")
+    title = (
+        f"{deck.title}: week {deck.week_number}, ending {deck.week_ending:%a %d %b %Y} "
+        f"(data complete through {deck.data_complete_through or 'N/A'})"
+    )
     body = [title, "", line(headers), line(["-" * w for w in widths])]
     current = None
     for block, row in zip(deck.blocks, rows, strict=True):
@@ -129,8 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--config", default="wbr.yaml", help="deck config (default ./wbr.yaml)")
-        sub.add_argument("--week", default=None,
-                         help="week ending YYYY-MM-DD or 'latest' (default: the config's)")
+        sub.add_argument(
+            "--week",
+            default=None,
+            help="week ending YYYY-MM-DD or 'latest' (default: the config's)",
+        )
 
     deck = commands.add_parser("deck", help="compute the deck (no kernel, no HTML); fast")
     common(deck)
@@ -158,7 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WbrError as exc:
         if args.verbose:
             traceback.print_exc()
-        print(f"wbr: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or ["(no message)"]:
+            print(f"wbr: error: {line}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("wbr: interrupted", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""wbr.yaml -> a validated Config. Owns the config schema and errors that name the key and the line."""
+"""wbr.yaml -> a validated Config: the config schema, and errors that name the key and the line."""
 
 from __future__ import annotations
 
@@ -216,8 +216,8 @@ def _describe(error: dict, lines: dict[tuple, int], source: str) -> str:
     if kind == "missing":
         return f"{where}: missing required key '{key}'"
     message = error["msg"].removeprefix("Value error, ")
-    if kind.startswith("literal_error"):
-        message = message.replace("Input should be", "expected")
+    if message.startswith("Input should be"):
+        message = message.replace("Input should be", "expected", 1)
         return f"{where}: {key}: {message}, got {error.get('input')!r}"
     return f"{where}: {key}: {message}"
 

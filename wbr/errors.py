@@ -1,4 +1,4 @@
-"""The one exception hierarchy: every user-facing failure is a WbrError the CLI turns into exit 2."""
+"""The one exception hierarchy: every user-facing failure is a WbrError (the CLI exits 2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MetricHistory: the full weekly and daily series of one metric, handed from the engine to analysis.
+"""MetricHistory: a metric's full weekly and daily series, handed from the engine to analysis.
 
 The deck shows six weeks; flags, drivers and questions need the whole history. The engine
 (wbr/build.py) fills one MetricHistory per metric; wbr/flags.py, wbr/drivers.py and wbr/questions.py

@@ -300,8 +300,9 @@ def _wide_to_long(
     return long[["_row", "date", "metric", "value"]]
 
 
-def daily_totals(rows: pd.DataFrame, metrics: list[str], days: pd.DatetimeIndex | None = None
-                 ) -> pd.DataFrame:
+def daily_totals(
+    rows: pd.DataFrame, metrics: list[str], days: pd.DatetimeIndex | None = None
+) -> pd.DataFrame:
     """Sum dimension rows to one value per metric per day; days with no value are NaN."""
     totals = (
         rows.groupby(["date", "metric"], sort=False)["value"].sum(min_count=1).unstack("metric")
@@ -314,18 +315,20 @@ def daily_totals(rows: pd.DataFrame, metrics: list[str], days: pd.DatetimeIndex 
     return totals
 
 
-def _phase_plan(rows: pd.DataFrame, grain: str, config: Config, problems: _Problems
-                ) -> pd.DataFrame:
+def _phase_plan(
+    rows: pd.DataFrame, grain: str, config: Config, problems: _Problems
+) -> pd.DataFrame:
     """Spread weekly or monthly plan rows over their days (sums divided, levels repeated)."""
     if grain == "daily":
         return rows
     week_end = config.calendar.week_end_weekday
     if grain == "weekly":
-        off = rows["date"].dt.weekday != week_end
+        off = rows["date"].dt.day_of_week != week_end
         for position in np.flatnonzero(off.to_numpy()):
             problems.add(
                 f"weekly plan rows must be dated on the week end "
-                f"({config.calendar.week_end_day.title()}), got {rows['date'].iloc[position]:%a %Y-%m-%d}",
+                f"({config.calendar.week_end_day.title()}), "
+                f"got {rows['date'].iloc[position]:%a %Y-%m-%d}",
                 line=int(rows["_row"].iloc[position]) + 2,
             )
         problems.raise_if_any()
@@ -380,14 +383,17 @@ def load_data(config: Config) -> Dataset:
     if config.sources.plan is not None:
         plan_source = config.sources.plan
         plan_path = config.resolve(plan_source.path)
-        plan_rows = read_metric_table(
-            plan_path,
-            plan_source,
-            base_metrics,
-            [],
-            required=False,
-        ) if plan_source.grain == "daily" else _read_plan_rows(plan_path, plan_source,
-                                                             base_metrics, config)
+        plan_rows = (
+            read_metric_table(
+                plan_path,
+                plan_source,
+                base_metrics,
+                [],
+                required=False,
+            )
+            if plan_source.grain == "daily"
+            else _read_plan_rows(plan_path, plan_source, base_metrics, config)
+        )
         if not plan_rows.empty:
             plan = daily_totals(plan_rows, base_metrics)
 
@@ -405,8 +411,9 @@ def load_data(config: Config) -> Dataset:
     return Dataset(actuals, plan, slices, commentary, events)
 
 
-def _read_plan_rows(path: Path, source: SourceConfig, metrics: list[str], config: Config
-                    ) -> pd.DataFrame:
+def _read_plan_rows(
+    path: Path, source: SourceConfig, metrics: list[str], config: Config
+) -> pd.DataFrame:
     """Weekly or monthly plan rows, validated, then phased to days."""
     frame = _drop_blank_rows(_read_table(path))
     problems = _Problems(path)
