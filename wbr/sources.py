@@ -241,6 +241,9 @@ def read_metric_table(
         rows = _long_rows(frame, metrics, dimensions, problems, required)
     problems.raise_if_any()
     keys = ["date", "metric", *[d for d in dimensions if d in rows.columns]]
+    if source.format == "long":
+        # Floating-point sums depend on order: sort so totals never depend on the file's row order.
+        rows = rows.sort_values(keys, kind="stable", na_position="first")
     if source.duplicates == "error":
         _report_duplicates(rows, keys, problems, "row")
         problems.raise_if_any()

@@ -1,0 +1,209 @@
+"""Window aggregation by metric type, and property tests of the invariants the deck relies on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import write_business
+from wbr.aggregate import DailyMatrix, weekly_history, window_values
+from wbr.build import build_deck
+from wbr.calendar import Calendar, Window
+from wbr.config import load_config, parse_config
+
+CONFIG = parse_config(
+    """
+title: T
+sources: {actuals: {path: x.csv}}
+metrics:
+  visits: {}
+  conversions: {}
+  conversion: {aggregation: ratio, numerator: conversions, denominator: visits, unit: percent}
+  latency: {aggregation: mean}
+  stock: {aggregation: last}
+  low: {aggregation: min}
+  peak: {aggregation: max}
+"""
+)
+BASE = ["visits", "conversions", "latency", "stock", "low", "peak"]
+
+
+def _matrix(values: dict[str, list[float]], first_day=dt.date(2024, 1, 1)) -> DailyMatrix:
+    frame = pd.DataFrame(values, index=pd.date_range(first_day, periods=len(values["visits"])))
+    return DailyMatrix.from_frame(frame[BASE])
+
+
+def _four_days() -> DailyMatrix:
+    return _matrix(
+        {
+            "visits": [100, 200, 1000, 10],
+            "conversions": [50, 50, 50, 2],
+            "latency": [10, 20, 30, 40],
+            "stock": [7, 6, 5, 4],
+            "low": [3, 1, 2, 5],
+            "peak": [3, 9, 2, 5],
+        }
+    )
+
+
+def test_ratio_aggregates_sum_over_sum_not_mean_of_daily_ratios():
+    window = Window(dt.date(2024, 1, 1), dt.date(2024, 1, 4))
+    result = window_values(CONFIG, _four_days(), [window])
+    assert result.value(0, "conversion") == pytest.approx(152 / 1310)  # 11.6%, not 21.3%
+    assert round(result.value(0, "conversion") * 100, 1) == 11.6
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [("visits", 1310), ("latency", 25), ("stock", 4), ("low", 1), ("peak", 9)],
+)
+def test_each_aggregation_type(metric, expected):
+    window = Window(dt.date(2024, 1, 1), dt.date(2024, 1, 4))
+    assert window_values(CONFIG, _four_days(), [window]).value(0, metric) == expected
+
+
+def test_last_is_the_value_on_the_windows_last_day():
+    window = Window(dt.date(2024, 1, 1), dt.date(2024, 1, 2))
+    assert window_values(CONFIG, _four_days(), [window]).value(0, "stock") == 6
+
+
+def test_a_missing_day_makes_the_window_null_for_that_metric_only():
+    matrix = _four_days()
+    matrix.values[2, BASE.index("conversions")] = np.nan
+    window = Window(dt.date(2024, 1, 1), dt.date(2024, 1, 4))
+    result = window_values(CONFIG, matrix, [window])
+    assert result.value(0, "conversions") is None
+    assert result.value(0, "conversion") is None  # its numerator is incomplete
+    assert result.value(0, "visits") == 1310
+    assert not result.complete[0, result.metrics.index("conversion")]
+
+
+def test_a_window_reaching_outside_the_data_is_null():
+    window = Window(dt.date(2023, 12, 31), dt.date(2024, 1, 2))
+    assert window_values(CONFIG, _four_days(), [window]).value(0, "visits") is None
+
+
+def test_zero_denominator_gives_no_ratio():
+    matrix = _four_days()
+    matrix.values[:, BASE.index("visits")] = 0
+    window = Window(dt.date(2024, 1, 1), dt.date(2024, 1, 4))
+    assert window_values(CONFIG, matrix, [window]).value(0, "conversion") is None
+
+
+# ---- property tests ----------------------------------------------------------------------------
+
+daily_values = st.lists(
+    st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=60, max_size=60
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(visits=daily_values, conversions=daily_values, data=st.data())
+def test_ratio_equals_sum_over_sum_for_random_windows(visits, conversions, data):
+    n = len(visits)
+    matrix = _matrix(
+        {
+            "visits": visits,
+            "conversions": conversions,
+            "latency": visits,
+            "stock": visits,
+            "low": visits,
+            "peak": visits,
+        }
+    )
+    start = data.draw(st.integers(0, n - 1))
+    end = data.draw(st.integers(start, n - 1))
+    first = dt.date(2024, 1, 1)
+    window = Window(first + dt.timedelta(start), first + dt.timedelta(end))
+    got = window_values(CONFIG, matrix, [window]).value(0, "conversion")
+    numerator, denominator = sum(conversions[start : end + 1]), sum(visits[start : end + 1])
+    if denominator == 0:
+        assert got is None
+    else:
+        assert got == pytest.approx(numerator / denominator, rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 10_000), min_size=70, max_size=200),
+    week_end_weekday=st.integers(0, 6),
+)
+def test_weekly_sums_add_up_to_the_daily_total(values, week_end_weekday):
+    matrix = _matrix({name: values for name in BASE})
+    calendar = Calendar(week_end_weekday)
+    last_day = dt.date(2024, 1, 1) + dt.timedelta(len(values) - 1)
+    week_ending = calendar.week_end_on_or_before(last_day)
+    ends, weekly = weekly_history(CONFIG, matrix, week_ending)
+    covered_from = ends[0] - dt.timedelta(days=6)
+    offset = (covered_from - dt.date(2024, 1, 1)).days
+    n_days = (week_ending - covered_from).days + 1
+    visits = weekly.values[:, weekly.metrics.index("visits")]
+    assert visits.sum() == sum(values[offset : offset + n_days])
+    assert all(end.weekday() == week_end_weekday for end in ends)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    week_ending=st.dates(dt.date(2021, 1, 1), dt.date(2029, 12, 31)).filter(
+        lambda d: (d.month, d.day) <= (1, 6) or (d.month == 3 and d.day <= 6)
+    ),
+    week_end_weekday=st.integers(0, 6),
+)
+def test_weeks_straddling_a_year_end_or_leap_day(week_ending, week_end_weekday):
+    calendar = Calendar(week_end_weekday)
+    week_ending = calendar.week_end_on_or_before(week_ending)
+    days = pd.date_range(week_ending - dt.timedelta(days=400), week_ending)
+    values = np.arange(len(days), dtype=float)
+    matrix = _matrix({name: values for name in BASE}, first_day=days[0].date())
+    week = calendar.week(week_ending)
+    result = window_values(
+        CONFIG, matrix, [week, calendar.week(calendar.prior_year_week(week_ending))]
+    )
+    assert result.value(0, "visits") == values[-7:].sum()  # 7 days, whatever the year or Feb 29
+    assert result.value(1, "visits") == values[-371:-364].sum()
+    assert 1 <= calendar.week_number(week_ending) <= 53
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 10_000))
+def test_results_do_not_depend_on_row_order(tmp_path_factory, seed):
+    folder = tmp_path_factory.mktemp("order")
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2025-01-01", "2026-11-21")
+    rows = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "date": days.strftime("%Y-%m-%d"),
+                    "metric": metric,
+                    "region": region,
+                    "value": rng.uniform(0, 1000, len(days)).round(6),
+                }
+            )
+            for metric in ("orders", "sessions")
+            for region in ("a", "b")
+        ],
+        ignore_index=True,
+    )
+    config = """\
+    title: T
+    sources: {actuals: {path: metrics.csv}}
+    dimensions: [region]
+    metrics:
+      orders: {}
+      sessions: {}
+      conversion: {aggregation: ratio, numerator: orders, denominator: sessions}
+    """
+    stamp = dt.datetime(2026, 11, 23, 7, 0)
+    path = write_business(folder, config, {"metrics.csv": rows})
+    in_order = build_deck(load_config(path), analyse=False, generated_at=stamp)
+    write_business(folder, config, {"metrics.csv": rows.sample(frac=1.0, random_state=seed)})
+    shuffled = build_deck(load_config(path), analyse=False, generated_at=stamp)
+    assert in_order.to_json() == shuffled.to_json()
