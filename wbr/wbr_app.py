@@ -1,0 +1,641 @@
+"""WBR App deck config + daily CSV -> our wbr.yaml, with the derived data files it reads.
+
+Owns `wbr import-wbr-app`: reading the WBR App's YAML (setup, metrics, deck) and its daily CSV, and
+writing three files side by side: `<out>.yaml`, `<out>.actuals.csv` (wide: one column per converted
+metric, keyed by the App's metric names, one row per day) and `<out>.plan.csv` (wide, same ids) when
+the App has plans (`X__Target` columns or `line_style: target` series).
+
+The derived actuals file exists because App metrics are not CSV columns: two metrics can read one
+column, a `filter` metric is a slice of a long file, and a file with several rows per day is reduced
+to one value per day by the metric's own `aggf` (exactly as the App does before it aggregates
+windows). Functions are converted only where the result is exact: `divide` becomes our `ratio`
+(operands aggregated first, then divided); `sum`/`difference` of operands that share one linear
+aggregation (sum, mean or last) are precomputed per day, because a window of daily sums equals the
+sum of the windows. `product`, `first`, and sums or differences of anything else must be evaluated
+after window aggregation, which our schema cannot express yet: they are listed as not converted,
+never dropped silently.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from wbr.config import WEEKDAYS, parse_config
+from wbr.errors import ConfigError, DataError
+from wbr.sources import _Problems, _read_table, parse_dates, parse_numbers
+
+TARGET_SUFFIX = "__Target"
+COMPARISON_SUFFIXES = ("YOY", "WOW", "MOM")
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+DAILY_REDUCERS: dict[str, Callable[[Any], pd.Series]] = {
+    "sum": lambda grouped: grouped.sum(min_count=1),
+    "mean": lambda grouped: grouped.mean(),
+    "min": lambda grouped: grouped.min(),
+    "max": lambda grouped: grouped.max(),
+    "last": lambda grouped: grouped.last(),
+}
+# Aggregations for which a window of daily sums/differences equals the sum/difference of windows.
+LINEAR_AGGREGATIONS = ("sum", "mean", "last")
+NEEDS_DERIVED = (
+    "must be evaluated after window aggregation, which needs the proposed "
+    "`aggregation: derived` (not in our schema yet)"
+)
+SETUP_DONE = {"week_ending", "title", "fiscal_year_end_month"}
+SETUP_IGNORED = {
+    "week_number": "our week numbers come from the calendar (the App's label arithmetic breaks "
+    "in 53-week years)",
+    "block_starting_number": "our blocks are numbered from 1 in deck order",
+    "tooltip": "display option of the App's web page",
+}
+_FILTER = re.compile(r"^\s*(`[^`]+`|[A-Za-z_]\w*)\s*(==|!=|>=|<=|>|<)\s*(.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class NotConverted:
+    """One App setting, metric or block that has no equivalent in the written wbr.yaml."""
+
+    key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConversionResult:
+    """What convert_wbr_app wrote, and what it could not convert (each with the App key and why)."""
+
+    config_path: Path
+    not_converted: tuple[NotConverted, ...]
+    data_files: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Metric:
+    """One converted App metric: our config entry plus its daily actual (and plan) values."""
+
+    spec: dict[str, Any]
+    daily: pd.Series | None = None
+    plan: pd.Series | None = None
+    column: str | None = None
+
+
+@dataclass
+class _Block:
+    """Where a metric is shown in the App deck: label, unit, section."""
+
+    label: str | None = None
+    unit: str | None = None
+    section: str | None = None
+
+
+class _AppTable:
+    """The App's daily CSV: dates parsed once, numeric columns parsed on first use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        frame = _read_table(path)
+        frame = frame[(frame.apply(lambda column: column.str.strip()) != "").any(axis=1)]
+        self.raw = frame
+        problems = _Problems(path)
+        if "Date" not in frame.columns:
+            raise DataError(f"{path}: missing column 'Date' (the WBR App's date column)")
+        self.dates = parse_dates(frame["Date"], problems, "Date")
+        problems.raise_if_any()
+        self._numbers: dict[str, pd.Series] = {}
+
+    def has(self, column: str) -> bool:
+        """True when the CSV has this column."""
+        return column in self.raw.columns
+
+    def numbers(self, column: str) -> pd.Series:
+        """A column as floats (thousands separators and percent strings accepted)."""
+        if column not in self._numbers:
+            problems = _Problems(self.path)
+            self._numbers[column] = parse_numbers(self.raw[column], problems, column)
+            problems.raise_if_any()
+        return self._numbers[column]
+
+    def daily(self, column: str, aggregation: str, rows: pd.Series | None = None) -> pd.Series:
+        """One value per day: the (selected) rows of a column reduced by the metric's aggf."""
+        values = self.numbers(column)
+        dates = self.dates
+        if rows is not None:
+            values, dates = values[rows], dates[rows]
+        return DAILY_REDUCERS[aggregation](values.groupby(dates.to_numpy()))
+
+    def rows_per_day(self) -> int:
+        """The largest number of rows any single date has."""
+        return int(self.dates.value_counts().max())
+
+
+def convert_wbr_app(app_yaml: Path, data_csv: Path, out_yaml: Path) -> ConversionResult:
+    """Convert a WBR App deck config and its CSV into our wbr.yaml plus derived CSVs beside it."""
+    app_yaml, data_csv, out_yaml = Path(app_yaml), Path(data_csv), Path(out_yaml)
+    app, lines = _load_app_yaml(app_yaml)
+    converter = _Converter(app, lines, app_yaml, _AppTable(data_csv))
+    return converter.write(out_yaml)
+
+
+def _load_app_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
+    """The App config as a dict, plus the line of every key for messages."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: WBR App config not found") from None
+    try:
+        raw = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected the WBR App sections setup, metrics and deck")
+    for section in ("setup", "metrics"):
+        if not isinstance(raw.get(section), dict):
+            raise ConfigError(f"{path}: missing section '{section}' (a mapping)")
+    return raw, _line_index(root)
+
+
+def _line_index(node: yaml.Node | None, path: tuple = ()) -> dict[tuple, int]:
+    """Map every key path of a YAML document to its 1-based line."""
+    if node is None:
+        return {}
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_line_index(value, (*path, key.value)))
+            lines[(*path, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, (*path, i)))
+    return lines
+
+
+def parse_week_ending(value: Any, where: str) -> dt.date:
+    """The App's week_ending (25-SEP-2021, or an ISO date) as a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%d-%b-%Y", "%Y-%m-%d", "%d-%b-%y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ConfigError(
+        f"{where}: setup.week_ending: expected a date like 25-SEP-2021, got {value!r}"
+    )
+
+
+def fiscal_year_start_month(value: Any, where: str) -> int:
+    """Our fiscal_year_start_month from the App's fiscal_year_end_month (DEC when blank)."""
+    if value is None or str(value).strip() == "":
+        return 1
+    text = str(value).strip().upper()
+    full_names = [calendar.month_name[m].upper() for m in range(1, 13)]
+    if text.isdigit() and 1 <= int(text) <= 12:
+        end = int(text)
+    elif text in MONTHS:
+        end = MONTHS.index(text) + 1
+    elif text in full_names:
+        end = full_names.index(text) + 1
+    else:
+        raise ConfigError(f"{where}: setup.fiscal_year_end_month: expected JAN..DEC, got {value!r}")
+    return end % 12 + 1
+
+
+def unit_from_scaling(y_scaling: Any) -> str | None:
+    """Our display unit from the App's y_scaling: '%' and 'bps' formats are rates."""
+    if not isinstance(y_scaling, str):
+        return None
+    text = y_scaling.strip().lower()
+    if text.endswith("%") or text.endswith("bps"):
+        return "percent"
+    return "count"
+
+
+def parse_filter(query: str) -> tuple[str, str, str | float]:
+    """`column OP value` from an App filter query; ValueError for anything more complex."""
+    match = _FILTER.match(query or "")
+    if not match:
+        raise ValueError(f"only `column OP value` filters can be converted, got {query!r}")
+    column, op, literal = match.groups()
+    column = column.strip("`")
+    quote = literal[0]
+    if len(literal) >= 2 and quote in "'\"" and literal[-1] == quote and quote not in literal[1:-1]:
+        if op not in ("==", "!="):
+            raise ValueError(f"ordering a text column is not converted: {query!r}")
+        return column, op, literal[1:-1]
+    try:
+        return column, op, float(literal)
+    except ValueError:
+        raise ValueError(
+            f"the value in filter {query!r} is neither quoted text nor a number"
+        ) from None
+
+
+class _Converter:
+    """One conversion: reads the App config once, then writes our files."""
+
+    def __init__(
+        self, app: dict[str, Any], lines: dict[tuple, int], source: Path, table: _AppTable
+    ) -> None:
+        self.app, self.lines, self.source, self.table = app, lines, source, table
+        self.app_metrics: dict[str, Any] = app["metrics"]
+        self.converted: dict[str, _Metric] = {}
+        self.failed: dict[str, str] = {}
+        self.not_converted: list[NotConverted] = []
+        self.notes: list[str] = []
+        self.plan_of: dict[str, str] = {}  # App target metric -> our metric it is the plan of
+        self.blocks: dict[str, _Block] = {}
+        self.sections: list[str] = []
+
+    def skip(self, key: tuple, reason: str) -> None:
+        """Record an App key that has no equivalent, with its line."""
+        line = self.lines.get(key)
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in key)
+        where = where.lstrip(".") + (f" (line {line})" if line else "")
+        self.not_converted.append(NotConverted(where, reason))
+
+    def write(self, out_yaml: Path) -> ConversionResult:
+        """Convert everything and write the yaml and its data files."""
+        setup = self.app["setup"]
+        where = str(self.source)
+        week_ending = parse_week_ending(setup.get("week_ending"), where)
+        fiscal_start = fiscal_year_start_month(setup.get("fiscal_year_end_month"), where)
+        self._setup_leftovers(setup)
+        for key in self.app:
+            if key not in ("setup", "metrics", "deck"):
+                self.skip((key,), "only the CSV given with --data is read")
+        self._read_deck()
+        self._find_targets()
+        for name in self.app_metrics:
+            self._convert(name, ())
+        self._attach_targets()
+        for name, reason in self.failed.items():
+            self.skip(("metrics", name), reason)
+        if not self.converted:
+            raise ConfigError(f"{where}: no App metric could be converted")
+        if self.table.rows_per_day() > 1:
+            self.notes.append(
+                f"{self.table.path.name} has up to {self.table.rows_per_day()} rows "
+                "per date: each metric's rows are reduced per day by its aggf"
+            )
+
+        stem = out_yaml.name.removesuffix(".yaml").removesuffix(".yml")
+        actuals_path = out_yaml.with_name(f"{stem}.actuals.csv")
+        plan_path = out_yaml.with_name(f"{stem}.plan.csv")
+        out_yaml.parent.mkdir(parents=True, exist_ok=True)
+        data_files = [actuals_path]
+        self._write_wide(actuals_path, {n: m.daily for n, m in self.converted.items()})
+        plans = {n: m.plan for n, m in self.converted.items() if m.plan is not None}
+        if plans:
+            self._write_wide(plan_path, plans)
+            data_files.append(plan_path)
+
+        config = {
+            "title": str(setup.get("title") or "WBR"),
+            "week_ending": week_ending,
+            "calendar": {
+                "week_end_day": WEEKDAYS[week_ending.weekday()],
+                "fiscal_year_start_month": fiscal_start,
+            },
+            "sources": {"actuals": {"path": actuals_path.name, "format": "wide"}},
+        }
+        if plans:
+            config["sources"]["plan"] = {"path": plan_path.name, "format": "wide"}
+        used_sections = [
+            s
+            for s in self.sections
+            if any(self.blocks.get(n, _Block()).section == s for n in self.converted)
+        ]
+        if used_sections:
+            config["sections"] = used_sections
+        config["metrics"] = self._metric_specs()
+        text = self._yaml_text(config)
+        parse_config(
+            text, source=str(out_yaml), base_dir=out_yaml.parent
+        )  # our own output is valid
+        out_yaml.write_text(text, encoding="utf-8")
+        return ConversionResult(
+            out_yaml, tuple(self.not_converted), tuple(data_files), tuple(self.notes)
+        )
+
+    def _setup_leftovers(self, setup: dict[str, Any]) -> None:
+        for key in setup:
+            if key in SETUP_DONE:
+                continue
+            if key == "x_axis_monthly_display":
+                if setup[key] != "trailing_twelve_months":
+                    self.skip(
+                        ("setup", key),
+                        "our 12-month part is always the trailing 12 complete months",
+                    )
+            elif key in SETUP_IGNORED:
+                self.notes.append(f"setup.{key} not needed: {SETUP_IGNORED[key]}")
+            else:
+                self.skip(("setup", key), "unknown App setting")
+
+    # -- deck -------------------------------------------------------------------------------
+
+    def _read_deck(self) -> None:
+        """Labels, units, sections and shown metrics from the App's blocks, in deck order."""
+        section = None
+        deck = self.app.get("deck") or []
+        for i, item in enumerate(deck):
+            block = item.get("block") if isinstance(item, dict) else None
+            if not isinstance(block, dict):
+                self.skip(("deck", i), "expected a `block:` mapping")
+                continue
+            kind = block.get("ui_type")
+            if kind == "section":
+                title = str(block.get("title") or "").strip()
+                if title:
+                    section = title
+                    if title not in self.sections:
+                        self.sections.append(title)
+            elif kind == "6_12Graph":
+                self._read_graph(i, block, section)
+            elif kind in ("6_WeeksTable", "12_MonthsTable"):
+                self._read_table_block(i, block, section)
+            else:
+                self.skip(("deck", i, "block", "ui_type"), f"block type {kind!r} is not converted")
+
+    def _read_graph(self, i: int, block: dict[str, Any], section: str | None) -> None:
+        series = block.get("metrics") or {}
+        unit = unit_from_scaling(block.get("y_scaling"))
+        if (
+            block.get("x_axis_monthly_display", "trailing_twelve_months")
+            != "trailing_twelve_months"
+        ):
+            self.skip(
+                ("deck", i, "block", "x_axis_monthly_display"),
+                "our 12-month part is always the trailing 12 complete months",
+            )
+        lines = [n for n, s in series.items() if (s or {}).get("line_style") != "target"]
+        for name, style in series.items():
+            style = style or {}
+            key = ("deck", i, "block", "metrics", name)
+            if style.get("line_style") == "target":
+                if lines:
+                    self.plan_of.setdefault(name, lines[0])
+                continue
+            if self._is_comparison(name):
+                self.skip(
+                    key,
+                    "growth series (YOY/WOW/MOM) are not blocks of their own: the "
+                    "metric's block shows WoW and YoY in its box",
+                )
+                continue
+            if name not in self.app_metrics:
+                self.skip(key, "not defined under metrics:")
+                continue
+            if name in self.blocks:
+                self.notes.append(f"deck[{i}]: {name} is already shown in an earlier block")
+                continue
+            label = block.get("title") if len(lines) == 1 else style.get("legend_name")
+            self.blocks[name] = _Block(str(label or name), unit, section)
+            if len(lines) > 1 and name != lines[0]:
+                self.notes.append(f"deck[{i}]: secondary line {name} becomes its own block")
+
+    def _read_table_block(self, i: int, block: dict[str, Any], section: str | None) -> None:
+        self.skip(
+            ("deck", i, "block", "ui_type"),
+            f"{block.get('ui_type')} layout is not "
+            "converted: each metric in its rows gets a 6-12 block with the same numbers",
+        )
+        for row in block.get("rows") or []:
+            row = (row or {}).get("row") or {}
+            name = row.get("metric")
+            if not name or name in self.blocks:
+                continue
+            if self._is_comparison(name):
+                continue  # YOY/MOM/WOW rows are in the base metric's block
+            if name in self.app_metrics:
+                self.blocks[name] = _Block(name, unit_from_scaling(row.get("y_scaling")), section)
+
+    def _is_comparison(self, name: str) -> bool:
+        return name not in self.app_metrics and any(
+            name.endswith(suffix) and name[: -len(suffix)] in self.app_metrics
+            for suffix in COMPARISON_SUFFIXES
+        )
+
+    # -- metrics ----------------------------------------------------------------------------
+
+    def _find_targets(self) -> None:
+        """App metrics on an `X__Target` column become the plan of the metrics on column X."""
+        for name, spec in self.app_metrics.items():
+            column = (spec or {}).get("column") if isinstance(spec, dict) else None
+            if not isinstance(column, str) or not column.endswith(TARGET_SUFFIX):
+                continue
+            base = column.removesuffix(TARGET_SUFFIX)
+            owners = [
+                n
+                for n, s in self.app_metrics.items()
+                if isinstance(s, dict) and s.get("column") == base
+            ]
+            if owners and name not in self.plan_of:
+                self.plan_of[name] = owners[0]
+
+    def _convert(self, name: str, chain: tuple[str, ...]) -> _Metric | None:
+        """Convert one App metric (and, first, the metrics it is computed from)."""
+        if name in self.converted:
+            return self.converted[name]
+        if name in self.failed:
+            return None
+        if name in chain:
+            self.failed[name] = f"circular definition {' -> '.join((*chain, name))}"
+            return None
+        spec = self.app_metrics.get(name)
+        if not isinstance(spec, dict):
+            self.failed[name] = "expected a mapping with column, filter or function"
+            return None
+        try:
+            metric = self._convert_spec(name, spec, (*chain, name))
+        except ValueError as exc:
+            self.failed[name] = str(exc)
+            return None
+        for key in spec:
+            if key not in ("column", "filter", "function", "aggf", "metric_comparison_method"):
+                self.skip(
+                    ("metrics", name, key),
+                    "not an App metric setting we convert "
+                    "(the App itself ignores box_total_scaling)",
+                )
+        method = spec.get("metric_comparison_method")
+        metric.spec["comparison"] = "bps" if method == "bps" else "pct"
+        self.converted[name] = metric
+        return metric
+
+    def _convert_spec(self, name: str, spec: dict[str, Any], chain: tuple[str, ...]) -> _Metric:
+        if "function" in spec:
+            return self._convert_function(name, spec["function"], chain)
+        aggregation = self._aggregation(spec)
+        if "column" in spec:
+            column = str(spec["column"])
+            if not self.table.has(column):
+                raise ValueError(f"column {column!r} is not in {self.table.path.name}")
+            daily = self.table.daily(column, aggregation)
+            return _Metric({"aggregation": aggregation}, daily, column=column)
+        if "filter" in spec:
+            selector = spec["filter"] or {}
+            column = str(selector.get("base_column"))
+            if not self.table.has(column):
+                raise ValueError(f"filter base_column {column!r} is not in {self.table.path.name}")
+            rows = self._filter_rows(str(selector.get("query", "")))
+            daily = self.table.daily(column, aggregation, rows)
+            self.notes.append(
+                f"{name}: filter rows keep their own dates (the App pairs filtered "
+                "values with dates by row position)"
+            )
+            return _Metric({"aggregation": aggregation}, daily)
+        raise ValueError("no column, filter or function")
+
+    def _aggregation(self, spec: dict[str, Any]) -> str:
+        aggf = spec.get("aggf")
+        if aggf in DAILY_REDUCERS:
+            return str(aggf)
+        if aggf == "first":
+            raise ValueError(
+                "aggf first (the window's first day) is not an aggregation of ours "
+                "yet: proposed as `aggregation: first`"
+            )
+        raise ValueError(f"aggf {aggf!r} is not converted (ours: sum, mean, min, max, last)")
+
+    def _filter_rows(self, query: str) -> pd.Series:
+        column, op, value = parse_filter(query)
+        if not self.table.has(column):
+            raise ValueError(f"filter column {column!r} is not in {self.table.path.name}")
+        if isinstance(value, str):
+            cells = self.table.raw[column].str.strip()
+        else:
+            cells = self.table.numbers(column)
+        compare = {
+            "==": cells.eq,
+            "!=": cells.ne,
+            ">": cells.gt,
+            "<": cells.lt,
+            ">=": cells.ge,
+            "<=": cells.le,
+        }[op]
+        return compare(value)
+
+    def _convert_function(self, name: str, function: Any, chain: tuple[str, ...]) -> _Metric:
+        if not isinstance(function, dict) or len(function) != 1:
+            raise ValueError("a function needs exactly one of divide, sum, difference, product")
+        op, operands = next(iter(function.items()))
+        names = []
+        for operand in operands or []:
+            ref = (operand or {}).get("metric") if isinstance(operand, dict) else None
+            if not isinstance(ref, dict) or "name" not in ref or "function" in ref:
+                raise ValueError("function operands are converted only as `metric: {name: ...}`")
+            names.append(str(ref["name"]))
+        for operand in names:
+            if operand in self.plan_of:
+                raise ValueError(
+                    f"uses the plan {operand!r}: our block shows actual vs plan "
+                    "variance in its plan row"
+                )
+        metrics = [self._convert(operand, chain) for operand in names]
+        missing = [n for n, m in zip(names, metrics, strict=True) if m is None]
+        if missing:
+            raise ValueError(f"operand {', '.join(missing)} is not converted")
+        if op == "divide":
+            if len(names) != 2:
+                raise ValueError("divide needs exactly two operands")
+            return _Metric({"aggregation": "ratio", "numerator": names[0], "denominator": names[1]})
+        if op not in ("sum", "difference", "product"):
+            raise ValueError(f"function {op!r} is not one of divide, sum, difference, product")
+        if op == "difference" and len(names) != 2:
+            raise ValueError("difference needs exactly two operands")
+        kinds = {m.spec["aggregation"] for m in metrics}
+        if op == "product" or len(kinds) != 1 or not kinds <= set(LINEAR_AGGREGATIONS):
+            raise ValueError(
+                f"{op} of {', '.join(names)} ({', '.join(sorted(kinds))}) {NEEDS_DERIVED}"
+            )
+        aggregation = kinds.pop()
+        daily = _combine(op, [m.daily for m in metrics])
+        plans = [m.plan for m in metrics]
+        plan = _combine(op, plans) if all(p is not None for p in plans) else None
+        self.notes.append(
+            f"{name}: {op} of {', '.join(names)} computed per day "
+            f"(exact for {aggregation}-aggregated operands)"
+        )
+        return _Metric({"aggregation": aggregation}, daily, plan)
+
+    def _attach_targets(self) -> None:
+        """Move target metrics into the plan of their actual; a misfit stays a metric."""
+        for target, actual in self.plan_of.items():
+            source, owner = self.converted.get(target), self.converted.get(actual)
+            if source is None or owner is None or owner.daily is None or source.daily is None:
+                continue
+            if source.spec["aggregation"] != owner.spec["aggregation"]:
+                self.notes.append(f"{target}: kept as a metric (aggregated unlike {actual})")
+                continue
+            owner.plan = source.daily
+            del self.converted[target]
+            self.blocks.pop(target, None)
+            self.notes.append(f"{target}: became the plan of {actual}")
+        for name, metric in self.converted.items():
+            if (
+                metric.column
+                and self.table.has(metric.column + TARGET_SUFFIX)
+                and metric.plan is None
+            ):
+                metric.plan = self.table.daily(
+                    metric.column + TARGET_SUFFIX, metric.spec["aggregation"]
+                )
+                self.notes.append(f"{name}: plan from column {metric.column + TARGET_SUFFIX}")
+
+    def _metric_specs(self) -> dict[str, dict[str, Any]]:
+        """Our metrics: shown ones in deck order, then the ones only used by others."""
+        ordered = [n for n in self.blocks if n in self.converted]
+        ordered += [n for n in self.converted if n not in self.blocks]
+        specs = {}
+        for name in ordered:
+            metric, block = self.converted[name], self.blocks.get(name)
+            spec = {"label": block.label if block else name, **metric.spec}
+            unit = block.unit if block and block.unit else None
+            if unit is None and metric.spec["aggregation"] == "ratio":
+                unit = "ratio"
+            if unit:
+                spec["unit"] = unit
+            spec["comparison"] = spec.pop("comparison")  # after unit: reads as "unit, compared by"
+            if block and block.section:
+                spec["section"] = block.section
+            spec["show"] = block is not None
+            specs[name] = spec
+        return specs
+
+    def _write_wide(self, path: Path, series: dict[str, pd.Series | None]) -> None:
+        """A wide daily CSV: date, then one column per metric id; days with no value dropped."""
+        columns = {name: values for name, values in series.items() if values is not None}
+        frame = pd.DataFrame(columns).sort_index().dropna(how="all")
+        frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
+        frame.to_csv(path, index_label="date")
+
+    def _yaml_text(self, config: dict[str, Any]) -> str:
+        header = [f"# Converted from the WBR App config {self.source.name} by wbr import-wbr-app."]
+        if self.not_converted:
+            header.append("# Not converted (see the import report):")
+            header += [f"#   {item.key}: {item.reason}" for item in self.not_converted]
+        body = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)
+        return "\n".join(header) + "\n" + body
+
+
+def _combine(op: str, series: list[pd.Series | None]) -> pd.Series:
+    """Per-day sum or difference; a day missing in any operand stays missing."""
+    frame = pd.concat(series, axis=1)
+    if op == "difference":
+        return frame.iloc[:, 0] - frame.iloc[:, 1]
+    return frame.sum(axis=1, min_count=frame.shape[1])
