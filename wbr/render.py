@@ -1,0 +1,547 @@
+"""HTML of the deck: cover, one-page summary, numbered blocks (chart, box score, notes), appendix.
+
+Every function takes the Deck (or one Block) and returns an HTML fragment; nothing here computes a
+number, it only formats what the Deck holds. All text from data files (labels, owners, commentary,
+flag details, questions) is HTML-escaped. plotly.js is emitted once, by `head_html`, and each chart
+only adds its JSON, so a page works offline from disk and as an email attachment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from functools import cache
+from html import escape
+from importlib import resources
+
+import plotly.io as pio
+
+from wbr.calendar import MONTH_ABBR, Calendar
+from wbr.charts import six_twelve_figure
+from wbr.deck import Block, Deck, Flag, Section
+from wbr.fmt import format_change, format_value
+
+CHART_DIV_CLASS = 'class="plotly-graph-div"'
+PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
+TOP_QUESTIONS = 10
+FAVOURABLE = "favourable"
+UNFAVOURABLE = "unfavourable"
+
+_PTD_ALIGNMENT = {
+    "calendar_date": "MTD/QTD/YTD compared with the same calendar dates last year",
+    "shift_364": "MTD/QTD/YTD compared with the same weekdays 364 days earlier",
+}
+_POLARITY = {
+    "higher_is_better": "higher is better",
+    "lower_is_better": "lower is better",
+    "neutral": "neither direction is better",
+}
+_FLAG_NAMES = {"xmr": "XmR", "plan": "Plan", "data": "Data", "seasonal": "Seasonal"}
+
+
+@cache
+def deck_css() -> str:
+    """The deck's stylesheet (every rule scoped under .wbr)."""
+    return resources.files("wbr").joinpath("templates/deck.css").read_text(encoding="utf-8")
+
+
+@cache
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def head_html() -> str:
+    """Stylesheet and plotly.js, once per page; must come before the first chart."""
+    return (
+        f"<style>{deck_css()}</style>\n"
+        # MathJaxConfig 'local' stops plotly.js looking for MathJax, which the deck never loads
+        "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
+        f'<script type="text/javascript">{_plotly_js()}</script>\n'
+    )
+
+
+# ---------------------------------------------------------------- small formatting helpers
+
+
+def long_date(day: dt.date) -> str:
+    """'Sat 21 Nov 2026'."""
+    return f"{day:%a} {day.day} {MONTH_ABBR[day.month - 1]} {day.year}"
+
+
+def week_heading(deck: Deck) -> str:
+    """'Week 47, ending Sat 21 Nov 2026'."""
+    return f"Week {deck.week_number}, ending {long_date(deck.week_ending)}"
+
+
+def _generated(stamp: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    zone = moment.strftime("%z")
+    zone = "UTC" if zone in ("+0000", "") else f"UTC{zone[:3]}:{zone[3:]}"
+    return f"{long_date(moment.date())} {moment:%H:%M} {zone}"
+
+
+def favourability(change: float | None, polarity: str) -> str | None:
+    """'favourable', 'unfavourable' or None (no change, no direction, or neutral metric)."""
+    if change is None or not math.isfinite(change) or change == 0 or polarity == "neutral":
+        return None
+    better = change > 0 if polarity != "lower_is_better" else change < 0
+    return FAVOURABLE if better else UNFAVOURABLE
+
+
+def change_html(change: float | None, method: str, polarity: str) -> str:
+    """A comparison cell: arrow for direction, colour and hidden text for favourability."""
+    text = escape(format_change(change, method))
+    if change is None or not math.isfinite(change):
+        return f'<span class="wbr-na">{text}</span>'
+    arrow = "▲" if change > 0 else "▼" if change < 0 else ""
+    verdict = favourability(change, polarity)
+    if verdict is None:
+        return f"{arrow} {text}".strip()
+    css = "wbr-good" if verdict == FAVOURABLE else "wbr-bad"
+    return (
+        f'<span class="{css}" title="{verdict}">{arrow} {text}'
+        f'<span class="wbr-sr"> ({verdict})</span></span>'
+    )
+
+
+def value_html(value: float | None, unit: str) -> str:
+    """A value cell in the metric's unit; N/A when missing."""
+    text = escape(format_value(value, unit))
+    return f'<span class="wbr-na">{text}</span>' if value is None else text
+
+
+def _number(value: float | None) -> str:
+    """A flag's evidence number without a unit: the flag may be on a growth series."""
+    if value is None or not math.isfinite(value):
+        return "N/A"
+    magnitude = abs(value)
+    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if magnitude >= threshold:
+            return f"{value / threshold:,.3g}{suffix}"
+    return f"{value:,.4g}"
+
+
+def block_anchor(number: int) -> str:
+    """The id of a block's element, for links such as #block-37."""
+    return f"block-{number}"
+
+
+def _block_link(block: Block) -> str:
+    return f'<a href="#{block_anchor(block.number)}">{block.number}. {escape(block.label)}</a>'
+
+
+# ---------------------------------------------------------------- cover and summary
+
+
+def cover_html(deck: Deck) -> str:
+    """Title, week, calendar conventions, generated-at, data complete through, contents."""
+    calendar = deck.calendar or {}
+    fiscal_start = calendar.get("fiscal_year_start_month")
+    facts = [
+        ("Weeks end on", str(calendar.get("week_end_day", "")).title() or "N/A"),
+        (
+            "Fiscal year starts in",
+            dt.date(2000, fiscal_start, 1).strftime("%B") if fiscal_start else "N/A",
+        ),
+        (
+            "Period to date",
+            _PTD_ALIGNMENT.get(calendar.get("ptd_alignment", ""), "N/A"),
+        ),
+        (
+            "Data complete through",
+            long_date(deck.data_complete_through) if deck.data_complete_through else "N/A",
+        ),
+        ("Generated", _generated(deck.generated_at)),
+        (
+            "Blocks",
+            f"{len(deck.blocks)} in {len(deck.sections)} sections, "
+            f"{sum(b.flagged for b in deck.blocks)} flagged",
+        ),
+    ]
+    rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    contents = "".join(
+        f'<a href="#{_section_anchor(s)}">{escape(s.title)}'
+        f'<span class="wbr-muted"> ({_block_range(s)})</span></a>'
+        for s in deck.sections
+    )
+    incomplete_data = ""
+    if deck.data_complete_through and deck.data_complete_through < deck.week_ending:
+        incomplete_data = (
+            '<p class="wbr-badge wbr-badge-data">Data is not complete through the week ending: '
+            "affected blocks are marked</p>"
+        )
+    return (
+        '<div class="wbr"><section class="wbr-cover" id="cover">'
+        f'<div class="wbr-week">{escape(week_heading(deck))}</div>'
+        f"<h1>{escape(deck.title)}</h1>{incomplete_data}"
+        f'<dl class="wbr-facts">{rows}</dl>'
+        f'<nav class="wbr-contents"><a href="#summary">Summary</a>{contents}'
+        '<a href="#appendix">Appendix</a></nav>'
+        "</section></div>"
+    )
+
+
+def _section_anchor(section: Section) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in section.title.lower()).strip("-")
+    return f"section-{slug or 'untitled'}"
+
+
+def _block_range(section: Section) -> str:
+    if not section.blocks:
+        return "no blocks"
+    first, last = section.blocks[0], section.blocks[-1]
+    return f"{first}" if first == last else f"{first}–{last}"
+
+
+def _flag_reason(flag: Flag) -> str:
+    kind = _FLAG_NAMES.get(flag.type, flag.type.title())
+    rule = flag.rule.replace("_", " ")
+    detail = f": {flag.detail}" if flag.detail else ""
+    return f"{kind} {rule}{detail}"
+
+
+def summary_html(deck: Deck) -> str:
+    """One-page summary: flagged blocks with reasons, top questions, plan misses, data issues."""
+    by_number = {b.number: b for b in deck.blocks}
+    flagged = [b for b in deck.blocks if b.flagged]
+    parts = ['<div class="wbr"><section class="wbr-summary" id="summary"><h2>Summary</h2>']
+
+    parts.append(f"<h3>Flagged blocks ({len(flagged)} of {len(deck.blocks)})</h3>")
+    if flagged:
+        parts.append(
+            '<table class="wbr-flagged"><thead><tr><th>Block</th><th>Owner</th>'
+            '<th>Why flagged</th><th class="wbr-num-cell">LastWk</th>'
+            '<th class="wbr-num-cell">WOW</th><th class="wbr-num-cell">YOY</th></tr></thead><tbody>'
+        )
+        for block in flagged:
+            reasons = "<br>".join(escape(_flag_reason(f)) for f in block.flags)
+            parts.append(
+                f"<tr><td>{_block_link(block)}</td><td>{escape(block.owner or 'unassigned')}</td>"
+                f"<td>{reasons}</td>"
+                f'<td class="wbr-num-cell">{value_html(block.box.last_week, block.unit)}</td>'
+                f'<td class="wbr-num-cell">'
+                f"{change_html(block.box.wow, block.comparison, block.polarity)}</td>"
+                f'<td class="wbr-num-cell">'
+                f"{change_html(block.box.yoy, block.comparison, block.polarity)}</td></tr>"
+            )
+        parts.append("</tbody></table>")
+    else:
+        parts.append('<p class="wbr-muted">No block is flagged this week.</p>')
+
+    parts.append("<h3>Top questions</h3>")
+    if deck.questions:
+        items = []
+        for question in deck.questions[:TOP_QUESTIONS]:
+            block = by_number.get(question.block)
+            where = _block_link(block) if block else escape(question.metric)
+            items.append(
+                f"<li>{escape(question.text)} <span class='wbr-muted'>({where})</span></li>"
+            )
+        more = len(deck.questions) - TOP_QUESTIONS
+        parts.append(f"<ol>{''.join(items)}</ol>")
+        if more > 0:
+            parts.append(f'<p class="wbr-muted">{more} more questions in the blocks below.</p>')
+    else:
+        parts.append('<p class="wbr-muted">No questions this week.</p>')
+
+    plan_misses = [(b, f) for b in deck.blocks for f in b.flags if f.type == "plan"]
+    parts.append("<h3>Plan misses</h3>")
+    if plan_misses:
+        parts.append(
+            "<ul>"
+            + "".join(
+                f"<li>{_block_link(b)}: {escape(f.detail or f.rule.replace('_', ' '))}"
+                f"{_plan_cells(b)}</li>"
+                for b, f in plan_misses
+            )
+            + "</ul>"
+        )
+    else:
+        parts.append('<p class="wbr-muted">No plan miss is flagged.</p>')
+
+    parts.append("<h3>Data issues</h3>")
+    issues = [
+        f"<li>{_block_link(b)}: {escape(_missing_text(b))}</li>"
+        for b in deck.blocks
+        if not b.status.complete
+    ] + [
+        f"<li>{_block_link(b)}: {escape(f.detail or f.rule.replace('_', ' '))}</li>"
+        for b in deck.blocks
+        for f in b.flags
+        if f.type == "data"
+    ]
+    if issues:
+        parts.append(f"<ul>{''.join(issues)}</ul>")
+    else:
+        parts.append('<p class="wbr-muted">All blocks have complete data.</p>')
+    parts.append("</section></div>")
+    return "".join(parts)
+
+
+def _plan_cells(block: Block) -> str:
+    plan = block.plan
+    if plan is None:
+        return ""
+    method, polarity = block.comparison, block.polarity
+    return (
+        f" <span class='wbr-muted'>(LastWk vs plan</span> "
+        f"{change_html(plan.last_week_var, method, polarity)}"
+        f"<span class='wbr-muted'>, MTD vs plan</span> "
+        f"{change_html(plan.mtd_var, method, polarity)}<span class='wbr-muted'>)</span>"
+    )
+
+
+def _missing_text(block: Block) -> str:
+    days = block.status.missing_days
+    if not days:
+        return "data incomplete"
+    shown = ", ".join(long_date(d) for d in days[:5])
+    more = f" and {len(days) - 5} more" if len(days) > 5 else ""
+    return f"data incomplete: missing {shown}{more}"
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def chart_html(block: Block) -> str:
+    """The block's 6-12 chart as a div and a script calling the page's one copy of plotly.js."""
+    return pio.to_html(
+        six_twelve_figure(block),
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id=f"wbr-chart-{block.number}",
+        config=PLOTLY_CONFIG,
+        default_width="100%",
+    )
+
+
+def box_score_html(block: Block, week_ending: dt.date | None = None) -> str:
+    """LastWk WOW YOY MTD YOY QTD YOY YTD YOY, then plan and vs-plan rows when there is a plan."""
+    box, unit, method, polarity = block.box, block.unit, block.comparison, block.polarity
+    mtd_days = Calendar().period_to_date(week_ending)["mtd"].days if week_ending else None
+    mtd_label = f"MTD ({mtd_days} d)" if mtd_days is not None and mtd_days < 7 else "MTD"
+    provisional = "" if block.status.complete else " wbr-provisional"
+    head = (
+        "<tr><th></th><th>LastWk</th><th>WOW</th><th>YOY</th>"
+        f'<th class="wbr-group">{mtd_label}</th><th>YOY</th>'
+        '<th class="wbr-group">QTD</th><th>YOY</th>'
+        '<th class="wbr-group">YTD</th><th>YOY</th></tr>'
+    )
+    actual = (
+        "<tr><td>Actual</td>"
+        f'<td class="wbr-period{provisional}">{value_html(box.last_week, unit)}</td>'
+        f'<td class="{provisional.strip()}">{change_html(box.wow, method, polarity)}</td>'
+        f'<td class="{provisional.strip()}">{change_html(box.yoy, method, polarity)}</td>'
+    )
+    for value, change in ((box.mtd, box.mtd_yoy), (box.qtd, box.qtd_yoy), (box.ytd, box.ytd_yoy)):
+        actual += (
+            f'<td class="wbr-period wbr-group{provisional}">{value_html(value, unit)}</td>'
+            f'<td class="{provisional.strip()}">{change_html(change, method, polarity)}</td>'
+        )
+    rows = [head, actual + "</tr>"]
+    plan = block.plan
+    if plan is not None:
+        plans = (
+            (plan.last_week, plan.last_week_var),
+            (plan.mtd, plan.mtd_var),
+            (plan.qtd, plan.qtd_var),
+            (plan.ytd, plan.ytd_var),
+        )
+        plan_row = "<tr><td>Plan</td>"
+        var_row = "<tr><td>vs Plan</td>"
+        for index, (value, variance) in enumerate(plans):
+            group = "" if index == 0 else " wbr-group"
+            filler = "<td></td><td></td>" if index == 0 else "<td></td>"
+            plan_row += f'<td class="{group.strip()}">{value_html(value, unit)}</td>{filler}'
+            var_row += (
+                f'<td class="{group.strip()}">{change_html(variance, method, polarity)}</td>'
+                f"{filler}"
+            )
+        rows += [plan_row + "</tr>", var_row + "</tr>"]
+    table = f'<table class="wbr-box">{"".join(rows)}</table>'
+    notes = []
+    if not block.status.complete:
+        notes.append(f"* provisional: {_missing_text(block)}")
+    if mtd_days is not None and mtd_days < 7:
+        notes.append(f"MTD covers only {mtd_days} day{'s' if mtd_days > 1 else ''}")
+    note = f'<div class="wbr-box-note">{escape("; ".join(notes))}</div>' if notes else ""
+    return table + note
+
+
+def _flags_html(block: Block) -> str:
+    if not block.flags:
+        return ""
+    items = []
+    for flag in block.flags:
+        evidence = []
+        if flag.date:
+            evidence.append(f"on {long_date(flag.date)}")
+        if flag.value is not None:
+            evidence.append(f"value {_number(flag.value)}")
+        if flag.lower is not None or flag.upper is not None:
+            evidence.append(f"limits {_number(flag.lower)} to {_number(flag.upper)}")
+        if flag.favourable is not None:
+            evidence.append(FAVOURABLE if flag.favourable else UNFAVOURABLE)
+        items.append(
+            f'<li><span class="wbr-flag-type">{escape(_FLAG_NAMES.get(flag.type, flag.type))}'
+            f"</span> {escape(flag.rule.replace('_', ' '))}"
+            f"{': ' + escape(flag.detail) if flag.detail else ''}"
+            f' <span class="wbr-muted">({escape(", ".join(evidence))})</span></li>'
+        )
+    return f'<div><h4>Flags</h4><ul class="wbr-flag-list">{"".join(items)}</ul></div>'
+
+
+def _commentary_html(block: Block) -> str:
+    if not block.commentary:
+        if block.flagged:
+            return (
+                '<div class="wbr-commentary wbr-missing">No commentary: this block is flagged '
+                "and needs the owner's explanation.</div>"
+            )
+        return '<div class="wbr-commentary wbr-none">No commentary.</div>'
+    notes = []
+    for note in block.commentary:
+        lint = (
+            f'<div class="wbr-lint">Commentary check: {escape("; ".join(note.lint))}</div>'
+            if note.lint
+            else ""
+        )
+        notes.append(
+            f'<p>{escape(note.text)}</p><div class="wbr-author">— {escape(note.author)}</div>{lint}'
+        )
+    return f'<div class="wbr-commentary">{"".join(notes)}</div>'
+
+
+def _events_html(block: Block) -> str:
+    if not block.events:
+        return ""
+    items = "".join(
+        f"<li><b>E{n}</b> {escape(long_date(e.date))}: {escape(e.description)}</li>"
+        for n, e in enumerate(block.events, start=1)
+    )
+    return f"<div><h4>Noteworthy events</h4><ul>{items}</ul></div>"
+
+
+def _questions_html(block: Block) -> str:
+    if not block.questions:
+        return ""
+    items = "".join(
+        f"<li>{escape(q.text)} <span class='wbr-muted'>({escape(q.id)})</span></li>"
+        for q in block.questions
+    )
+    return f"<div><h4>Questions</h4><ol>{items}</ol></div>"
+
+
+def block_html(block: Block, week_ending: dt.date | None = None) -> str:
+    """One numbered block: header, 6-12 chart, box score, commentary, flags, events, questions."""
+    badges = []
+    if block.flagged:
+        kinds = sorted({_FLAG_NAMES.get(f.type, f.type) for f in block.flags})
+        badges.append(
+            f'<span class="wbr-badge wbr-badge-flag">Flagged: {escape(", ".join(kinds))}</span>'
+        )
+    if not block.status.complete:
+        badges.append('<span class="wbr-badge wbr-badge-data">Data incomplete</span>')
+    meta = (
+        f"Owner: {escape(block.owner) if block.owner else '<b class=wbr-bad>unassigned</b>'}"
+        f" · {escape(block.kind)} metric · {escape(_POLARITY.get(block.polarity, block.polarity))}"
+    )
+    notes = "".join(
+        (_commentary_html(block), _flags_html(block), _events_html(block), _questions_html(block))
+    )
+    return (
+        f'<div class="wbr"><article class="wbr-block" id="{block_anchor(block.number)}">'
+        f'<div class="wbr-block-head"><span class="wbr-block-number">{block.number}</span>'
+        f"<h3>{escape(block.label)}</h3>{''.join(badges)}"
+        f'<span class="wbr-block-meta">{meta}</span></div>'
+        f'<div class="wbr-chart">{chart_html(block)}</div>'
+        f"{box_score_html(block, week_ending)}"
+        f'<div class="wbr-notes">{notes}</div>'
+        "</article></div>"
+    )
+
+
+def section_html(section: Section) -> str:
+    """A section heading, linked from the cover."""
+    return (
+        f'<div class="wbr"><h2 class="wbr-section-title" id="{_section_anchor(section)}">'
+        f"{escape(section.title)}</h2></div>"
+    )
+
+
+def sections_html(deck: Deck) -> list[str]:
+    """Section headings and blocks in deck order, one fragment each."""
+    by_number = {b.number: b for b in deck.blocks}
+    fragments = []
+    for section in deck.sections:
+        fragments.append(section_html(section))
+        fragments.extend(
+            block_html(by_number[n], deck.week_ending) for n in section.blocks if n in by_number
+        )
+    return fragments
+
+
+# ---------------------------------------------------------------- appendix and whole page
+
+
+def appendix_html(deck: Deck) -> str:
+    """Metric definitions of every block, and the data-status log."""
+    rows = []
+    for block in deck.blocks:
+        definition = getattr(block, "definition", None)
+        rows.append(
+            f"<tr><td>{block.number}</td><td>{escape(block.label)}<br>"
+            f"<code class='wbr-muted'>{escape(block.metric)}</code></td>"
+            f"<td>{escape(block.section)}</td><td>{escape(block.kind)}</td>"
+            f"<td>{escape(block.unit)}</td><td>{escape(block.aggregation)}</td>"
+            f"<td>{escape(block.comparison)}</td>"
+            f"<td>{escape(_POLARITY.get(block.polarity, block.polarity))}</td>"
+            f"<td>{escape(block.owner or 'unassigned')}</td>"
+            f"<td>{escape(definition) if definition else ''}</td></tr>"
+        )
+    status = [
+        f"<li>{_block_link(b)}: {escape(_missing_text(b))}</li>"
+        for b in deck.blocks
+        if not b.status.complete
+    ]
+    status_html = f"<ul>{''.join(status)}</ul>" if status else "<p>No missing data.</p>"
+    return (
+        '<div class="wbr"><section class="wbr-appendix" id="appendix"><h2>Appendix</h2>'
+        "<h3>Metric definitions</h3><table><thead><tr><th>#</th><th>Metric</th><th>Section</th>"
+        "<th>Kind</th><th>Unit</th><th>Aggregation</th><th>Comparison</th><th>Polarity</th>"
+        f"<th>Owner</th><th>Definition</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<h3>Data status</h3>{status_html}"
+        "</section></div>"
+    )
+
+
+def deck_fragments(deck: Deck) -> list[str]:
+    """The whole deck body in reading order: cover, summary, sections with blocks, appendix."""
+    return [cover_html(deck), summary_html(deck), *sections_html(deck), appendix_html(deck)]
+
+
+def page_title(deck: Deck) -> str:
+    """The HTML page title: deck title and week."""
+    return f"{deck.title}: {week_heading(deck)}"
+
+
+def deck_html(deck: Deck) -> str:
+    """A complete standalone HTML page of the deck, without a notebook or a kernel."""
+    body = "\n".join(deck_fragments(deck))
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(page_title(deck))}</title>\n</head>\n<body>\n{head_html()}{body}\n"
+        "</body>\n</html>\n"
+    )
+
+
+def count_charts(html: str) -> int:
+    """How many plotly chart divs a page holds (plotly.js itself contains none)."""
+    return html.count(CHART_DIV_CLASS)
