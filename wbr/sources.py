@@ -28,6 +28,7 @@ DATE_FORMATS = (
     ("%a, %d-%b-%Y", "Ddd, DD-Mon-YYYY"),
 )
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none"})
+NA_TOKENS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "none"]
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
@@ -85,25 +86,40 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV with BOM stripped; blank lines kept so frame row i is file line i + 2."""
+def _read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame:
+    """Read a CSV (BOM stripped) keeping blank lines, so frame row i is file line i + 2.
+
+    Columns named in `text_columns` (lower case), or all when it is None, stay text; the others
+    are parsed as numbers by the C parser, falling back to text when a cell is not a plain number.
+    """
+    display = _display(path)
     try:
+        header = pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns
+        text = [c for c in header if text_columns is None or str(c).strip().lower() in text_columns]
         frame = pd.read_csv(
             path,
             encoding="utf-8-sig",
             skip_blank_lines=False,
             skipinitialspace=True,
-            dtype=str,
+            dtype={column: str for column in text},
             keep_default_na=False,
+            na_values={column: NA_TOKENS for column in header if column not in text},
         )
     except FileNotFoundError:
-        raise DataError(f"{_display(path)}: file not found") from None
+        raise DataError(f"{display}: file not found") from None
     except pd.errors.EmptyDataError:
-        raise DataError(f"{_display(path)}: file is empty (expected a header row)") from None
+        raise DataError(f"{display}: file is empty (expected a header row)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{_display(path)}: not a readable CSV file: {exc}") from None
+        raise DataError(f"{display}: not a readable CSV file: {exc}") from None
     frame.columns = [str(name).strip() for name in frame.columns]
-    return frame
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        cells = frame[column]
+        empty = cells.isna()
+        if not pd.api.types.is_numeric_dtype(cells.dtype):
+            empty |= cells.astype(str).str.strip() == ""
+        blank &= empty.to_numpy()
+    return frame[~blank]
 
 
 def _find_column(frame: pd.DataFrame, name: str) -> str | None:
@@ -133,7 +149,7 @@ def _line(raw: pd.Series, position: int) -> int:
 
 def parse_dates(raw: pd.Series, problems: _Problems, column: str) -> pd.Series:
     """Parse a date column with the one format that fits the whole file; report rows that do not."""
-    text = raw.str.strip()
+    text = raw.fillna("").astype(str).str.strip()
     present = text != ""
     for index in np.flatnonzero(~present.to_numpy()):
         problems.add("empty date", line=_line(raw, index), column=column)
@@ -176,34 +192,31 @@ def parse_dates(raw: pd.Series, problems: _Problems, column: str) -> pd.Series:
 
 def parse_numbers(raw: pd.Series, problems: _Problems, column: str) -> pd.Series:
     """Numbers from text: thousands separators, percent strings and currency signs accepted."""
-    text = raw.str.strip()
-    parsed = pd.to_numeric(text, errors="coerce")
-    unparsed = parsed.isna() & ~text.str.lower().isin(MISSING_TOKENS)
-    if unparsed.any():
-        cleaned = text[unparsed].str.replace("$", "", regex=False).str.strip()
-        percent = cleaned.str.endswith("%")
-        cleaned = cleaned.str.rstrip("%").str.strip()
-        thousands = cleaned.str.match(_THOUSANDS)
-        cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
-        retry = pd.to_numeric(cleaned, errors="coerce")
-        retry = retry.where(~percent, retry / 100.0)
-        parsed.loc[unparsed] = retry
-        for index in np.flatnonzero((unparsed & parsed.isna()).to_numpy()):
-            problems.add(
-                f"'{text.iloc[index]}' is not a number", line=_line(raw, index), column=column
-            )
-    infinite = np.isinf(parsed.to_numpy(dtype=float, na_value=np.nan))
-    for index in np.flatnonzero(infinite):
-        problems.add(
-            f"'{text.iloc[index]}' is not a finite number", line=_line(raw, index), column=column
-        )
-    return parsed.astype(float)
-
-
-def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Drop rows whose every cell is empty (trailing or blank lines), keeping original positions."""
-    blank = (frame.apply(lambda column: column.str.strip()) == "").all(axis=1)
-    return frame[~blank]
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        parsed = raw.astype(float)
+        text = None
+    else:
+        text = raw.fillna("").astype(str).str.strip()
+        parsed = pd.to_numeric(text, errors="coerce")
+        unparsed = parsed.isna() & ~text.str.lower().isin(MISSING_TOKENS)
+        if unparsed.any():
+            cleaned = text[unparsed].str.replace("$", "", regex=False).str.strip()
+            percent = cleaned.str.endswith("%")
+            cleaned = cleaned.str.rstrip("%").str.strip()
+            thousands = cleaned.str.match(_THOUSANDS)
+            cleaned = cleaned.where(~thousands, cleaned.str.replace(",", "", regex=False))
+            retry = pd.to_numeric(cleaned, errors="coerce")
+            retry = retry.where(~percent, retry / 100.0)
+            parsed.loc[unparsed] = retry
+            for index in np.flatnonzero((unparsed & parsed.isna()).to_numpy()):
+                problems.add(
+                    f"'{text.iloc[index]}' is not a number", line=_line(raw, index), column=column
+                )
+    parsed = parsed.astype(float)
+    for index in np.flatnonzero(np.isinf(parsed.to_numpy())):
+        shown = text.iloc[index] if text is not None else parsed.iloc[index]
+        problems.add(f"'{shown}' is not a finite number", line=_line(raw, index), column=column)
+    return parsed
 
 
 def _report_duplicates(
@@ -224,30 +237,56 @@ def _report_duplicates(
         problems.add(f"duplicate {what} ({described}) on lines {lines}")
 
 
-def read_metric_table(
+def _text_columns(path: Path, source: SourceConfig, dimensions: list[str]) -> set[str]:
+    """Lower-case names of the columns that hold text (dates, metric names, dimensions)."""
+    if source.format == "long":
+        return {"date", "metric", *(d.lower() for d in dimensions)}
+    try:
+        first = pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns[:1]
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
+        first = []
+    return {"date", *(str(c).strip().lower() for c in first)}
+
+
+def read_metric_rows(
     path: Path,
     source: SourceConfig,
     metrics: list[str],
     dimensions: list[str],
     required: bool,
 ) -> pd.DataFrame:
-    """Load a long or wide metric CSV into long rows `date, metric, value, <dims>` (validated)."""
-    frame = _read_table(path)
+    """Load a long or wide metric CSV as long rows `date, metric, value, <dims>` (validated)."""
+    frame = _read_table(path, _text_columns(path, source, dimensions))
     problems = _Problems(path)
-    frame = _drop_blank_rows(frame)
     if source.format == "wide":
-        rows = _wide_to_long(frame, metrics, problems, required)
-    else:
-        rows = _long_rows(frame, metrics, dimensions, problems, required)
+        wide = _wide_values(frame, metrics, problems, required)
+        problems.raise_if_any()
+        rows = wide.melt(id_vars=["date", "_row"], var_name="metric", value_name="value")
+        return rows[["date", "metric", "value"]]
+    rows = _long_rows(frame, metrics, dimensions, problems, required)
     problems.raise_if_any()
-    keys = ["date", "metric", *[d for d in dimensions if d in rows.columns]]
-    if source.format == "long":
-        # Floating-point sums depend on order: sort so totals never depend on the file's row order.
-        rows = rows.sort_values(keys, kind="stable", na_position="first")
+    keys = ["date", "metric", *dimensions]
+    # Floating-point sums depend on order: sort so totals never depend on the file's row order.
+    rows = rows.sort_values(keys, kind="stable", na_position="first")
     if source.duplicates == "error":
         _report_duplicates(rows, keys, problems, "row")
         problems.raise_if_any()
     return rows.drop(columns="_row")
+
+
+def read_wide_daily(
+    path: Path, source: SourceConfig, metrics: list[str], required: bool
+) -> pd.DataFrame:
+    """Load a wide metric CSV straight into daily values (one column per metric)."""
+    frame = _read_table(path, _text_columns(path, source, []))
+    problems = _Problems(path)
+    wide = _wide_values(frame, metrics, problems, required)
+    problems.raise_if_any()
+    if wide.empty:
+        raise DataError(f"{_display(path)}: no data rows")
+    values = wide.drop(columns="_row").set_index("date").sort_index()
+    days = pd.date_range(values.index.min(), values.index.max(), freq="D", name="date")
+    return values.reindex(days).astype(float)
 
 
 def _long_rows(
@@ -260,7 +299,7 @@ def _long_rows(
     columns = _require_columns(frame, ["date", "metric", "value", *dimensions], problems)
     if len(columns) < 3 + len(dimensions):
         problems.raise_if_any()
-    metric_names = frame[columns["metric"]].str.strip()
+    metric_names = frame[columns["metric"]].fillna("").str.strip()
     wanted = metric_names.isin(metrics)
     if required:
         found = set(metric_names[wanted].unique())
@@ -276,63 +315,53 @@ def _long_rows(
         }
     )
     for dimension in dimensions:
-        cells = frame[columns[dimension]].str.strip()
+        cells = frame[columns[dimension]].fillna("").str.strip()
         rows[dimension] = cells.where(cells != "", None)
     rows["_row"] = frame.index.to_numpy()
     return rows
 
 
-def _wide_to_long(
+def _wide_values(
     frame: pd.DataFrame, metrics: list[str], problems: _Problems, required: bool
 ) -> pd.DataFrame:
+    """Columns date, _row and one parsed float column per configured metric in the file."""
     date_column = _find_column(frame, "date") or frame.columns[0]
-    present = [m for m in metrics if m in frame.columns]
     if required:
         for metric in metrics:
             if metric not in frame.columns:
                 problems.add(f"no column for metric '{metric}' (named in the config)")
     dates = parse_dates(frame[date_column], problems, date_column)
-    if frame[date_column].duplicated().any():
+    if dates.duplicated().any():
         keyed = pd.DataFrame({"date": dates, "_row": frame.index.to_numpy()})
         _report_duplicates(keyed, ["date"], problems, "date")
+    present = [m for m in metrics if m in frame.columns]
     values = {m: parse_numbers(frame[m], problems, m) for m in present}
-    wide = pd.DataFrame(values, index=frame.index)
-    wide["date"] = dates
-    wide["_row"] = frame.index.to_numpy()
-    long = wide.melt(id_vars=["date", "_row"], var_name="metric", value_name="value")
-    return long[["_row", "date", "metric", "value"]]
+    return pd.DataFrame({"date": dates, "_row": frame.index.to_numpy(), **values})
 
 
-def daily_totals(
-    rows: pd.DataFrame, metrics: list[str], days: pd.DatetimeIndex | None = None
-) -> pd.DataFrame:
+def daily_totals(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     """Sum dimension rows to one value per metric per day; days with no value are NaN."""
     totals = (
         rows.groupby(["date", "metric"], sort=False)["value"].sum(min_count=1).unstack("metric")
     )
-    if days is None:
-        days = pd.date_range(totals.index.min(), totals.index.max(), freq="D")
+    days = pd.date_range(totals.index.min(), totals.index.max(), freq="D", name="date")
     present = [m for m in metrics if m in totals.columns]
-    totals = totals.reindex(index=days, columns=present).astype(float)
-    totals.index.name = "date"
-    return totals
+    return totals.reindex(index=days, columns=present).astype(float)
 
 
 def _phase_plan(
     rows: pd.DataFrame, grain: str, config: Config, problems: _Problems
 ) -> pd.DataFrame:
     """Spread weekly or monthly plan rows over their days (sums divided, levels repeated)."""
-    if grain == "daily":
-        return rows
     week_end = config.calendar.week_end_weekday
+    rows = rows.reset_index(drop=True)
     if grain == "weekly":
         off = rows["date"].dt.day_of_week != week_end
         for position in np.flatnonzero(off.to_numpy()):
             problems.add(
                 f"weekly plan rows must be dated on the week end "
                 f"({config.calendar.week_end_day.title()}), "
-                f"got {rows['date'].iloc[position]:%a %Y-%m-%d}",
-                line=int(rows["_row"].iloc[position]) + 2,
+                f"got {rows['date'].iloc[position]:%a %Y-%m-%d}"
             )
         problems.raise_if_any()
         starts = rows["date"] - pd.Timedelta(days=6)
@@ -340,9 +369,7 @@ def _phase_plan(
     else:
         starts = rows["date"].dt.to_period("M").dt.start_time
         lengths = rows["date"].dt.days_in_month
-    additive = rows["metric"].map(
-        lambda m: config.metrics[m].aggregation == "sum" if m in config.metrics else True
-    )
+    additive = rows["metric"].map(lambda m: config.metrics[m].aggregation == "sum")
     repeated = rows.loc[rows.index.repeat(lengths)].copy()
     offsets = repeated.groupby(level=0).cumcount().to_numpy()
     repeated["date"] = starts.loc[repeated.index].to_numpy() + pd.to_timedelta(offsets, unit="D")
@@ -353,53 +380,42 @@ def _phase_plan(
 
 def _text_table(path: Path, names: list[str], date_column: str) -> pd.DataFrame:
     """Load a commentary or events CSV: required columns, parsed dates, text kept as is."""
-    frame = _drop_blank_rows(_read_table(path))
+    frame = _read_table(path)
     problems = _Problems(path)
     columns = _require_columns(frame, names, problems)
     problems.raise_if_any()
-    table = pd.DataFrame({name: frame[columns[name]].str.strip() for name in names})
+    table = pd.DataFrame({name: frame[columns[name]].fillna("").str.strip() for name in names})
     table[date_column] = parse_dates(frame[columns[date_column]], problems, columns[date_column])
     problems.raise_if_any()
     table["metric"] = table["metric"].where(table["metric"] != "", None)
     return table.reset_index(drop=True)
 
 
+def _load_metric_source(
+    config: Config, source: SourceConfig, required: bool
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """(daily values, long rows with dimensions or None) of an actuals or plan source."""
+    path = config.resolve(source.path)
+    metrics = config.base_metrics()
+    if source.format == "wide" and source.grain == "daily":
+        return read_wide_daily(path, source, metrics, required), None
+    dimensions = config.dimensions if (required and source.format == "long") else []
+    rows = read_metric_rows(path, source, metrics, dimensions, required)
+    if rows.empty:
+        return None, None
+    if source.grain != "daily":
+        rows = _phase_plan(rows, source.grain, config, _Problems(path))
+    return daily_totals(rows, metrics), rows if dimensions else None
+
+
 def load_data(config: Config) -> Dataset:
     """Load and validate every source named in the config."""
-    base_metrics = config.base_metrics()
-    actual_source = config.sources.actuals
-    rows = read_metric_table(
-        config.resolve(actual_source.path),
-        actual_source,
-        base_metrics,
-        config.dimensions if actual_source.format == "long" else [],
-        required=True,
-    )
-    if rows["date"].isna().all() or rows.empty:
-        raise DataError(f"{_display(config.resolve(actual_source.path))}: no data rows")
-    actuals = daily_totals(rows, base_metrics)
-    slices = None
-    if config.dimensions and actual_source.format == "long":
-        slices = rows.reset_index(drop=True)
-
+    actuals, slices = _load_metric_source(config, config.sources.actuals, required=True)
+    if actuals is None or actuals.dropna(how="all").empty:
+        raise DataError(f"{_display(config.resolve(config.sources.actuals.path))}: no data rows")
     plan = None
     if config.sources.plan is not None:
-        plan_source = config.sources.plan
-        plan_path = config.resolve(plan_source.path)
-        plan_rows = (
-            read_metric_table(
-                plan_path,
-                plan_source,
-                base_metrics,
-                [],
-                required=False,
-            )
-            if plan_source.grain == "daily"
-            else _read_plan_rows(plan_path, plan_source, base_metrics, config)
-        )
-        if not plan_rows.empty:
-            plan = daily_totals(plan_rows, base_metrics)
-
+        plan, _ = _load_metric_source(config, config.sources.plan, required=False)
     commentary = events = None
     if config.sources.commentary is not None:
         commentary = _text_table(
@@ -411,22 +427,10 @@ def load_data(config: Config) -> Dataset:
         events = _text_table(
             config.resolve(config.sources.events.path), ["date", "metric", "description"], "date"
         )
-    return Dataset(actuals, plan, slices, commentary, events)
-
-
-def _read_plan_rows(
-    path: Path, source: SourceConfig, metrics: list[str], config: Config
-) -> pd.DataFrame:
-    """Weekly or monthly plan rows, validated, then phased to days."""
-    frame = _drop_blank_rows(_read_table(path))
-    problems = _Problems(path)
-    if source.format == "wide":
-        rows = _wide_to_long(frame, metrics, problems, required=False)
-    else:
-        rows = _long_rows(frame, metrics, [], problems, required=False)
-    problems.raise_if_any()
-    if source.duplicates == "error":
-        _report_duplicates(rows, ["date", "metric"], problems, "row")
-        problems.raise_if_any()
-    phased = _phase_plan(rows.reset_index(drop=True), source.grain, config, problems)
-    return phased.drop(columns="_row")
+    return Dataset(
+        actuals,
+        plan,
+        slices.reset_index(drop=True) if slices is not None else None,
+        commentary,
+        events,
+    )
