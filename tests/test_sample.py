@@ -131,7 +131,7 @@ def test_outage_day_shows_in_app_conversion_latency_and_contacts(rows, daily) ->
     assert app_conversion[outage] < 0.5 * app_conversion[outage - pd.Timedelta(days=7)]
     assert daily.loc[outage, "page_latency_ms"] > 2 * daily["page_latency_ms"].iloc[-30:].median()
     contact_rate = daily["contacts"] / daily["orders"]
-    assert contact_rate[outage] > 3 * contact_rate.iloc[-60:-14].median()
+    assert contact_rate[outage] > 2 * contact_rate.iloc[-60:-14].median()
 
 
 def test_west_stockout_cuts_in_stock_and_west_orders(rows, weekly) -> None:

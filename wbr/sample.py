@@ -621,8 +621,8 @@ def _simulate(end: dt.date) -> Business:
     late_yesterday = np.concatenate([[0.0], (deliveries - on_time)[:-1]])
     contacts = total_orders * (0.062 - 0.003 * years) * np.exp(rng.normal(0, 0.04, n))
     contacts += 0.3 * late_yesterday
-    contacts[outage] += 3_000  # customers asking why checkout failed
-    contacts[outage + 1] += 1_000
+    contacts[outage] += 1_500  # customers asking why checkout failed
+    contacts[outage + 1] += 500
     contacts = np.round(contacts)
 
     latency = 480 * np.exp(-0.08 * years) * (1 + 0.04 * (season.traffic - 1))
