@@ -101,8 +101,7 @@ class _AppTable:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        frame = _read_table(path)
-        frame = frame[(frame.apply(lambda column: column.str.strip()) != "").any(axis=1)]
+        frame = _read_table(path)  # every column as text; blank lines already dropped
         self.raw = frame
         problems = _Problems(path)
         if "Date" not in frame.columns:
@@ -258,6 +257,7 @@ class _Converter:
         self.notes: list[str] = []
         self.plan_of: dict[str, str] = {}  # App target metric -> our metric it is the plan of
         self.blocks: dict[str, _Block] = {}
+        self.placeholders: set[str] = set()  # blocks a later 6-12 block of the metric replaces
         self.sections: list[str] = []
 
     def skip(self, key: tuple, reason: str) -> None:
@@ -391,6 +391,7 @@ class _Converter:
                     self.plan_of.setdefault(name, lines[0])
                 continue
             if self._is_comparison(name):
+                self._show_base_of(name, unit, section)
                 self.skip(
                     key,
                     "growth series (YOY/WOW/MOM) are not blocks of their own: the "
@@ -400,9 +401,10 @@ class _Converter:
             if name not in self.app_metrics:
                 self.skip(key, "not defined under metrics:")
                 continue
-            if name in self.blocks:
+            if name in self.blocks and name not in self.placeholders:
                 self.notes.append(f"deck[{i}]: {name} is already shown in an earlier block")
                 continue
+            self.placeholders.discard(name)
             label = block.get("title") if len(lines) == 1 else style.get("legend_name")
             self.blocks[name] = _Block(str(label or name), unit, section)
             if len(lines) > 1 and name != lines[0]:
@@ -420,9 +422,18 @@ class _Converter:
             if not name or name in self.blocks:
                 continue
             if self._is_comparison(name):
-                continue  # YOY/MOM/WOW rows are in the base metric's block
+                self._show_base_of(name, None, section)  # its block's box shows the growth
+                continue
             if name in self.app_metrics:
                 self.blocks[name] = _Block(name, unit_from_scaling(row.get("y_scaling")), section)
+                self.placeholders.add(name)
+
+    def _show_base_of(self, name: str, unit: str | None, section: str | None) -> None:
+        """A growth series is shown through its metric's block: make sure that block exists."""
+        base = next(name.removesuffix(s) for s in COMPARISON_SUFFIXES if name.endswith(s))
+        if base in self.app_metrics and base not in self.blocks:
+            self.blocks[base] = _Block(base, None if unit == "percent" else unit, section)
+            self.placeholders.add(base)
 
     def _is_comparison(self, name: str) -> bool:
         return name not in self.app_metrics and any(
