@@ -1,0 +1,246 @@
+"""The analysis step: fill each numeric block's flags, drivers, commentary and questions.
+
+wbr.build makes the numeric blocks (windows, box score, plan) and the full weekly history of every
+metric; this module adds what a reviewer reads next, in one pass over the deck:
+
+1. flags (wbr.flags) for every block's metric and every metric linked to one through `drives`,
+   with the events for that metric or the whole business inside the history's range;
+2. drivers (wbr.drivers): contribution by dimension, mix/rate for ratios;
+3. commentary (wbr.commentary): this week's owner text, linted, plus last week's and the streak;
+4. the field dictionary of each block (`questions.Facts`), including the quarter forecast
+   (QTD actual plus the plan for the rest of the fiscal quarter, against the quarter's plan; see
+   `quarter_forecasts`), then the questions (wbr.questions), most severe first.
+
+`rank_questions` then lists every block's questions for the deck's summary page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from wbr.calendar import Calendar, add_months
+from wbr.commentary import MetricCommentary, commentary_by_metric
+from wbr.compare import compare
+from wbr.config import Config
+from wbr.deck import Block, DeckQuestion, Event, Flag
+from wbr.drivers import compute_drivers
+from wbr.history import MetricHistory
+from wbr.questions import Facts, QuarterForecast, XmrView, ask, rank
+from wbr.sources import Dataset
+
+
+def _linked(config: Config, metrics: list[str]) -> list[str]:
+    """The deck's metrics plus every metric linked to one of them through `drives`."""
+    wanted = dict.fromkeys(metrics)
+    for metric in metrics:
+        if metric not in config.metrics:
+            continue
+        wanted.update(dict.fromkeys(m for m in config.metrics[metric].drives))
+        wanted.update(
+            dict.fromkeys(m for m, spec in config.metrics.items() if metric in spec.drives)
+        )
+    return [m for m in wanted if m in config.metrics]
+
+
+def _events(
+    events: pd.DataFrame | None, first: dt.date, last: dt.date
+) -> tuple[tuple[Event, ...], dict[str, tuple[Event, ...]]]:
+    """Events from `first` to `last` by date: (business-wide ones, {metric: its own ones})."""
+    if events is None or events.empty:
+        return (), {}
+    days = pd.to_datetime(events["date"]).dt.date
+    inside = events.assign(day=days).loc[((days >= first) & (days <= last)).to_numpy()]
+    inside = inside.sort_values("day", kind="stable")
+    everyone = inside["metric"].isna().to_numpy()
+    listed = [
+        (metric, Event(day, str(text)))
+        for metric, day, text in zip(
+            inside["metric"], inside["day"], inside["description"], strict=True
+        )
+    ]
+    common = tuple(e for (_, e), wide in zip(listed, everyone, strict=True) if wide)
+    own: dict[str, list[Event]] = {}
+    for (metric, event), wide in zip(listed, everyone, strict=True):
+        if not wide:
+            own.setdefault(str(metric), []).append(event)
+    return common, {m: tuple(found) for m, found in own.items()}
+
+
+def _assess(
+    history: MetricHistory,
+    config: Config,
+    metric: str,
+    events: tuple[Event, ...],
+    block: Block | None,
+) -> tuple[tuple[Flag, ...], XmrView | None]:
+    """Flags of one metric's week and the XmR chart they were judged on (None without flags.py)."""
+    try:
+        from wbr import flags
+    except ImportError:  # flags.py not installed yet: keep whatever flags the block has
+        return (block.flags if block else ()), None
+    spec = config.metrics[metric]
+    settings = config.flag_settings(metric)
+    pairs = tuple((e.date, e.description) for e in events)
+    plan_score = block.plan if block else None
+    if not hasattr(flags, "assess_metric"):
+        return tuple(flags.flag_metric(history, spec, settings, pairs, plan_score=plan_score)), None
+    assessment = flags.assess_metric(history, spec, settings, pairs, plan_score=plan_score)
+    view = None
+    chart = assessment.chart
+    if chart is not None and assessment.xmr_series in ("raw", "yoy"):
+        if assessment.xmr_series == "raw":
+            values = history.weekly["cy"].to_numpy(dtype=float)
+        else:
+            values = flags.yoy_series(history.weekly, spec.comparison_method)
+        limits = chart.limits
+        no_lower = bool(
+            assessment.xmr_series == "raw" and limits.lnpl < 0 and np.nanmin(values) >= 0
+        )
+        view = XmrView(assessment.xmr_series, values, limits.mean, limits.mr_mean, no_lower)
+    return assessment.flags, view
+
+
+def quarter_forecasts(
+    config: Config, dataset: Dataset, week_ending: dt.date, metrics: list[str]
+) -> dict[str, QuarterForecast]:
+    """QTD actual plus plan for the rest of the fiscal quarter, vs the full quarter's plan.
+
+    For sum metrics, and ratios of two sum metrics (each operand forecast, then divided). A metric
+    gets no forecast when any QTD actual day or any planned day of the quarter is missing.
+    """
+    if dataset.plan is None:
+        return {}
+    calendar = Calendar.from_config(config.calendar)
+    start = calendar.fiscal_quarter_start(week_ending)
+    year, month = add_months(start.year, start.month, 3)
+    end = dt.date(year, month, 1) - dt.timedelta(days=1)
+    sums = [m for m in config.base_metrics() if config.metrics[m].aggregation == "sum"]
+    actual = dataset.actuals.reindex(pd.date_range(start, week_ending), columns=sums)
+    plan = dataset.plan.reindex(pd.date_range(start, end), columns=sums)
+    rest = plan.loc[pd.Timestamp(week_ending + dt.timedelta(days=1)) :]
+    qtd = actual.sum().where(actual.notna().all())
+    remaining = rest.sum().where(rest.notna().all())
+    planned = plan.sum().where(plan.notna().all())
+    forecast = qtd + remaining
+
+    def operand(metric: str | None) -> tuple[float, float] | None:
+        if metric not in forecast.index:
+            return None
+        pair = float(forecast[metric]), float(planned[metric])
+        return pair if all(np.isfinite(pair)) else None
+
+    result = {}
+    for metric in metrics:
+        spec = config.metrics.get(metric)
+        if spec is None:
+            continue
+        if spec.aggregation == "sum":
+            pair = operand(metric)
+        elif spec.aggregation == "ratio":
+            num, den = operand(spec.numerator), operand(spec.denominator)
+            pair = None
+            if num and den and den[0] > 0 and den[1] > 0:
+                pair = num[0] / den[0], num[1] / den[1]
+        else:
+            pair = None
+        if pair is not None:
+            variance = compare(pair[0], pair[1], spec.comparison_method)
+            result[metric] = QuarterForecast(pair[0], pair[1], variance, end)
+    return result
+
+
+def _complete_through(
+    config: Config, dataset: Dataset, week_ending: dt.date, metric: str
+) -> dt.date | None:
+    """The last day up to the week ending with a value (a ratio: the earlier of its operands)."""
+    spec = config.metrics[metric]
+    if spec.aggregation == "ratio":
+        days = [
+            _complete_through(config, dataset, week_ending, m)
+            for m in (spec.numerator, spec.denominator)
+        ]
+        return None if None in days else min(days)
+    if metric not in dataset.actuals.columns:
+        return None
+    last = dataset.actuals[metric].loc[: pd.Timestamp(week_ending)].last_valid_index()
+    return None if last is None else last.date()
+
+
+def analyse(
+    blocks: tuple[Block, ...],
+    histories: Mapping[str, MetricHistory],
+    config: Config,
+    dataset: Dataset,
+    week_ending: dt.date,
+) -> tuple[Block, ...]:
+    """Blocks with flags, drivers, commentary and questions filled in."""
+    metrics = [b.metric for b in blocks]
+    by_metric = {b.metric: b for b in blocks}
+    linked = _linked(config, metrics)
+    first = min(
+        (
+            h.weekly.index[0].date() - dt.timedelta(days=6)
+            for h in histories.values()
+            if not h.weekly.empty
+        ),
+        default=week_ending,
+    )
+    common, own = _events(dataset.events, first, week_ending)
+    events = {m: tuple(sorted([*common, *own.get(m, ())], key=lambda e: e.date)) for m in linked}
+
+    flags_by_metric: dict[str, tuple[Flag, ...]] = {}
+    views: dict[str, XmrView | None] = {}
+    for metric in linked:
+        if metric in histories:
+            found, view = _assess(
+                histories[metric], config, metric, events[metric], by_metric.get(metric)
+            )
+            flags_by_metric[metric], views[metric] = found, view
+        elif metric in by_metric:
+            flags_by_metric[metric] = by_metric[metric].flags
+
+    drivers = compute_drivers(dataset, config, week_ending, metrics)
+    comments = commentary_by_metric(dataset.commentary, week_ending, metrics)
+    forecasts = quarter_forecasts(config, dataset, week_ending, metrics)
+
+    analysed = []
+    for block in blocks:
+        metric = block.metric
+        note: MetricCommentary = comments[metric]
+        filled = replace(
+            block,
+            flags=flags_by_metric.get(metric, block.flags),
+            drivers=drivers.get(metric),
+            commentary=note.current,
+        )
+        spec = config.metrics[metric]
+        inputs = [m for m, s in config.metrics.items() if metric in s.drives]
+        facts = Facts(
+            block=filled,
+            history=histories.get(metric),
+            metric=spec,
+            config=config,
+            week_ending=week_ending,
+            flags_by_metric=flags_by_metric,
+            commentary=note,
+            forecast=forecasts.get(metric),
+            events=events.get(metric, ()),
+            input_events=tuple((m, e) for m in inputs for e in own.get(m, ())),
+            complete_through=_complete_through(config, dataset, week_ending, metric),
+            xmr=views.get(metric),
+        )
+        analysed.append(replace(filled, questions=ask(facts)))
+    return tuple(analysed)
+
+
+def rank_questions(blocks: tuple[Block, ...]) -> tuple[DeckQuestion, ...]:
+    """Every block's questions, most severe first (then by block number and catalogue order)."""
+    return rank(blocks)
+
+
+__all__ = ["analyse", "quarter_forecasts", "rank_questions"]
