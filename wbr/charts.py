@@ -159,11 +159,10 @@ def _categories(block: Block) -> tuple[list[str], list[str]]:
     used: set[str] = {GAP_LABEL}
 
     def unique(label: str, qualifier: str, complete: bool) -> str:
-        name = label if complete else f"{label}{PARTIAL_MARK}"
-        if name in used:  # a 13th month repeats a month name: add the year
-            name = f"{label} '{qualifier[2:4]}" + ("" if complete else PARTIAL_MARK)
-        used.add(name)
-        return name
+        if label in used:  # a 13th month repeats a month name: add the year
+            label = f"{label} '{qualifier[2:4]}"
+        used.add(label)
+        return label if complete else f"{label}{PARTIAL_MARK}"
 
     weeks = [unique(w.label, w.end.isoformat(), w.complete) for w in block.weeks]
     months = [unique(m.label, m.month, m.complete) for m in block.months]

@@ -98,6 +98,9 @@ def change_html(change: float | None, method: str, polarity: str) -> str:
     text = escape(format_change(change, method))
     if change is None or not math.isfinite(change):
         return f'<span class="wbr-na">{text}</span>'
+    if round(change, 0 if method == "bps" else 1) == 0:
+        # shown as zero, so no direction either: "-0.0%" with a red arrow would mislead
+        return escape(format_change(0.0, method).lstrip("+"))
     arrow = "▲" if change > 0 else "▼" if change < 0 else ""
     verdict = favourability(change, polarity)
     if verdict is None:

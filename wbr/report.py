@@ -270,6 +270,11 @@ def export_html(notebook: Any, title: str | None = None) -> str:
     )
     if title:
         notebook.metadata["title"] = title
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            # papermill gives this cell a random id; the HTML anchors it, and a re-run of the
+            # same week must give the same page
+            cell["id"] = "injected-parameters"
     html, _ = exporter.from_notebook_node(notebook)
     return html
 
