@@ -17,6 +17,7 @@ from wbr.wbr_app import (
     fiscal_year_start_month,
     parse_filter,
     parse_week_ending,
+    report_lines,
     unit_from_scaling,
 )
 
@@ -713,3 +714,49 @@ metrics:
     assert loaded.resolve(loaded.sources.actuals.path) == result.data_files[0]
     assert loaded.resolve(loaded.sources.plan.path) == result.data_files[1]
     assert loaded.metrics["CTR"].comparison_method == "pct"
+
+
+def test_growth_rows_and_blocks_show_their_metric(tmp_path):
+    config = (
+        SETUP
+        + """
+metrics:
+  PageViews: {column: PageViews, aggf: sum}
+  Clicks: {column: Clicks, aggf: sum}
+deck:
+  - block:
+      ui_type: 12_MonthsTable
+      title: Summary
+      rows:
+        - row: {header: "YOY", metric: PageViewsYOY, y_scaling: "##%"}
+  - block:
+      ui_type: 6_12Graph
+      title: Clicks growth
+      metrics: {ClicksWOW: {}}
+  - block:
+      ui_type: 6_12Graph
+      title: Page views (Millions)
+      metrics: {PageViews: {}}
+"""
+    )
+    _, ours = convert(tmp_path, config, daily_csv({"PageViews": [3], "Clicks": [1]}))
+    assert ours["metrics"]["Clicks"]["show"] is True  # its block's box holds the WoW
+    # A later 6-12 block of the metric itself still gives it its title.
+    assert ours["metrics"]["PageViews"]["label"] == "Page views (Millions)"
+
+
+def test_report_lines_name_files_and_everything_left_out(tmp_path):
+    config = (
+        SETUP
+        + """
+metrics:
+  Orders: {column: orders, aggf: sum}
+  Opening: {column: pms, aggf: first}
+"""
+    )
+    result, _ = convert(tmp_path, config, daily_csv({"orders": [1], "pms": [2]}))
+    lines = report_lines(result)
+    assert lines[0] == f"wrote {result.config_path}"
+    assert lines[1] == f"wrote {result.data_files[0]}"
+    assert lines[2] == "not converted (1):"
+    assert lines[3].startswith("  metrics.Opening (line 8): aggf first")

@@ -143,6 +143,17 @@ def convert_wbr_app(app_yaml: Path, data_csv: Path, out_yaml: Path) -> Conversio
     return converter.write(out_yaml)
 
 
+def report_lines(result: ConversionResult) -> list[str]:
+    """What `wbr import-wbr-app` prints: files written, then every item not converted."""
+    lines = [f"wrote {result.config_path}"] + [f"wrote {path}" for path in result.data_files]
+    if result.not_converted:
+        lines.append(f"not converted ({len(result.not_converted)}):")
+        lines += [f"  {item.key}: {item.reason}" for item in result.not_converted]
+    else:
+        lines.append("everything converted")
+    return lines
+
+
 def _load_app_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
     """The App config as a dict, plus the line of every key for messages."""
     try:

@@ -1,0 +1,227 @@
+"""Scale: whole-process time and peak memory of `wbr deck` at 100, 500 and 1,000 metrics.
+
+For each size, writes 3 years of daily data (a wide CSV) and a matching wbr.yaml into a temporary
+folder, then runs `wbr deck --config X --json out.json` as a separate process, best of 3 by wall
+clock, with the peak resident memory of that process (RUSAGE_CHILDREN of a one-child wrapper).
+Also times rendering a 300-block HTML deck (wbr.render.deck_html) when that module exists.
+
+    .venv/bin/python benchmarks/scale.py [--sizes 100 500 1000] [--repeat 3] [--profile 500]
+
+Targets (issue 6): 500 metrics < 2 s, 1,000 < 4 s, peak < 300 MB. The WBR App, measured on a
+2-core machine: 100 metrics 8.1 s, 500 metrics 39 s (185 MB peak), 1,000 metrics 98 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WBR = ROOT / ".venv" / "bin" / "wbr"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+WEEK_ENDING = dt.date(2026, 11, 21)  # a Saturday
+DAYS = 3 * 365 + 1
+SECTIONS = ("Customer experience", "Traffic", "Shopping", "Fulfilment", "Financials")
+TARGETS = {500: 2.0, 1000: 4.0}
+PEAK_TARGET_MB = 300
+RENDER_BLOCKS = 300
+
+# Runs one command as this wrapper's only child: wall seconds and the child's peak RSS (MB).
+_MEASURE = textwrap.dedent(
+    """
+    import resource, subprocess, sys, time, json
+    start = time.perf_counter()
+    done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "code": done.returncode,
+                      "stderr": done.stderr[-2000:]}))
+    """
+)
+
+
+def write_business(folder: Path, n_metrics: int, seed: int = 6) -> Path:
+    """A wide daily CSV of n metrics over 3 years and its wbr.yaml; returns the yaml path.
+
+    One metric in five is a ratio of the two sum metrics before it (so roughly 60% of columns
+    are sums, 20% ratios over them, 20% mean/last/min/max levels): the mix of a real deck.
+    """
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(end=WEEK_ENDING, periods=DAYS, freq="D")
+    weekly = 1 + 0.15 * np.sin(2 * np.pi * np.arange(DAYS) / 7)
+    trend = np.linspace(1.0, 1.3, DAYS)
+    metrics: dict[str, dict] = {}
+    columns: dict[str, np.ndarray] = {}
+    kinds = ("sum", "sum", "ratio", "sum", "level")
+    levels = ("mean", "last", "min", "max")
+    for i in range(n_metrics):
+        metric = f"m{i:04d}"
+        kind = kinds[i % len(kinds)]
+        section = SECTIONS[i * len(SECTIONS) // n_metrics]
+        if kind == "ratio" and i >= 2:
+            metrics[metric] = {
+                "aggregation": "ratio",
+                "numerator": f"m{i - 1:04d}",
+                "denominator": f"m{i - 2:04d}",
+                "unit": "percent",
+                "section": section,
+            }
+            continue
+        scale = float(rng.uniform(50, 50_000))
+        noise = rng.normal(1.0, 0.05, DAYS)
+        columns[metric] = np.round(scale * weekly * trend * noise, 2)
+        aggregation = "sum" if kind != "level" else levels[(i // 5) % len(levels)]
+        metrics[metric] = {"aggregation": aggregation, "section": section}
+    frame = pd.DataFrame(columns, index=days.strftime("%Y-%m-%d"))
+    frame.to_csv(folder / "metrics.csv", index_label="date")
+    config = {
+        "title": f"Scale test: {n_metrics} metrics",
+        "week_ending": WEEK_ENDING,
+        "sources": {"actuals": {"path": "metrics.csv", "format": "wide"}},
+        "sections": list(SECTIONS),
+        "metrics": metrics,
+    }
+    path = folder / "wbr.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def measure(command: list[str], repeat: int) -> dict:
+    """Best wall time of `repeat` runs of a command, and the largest peak RSS seen."""
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [str(PYTHON), "-c", _MEASURE, *command], capture_output=True, text=True, check=True
+        )
+        run = json.loads(out.stdout)
+        if run["code"] != 0:
+            raise SystemExit(f"{' '.join(command)} failed:\n{run['stderr']}")
+        runs.append(run)
+    return {
+        "best_s": min(r["seconds"] for r in runs),
+        "median_s": sorted(r["seconds"] for r in runs)[len(runs) // 2],
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
+
+
+def deck_command(config: Path) -> list[str]:
+    return [
+        str(WBR),
+        "deck",
+        "--config",
+        str(config),
+        "--json",
+        str(config.parent / "deck.json"),
+        "--quiet",
+    ]
+
+
+def render_command(deck_json: Path) -> list[str]:
+    """A process that reads deck.json and renders the HTML deck, printing render seconds."""
+    script = textwrap.dedent(
+        f"""
+        import time
+        from wbr.deck import Deck
+        from wbr.render import deck_html
+        deck = Deck.read_json({str(deck_json)!r})
+        start = time.perf_counter()
+        html = deck_html(deck)
+        print(time.perf_counter() - start, len(html))
+        """
+    )
+    return [str(PYTHON), "-c", script]
+
+
+def render_benchmark(folder: Path, repeat: int) -> dict | None:
+    """Time to render a 300-block deck (None when wbr.render is not there yet)."""
+    if importlib.util.find_spec("wbr.render") is None:
+        return None
+    config = write_business(folder, RENDER_BLOCKS)  # every metric, ratios too, has a block
+    subprocess.run(deck_command(config), check=True)
+    deck_json = config.parent / "deck.json"
+    blocks = len(json.loads(deck_json.read_text(encoding="utf-8"))["blocks"])
+    whole = measure(render_command(deck_json), repeat)
+    in_process = []
+    for _ in range(repeat):
+        out = subprocess.run(render_command(deck_json), capture_output=True, text=True, check=True)
+        seconds, size = out.stdout.split()
+        in_process.append(float(seconds))
+    return {"blocks": blocks, "render_s": min(in_process), "html_mb": int(size) / 2**20, **whole}
+
+
+def profile(config: Path, top: int = 25) -> str:
+    """cProfile of one `wbr deck` run, top functions by cumulative time."""
+    out = config.parent / "profile.out"
+    subprocess.run(
+        [str(PYTHON), "-m", "cProfile", "-o", str(out), str(WBR), *deck_command(config)[1:]],
+        check=True,
+    )
+    script = (
+        f"import pstats,sys; pstats.Stats(sys.argv[1]).sort_stats('cumulative').print_stats({top})"
+    )
+    return subprocess.run(
+        [str(PYTHON), "-c", script, str(out)], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", type=int, default=None, help="profile this size too")
+    parser.add_argument("--no-render", action="store_true")
+    args = parser.parse_args()
+
+    print("| metrics | CSV MB | blocks | best s | median s | peak MB | target |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            folder = Path(tmp) / f"m{n}"
+            folder.mkdir()
+            config = write_business(folder, n)
+            result = measure(deck_command(config), args.repeat)
+            blocks = len(json.loads((folder / "deck.json").read_text())["blocks"])
+            csv_mb = (folder / "metrics.csv").stat().st_size / 2**20
+            target = TARGETS.get(n)
+            verdict = (
+                ""
+                if target is None
+                else (f"< {target:g} s: {'met' if result['best_s'] < target else 'MISSED'}")
+            )
+            if result["peak_mb"] >= PEAK_TARGET_MB:
+                verdict += f"; peak >= {PEAK_TARGET_MB} MB"
+            print(
+                f"| {n} | {csv_mb:.1f} | {blocks} | {result['best_s']:.2f} | "
+                f"{result['median_s']:.2f} | {result['peak_mb']:.0f} | {verdict} |",
+                flush=True,
+            )
+            if args.profile == n:
+                print(profile(config))
+        if not args.no_render:
+            folder = Path(tmp) / "render"
+            folder.mkdir()
+            render = render_benchmark(folder, args.repeat)
+            if render is None:
+                print("render: wbr.render not available, skipped")
+            else:
+                print(
+                    f"\nrender {render['blocks']} blocks: deck_html {render['render_s']:.2f} s "
+                    f"in process; whole process (import, read deck.json, render) "
+                    f"{render['best_s']:.2f} s, peak {render['peak_mb']:.0f} MB, "
+                    f"HTML {render['html_mb']:.1f} MB"
+                )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
