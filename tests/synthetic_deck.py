@@ -134,7 +134,7 @@ def make_block(
             ),
             Flag(
                 type="plan",
-                rule="plan_miss",
+                rule="miss_streak",
                 date=WEEK_ENDING,
                 value=-change * 1.2,
                 lower=None,

@@ -147,9 +147,12 @@ def test_block_shows_number_owner_flags_questions_and_incomplete_badge():
 def test_summary_lists_flagged_blocks_questions_plan_misses_and_data_issues():
     html = summary_html(make_deck())
     assert 'href="#block-2"' in html and 'href="#block-4"' in html
-    assert "XmR outside limits" in html
+    assert "XmR outside limits; Plan miss streak" in html
+    assert "above the upper natural process limit" in html  # the most severe flag's detail
     assert "What changed in Conversion rate in wk 47?" in html
-    assert "below plan for 3 weeks in a row" in html
+    plan_misses = html[html.index("<h3>Plan misses</h3>") : html.index("<h3>Data issues</h3>")]
+    assert re.findall(r'href="#block-(\d+)"', plan_misses) == ["2", "4"]
+    assert "▼ -30 bps" in plan_misses  # conversion LastWk vs plan, in bps
     assert "missing Sat 21 Nov 2026" in html
 
 

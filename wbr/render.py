@@ -24,6 +24,7 @@ from wbr.fmt import format_change, format_value
 CHART_DIV_CLASS = 'class="plotly-graph-div"'
 PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
 TOP_QUESTIONS = 10
+SUMMARY_DETAIL_CHARS = 180  # the summary quotes the most severe flag; the block has them all
 FAVOURABLE = "favourable"
 UNFAVOURABLE = "unfavourable"
 
@@ -36,7 +37,14 @@ _POLARITY = {
     "lower_is_better": "lower is better",
     "neutral": "neither direction is better",
 }
-_FLAG_NAMES = {"xmr": "XmR", "plan": "Plan", "data": "Data", "seasonal": "Seasonal"}
+_PLAN_PERIODS = ("LastWk", "MTD", "QTD", "YTD")
+_FLAG_NAMES = {
+    "xmr": "XmR",
+    "plan": "Plan",
+    "data": "Data",
+    "seasonal": "Seasonal",
+    "trend": "Trend",
+}
 
 
 @cache
@@ -201,11 +209,24 @@ def _block_range(section: Section) -> str:
     return f"{first}" if first == last else f"{first}–{last}"
 
 
-def _flag_reason(flag: Flag) -> str:
-    kind = _FLAG_NAMES.get(flag.type, flag.type.title())
+def _flag_name(flag: Flag) -> str:
+    """'XmR outside limits', 'Plan miss streak', 'Seasonal residual'."""
+    kind = _FLAG_NAMES.get(flag.type, flag.type.replace("_", " ").title())
     rule = flag.rule.replace("_", " ")
-    detail = f": {flag.detail}" if flag.detail else ""
-    return f"{kind} {rule}{detail}"
+    return f"{kind} {rule}"
+
+
+def _flag_reasons(block: Block) -> str:
+    """Each kind of flag once, most severe first, with a count when it repeats."""
+    counts: dict[str, int] = {}
+    for flag in block.flags:
+        name = _flag_name(flag)
+        counts[name] = counts.get(name, 0) + 1
+    return "; ".join(name if n == 1 else f"{name} ×{n}" for name, n in counts.items())
+
+
+def _shortened(text: str, limit: int = SUMMARY_DETAIL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def summary_html(deck: Deck) -> str:
@@ -222,7 +243,10 @@ def summary_html(deck: Deck) -> str:
             '<th class="wbr-num-cell">WOW</th><th class="wbr-num-cell">YOY</th></tr></thead><tbody>'
         )
         for block in flagged:
-            reasons = "<br>".join(escape(_flag_reason(f)) for f in block.flags)
+            reasons = (
+                f"<b>{escape(_flag_reasons(block))}</b><br>"
+                f'<span class="wbr-muted">{escape(_shortened(block.flags[0].detail))}</span>'
+            )
             parts.append(
                 f"<tr><td>{_block_link(block)}</td><td>{escape(block.owner or 'unassigned')}</td>"
                 f"<td>{reasons}</td>"
@@ -252,18 +276,21 @@ def summary_html(deck: Deck) -> str:
     else:
         parts.append('<p class="wbr-muted">No questions this week.</p>')
 
-    plan_misses = [(b, f) for b in deck.blocks for f in b.flags if f.type == "plan"]
+    plan_blocks = [b for b in deck.blocks if any(f.type == "plan" for f in b.flags)]
     parts.append("<h3>Plan misses</h3>")
-    if plan_misses:
+    if plan_blocks:
         parts.append(
-            "<ul>"
-            + "".join(
-                f"<li>{_block_link(b)}: {escape(f.detail or f.rule.replace('_', ' '))}"
-                f"{_plan_cells(b)}</li>"
-                for b, f in plan_misses
-            )
-            + "</ul>"
+            '<table class="wbr-flagged"><thead><tr><th>Block</th><th>Owner</th><th>Why</th>'
+            + "".join(f'<th class="wbr-num-cell">{p} vs plan</th>' for p in _PLAN_PERIODS)
+            + "</tr></thead><tbody>"
         )
+        for block in plan_blocks:
+            rules = "; ".join(dict.fromkeys(_flag_name(f) for f in block.flags if f.type == "plan"))
+            parts.append(
+                f"<tr><td>{_block_link(block)}</td><td>{escape(block.owner or 'unassigned')}</td>"
+                f"<td>{escape(rules)}</td>{_plan_cells(block)}</tr>"
+            )
+        parts.append("</tbody></table>")
     else:
         parts.append('<p class="wbr-muted">No plan miss is flagged.</p>')
 
@@ -287,15 +314,14 @@ def summary_html(deck: Deck) -> str:
 
 
 def _plan_cells(block: Block) -> str:
+    """LastWk, MTD, QTD and YTD variance to plan as table cells."""
     plan = block.plan
-    if plan is None:
-        return ""
-    method, polarity = block.comparison, block.polarity
-    return (
-        f" <span class='wbr-muted'>(LastWk vs plan</span> "
-        f"{change_html(plan.last_week_var, method, polarity)}"
-        f"<span class='wbr-muted'>, MTD vs plan</span> "
-        f"{change_html(plan.mtd_var, method, polarity)}<span class='wbr-muted'>)</span>"
+    variances = (
+        (plan.last_week_var, plan.mtd_var, plan.qtd_var, plan.ytd_var) if plan else (None,) * 4
+    )
+    return "".join(
+        f'<td class="wbr-num-cell">{change_html(v, block.comparison, block.polarity)}</td>'
+        for v in variances
     )
 
 
@@ -383,19 +409,21 @@ def _flags_html(block: Block) -> str:
     items = []
     for flag in block.flags:
         evidence = []
-        if flag.date:
-            evidence.append(f"on {long_date(flag.date)}")
-        if flag.value is not None:
-            evidence.append(f"value {_number(flag.value)}")
-        if flag.lower is not None or flag.upper is not None:
-            evidence.append(f"limits {_number(flag.lower)} to {_number(flag.upper)}")
+        if not flag.detail:  # the detail already states the evidence in the metric's units
+            if flag.date:
+                evidence.append(f"on {long_date(flag.date)}")
+            if flag.value is not None:
+                evidence.append(f"value {_number(flag.value)}")
+            if flag.lower is not None or flag.upper is not None:
+                evidence.append(f"limits {_number(flag.lower)} to {_number(flag.upper)}")
         if flag.favourable is not None:
             evidence.append(FAVOURABLE if flag.favourable else UNFAVOURABLE)
+        said = (
+            f' <span class="wbr-muted">({escape(", ".join(evidence))})</span>' if evidence else ""
+        )
         items.append(
-            f'<li><span class="wbr-flag-type">{escape(_FLAG_NAMES.get(flag.type, flag.type))}'
-            f"</span> {escape(flag.rule.replace('_', ' '))}"
-            f"{': ' + escape(flag.detail) if flag.detail else ''}"
-            f' <span class="wbr-muted">({escape(", ".join(evidence))})</span></li>'
+            f'<li><span class="wbr-flag-type">{escape(_flag_name(flag))}</span>'
+            f"{': ' + escape(flag.detail) if flag.detail else ''}{said}</li>"
         )
     return f'<div><h4>Flags</h4><ul class="wbr-flag-list">{"".join(items)}</ul></div>'
 
