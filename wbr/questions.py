@@ -61,7 +61,7 @@ _LAUNCH = re.compile(
     r"experiment|pilot|new feature)\b",
     re.IGNORECASE,
 )
-_UNFILLED = re.compile(r"[{}]|\bNone\b|\bnan\b|\bN/A\b", re.IGNORECASE)
+_UNFILLED = re.compile(r"[{}]|\bNone\b|\bnan\b|\bNaN\b|N/A")  # a slot that is not filled
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -689,6 +689,12 @@ def yoy_deceleration(f: Facts) -> Fill | None:
     "The comparable week last year (ending {py_week}) had {events_py} but this week has no "
     "recorded event. What is YoY ({yoy}) adjusted for the shift? What is the combined YoY for the "
     "two affected weeks?",
+    "This week has {events_cy} but the comparable week last year (ending {py_week}) has no "
+    "recorded event. What is YoY adjusted for the shift? What is the combined YoY for the two "
+    "affected weeks?",
+    "The comparable week last year (ending {py_week}) had {events_py} but this week has no "
+    "recorded event. What is YoY adjusted for the shift? What is the combined YoY for the two "
+    "affected weeks?",
 )
 def event_shift(f: Facts) -> Fill | None:
     """Q9: an event in this week but not in last year's comparable week, or the reverse."""
@@ -937,7 +943,7 @@ def big_jump(f: Facts) -> list[Fill]:
 @question(
     "Q15",
     SIGNAL,
-    "{metric}'s move ({move}) is inside normal variation ({limits}). Are we sure '{cause}' "
+    "The move in {metric} ({move}) is inside normal variation ({limits}). Are we sure '{cause}' "
     "explains it, or are we explaining noise?",
 )
 def explaining_noise(f: Facts) -> Fill | None:
@@ -973,9 +979,9 @@ def explaining_noise(f: Facts) -> Fill | None:
 @question(
     "Q16",
     SIGNAL,
-    "'{initiative}' ({owner_metric}) launched on {date}, {weeks} weeks ago. {metric} shows no XmR "
-    "signal since (limits {limits}). Did the change work? If not, is this the right lever, and "
-    "should it stay in the deck?",
+    "{metric} shows no XmR signal (limits {limits}) in the {weeks} weeks since '{initiative}' "
+    "({owner_metric}, {date}). Did the change work? If not, is this the right lever, and should it "
+    "stay in the deck?",
 )
 def launch_without_signal(f: Facts) -> Fill | None:
     """Q16: a launch on this metric or its inputs, 4-13 weeks old, with no XmR signal since."""
