@@ -760,3 +760,20 @@ metrics:
     assert lines[1] == f"wrote {result.data_files[0]}"
     assert lines[2] == "not converted (1):"
     assert lines[3].startswith("  metrics.Opening (line 8): aggf first")
+
+
+def test_database_query_prefix_reads_the_csv_column(tmp_path):
+    config = (
+        SETUP
+        + """
+data_sources:
+  MyProdPostgres:
+    main_metrics: {query: "SELECT date as Date, orders FROM t"}
+metrics:
+  Orders: {column: main_metrics.orders, aggf: sum}
+  Other: {column: elsewhere.orders, aggf: sum}
+"""
+    )
+    result, ours = convert(tmp_path, config, daily_csv({"orders": [4, 5]}))
+    assert read_wide(result.data_files[0])["Orders"].tolist() == [4, 5]
+    assert "Other" not in ours["metrics"]  # not a query of this config: not guessed

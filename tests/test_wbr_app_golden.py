@@ -599,6 +599,35 @@ def test_golden_file_nan_means_no_value():
     assert cases[0]["py_6_weeks"][5] == 395917585
 
 
+@pytest.mark.parametrize(
+    ("config", "data", "blocks"),
+    [
+        ("1-wbr-sample-config.CSV-UPLOAD-FIXED.yaml", "1-wbr-sample-dataset.csv", 6),
+        ("1-wbr-sample-config.yaml", "1-wbr-sample-dataset.csv", 6),  # database column names
+        ("2-wbr-sample-config-with-filter.yaml", "2-wbr-sample-dataset-with-filter.csv", 3),
+    ],
+)
+def test_demo_uploads_convert_and_build(tmp_path, config, data, blocks):
+    demo = PEER / "demo_uploads"
+    result = convert_wbr_app(demo / config, demo / data, tmp_path / "wbr.yaml")
+    deck = build_deck(load_config(result.config_path), analyse=False)
+    assert len(deck.blocks) == blocks
+    assert all(block.box.last_week is not None for block in deck.blocks)
+    if config.startswith("1-"):
+        page_views = deck.block("PageViews")
+        assert page_views.plan is not None  # from the PageViews Target target line
+        assert page_views.plan.last_week == pytest.approx(
+            _app_csv_week_sum(demo / data, "PageViews__Target", deck.week_ending)
+        )
+
+
+def _app_csv_week_sum(path: Path, column: str, week_ending: dt.date) -> float:
+    table = _AppTable(path)
+    start = pd.Timestamp(week_ending - dt.timedelta(days=6))
+    inside = (table.dates >= start) & (table.dates <= pd.Timestamp(week_ending))
+    return float(table.numbers(column)[inside].sum())
+
+
 # -- the named explanations: where the App is wrong, the correct number and why -------------------
 
 

@@ -296,7 +296,8 @@ class _Converter:
         for name, reason in self.failed.items():
             self.skip(("metrics", name), reason)
         if not self.converted:
-            raise ConfigError(f"{where}: no App metric could be converted")
+            reasons = [f"  {key}: {reason}" for key, reason in list(self.failed.items())[:5]]
+            raise ConfigError("\n".join([f"{where}: no App metric could be converted", *reasons]))
         if self.table.rows_per_day() > 1:
             self.notes.append(
                 f"{self.table.path.name} has up to {self.table.rows_per_day()} rows "
@@ -456,16 +457,18 @@ class _Converter:
 
     def _find_targets(self) -> None:
         """App metrics on an `X__Target` column become the plan of the metrics on column X."""
+        columns = {}
         for name, spec in self.app_metrics.items():
-            column = (spec or {}).get("column") if isinstance(spec, dict) else None
-            if not isinstance(column, str) or not column.endswith(TARGET_SUFFIX):
+            reference = spec.get("column") if isinstance(spec, dict) else None
+            try:
+                columns[name] = self._column(str(reference)) if reference else None
+            except ValueError:
+                columns[name] = None
+        for name, column in columns.items():
+            if not column or not column.endswith(TARGET_SUFFIX):
                 continue
             base = column.removesuffix(TARGET_SUFFIX)
-            owners = [
-                n
-                for n, s in self.app_metrics.items()
-                if isinstance(s, dict) and s.get("column") == base
-            ]
+            owners = [n for n, c in columns.items() if c == base]
             if owners and name not in self.plan_of:
                 self.plan_of[name] = owners[0]
 
@@ -504,16 +507,12 @@ class _Converter:
             return self._convert_function(name, spec["function"], chain)
         aggregation = self._aggregation(spec)
         if "column" in spec:
-            column = str(spec["column"])
-            if not self.table.has(column):
-                raise ValueError(f"column {column!r} is not in {self.table.path.name}")
+            column = self._column(str(spec["column"]))
             daily = self.table.daily(column, aggregation)
             return _Metric({"aggregation": aggregation}, daily, column=column)
         if "filter" in spec:
             selector = spec["filter"] or {}
-            column = str(selector.get("base_column"))
-            if not self.table.has(column):
-                raise ValueError(f"filter base_column {column!r} is not in {self.table.path.name}")
+            column = self._column(str(selector.get("base_column")))
             rows = self._filter_rows(str(selector.get("query", "")))
             daily = self.table.daily(column, aggregation, rows)
             self.notes.append(
@@ -522,6 +521,25 @@ class _Converter:
             )
             return _Metric({"aggregation": aggregation}, daily)
         raise ValueError("no column, filter or function")
+
+    def _column(self, reference: str) -> str:
+        """The CSV column an App metric reads; `query.column` (the App's database route) is
+        accepted when `query` is one of the config's data_sources queries."""
+        if self.table.has(reference):
+            return reference
+        prefix, _, column = reference.partition(".")
+        queries = {
+            query
+            for source in (self.app.get("data_sources") or {}).values()
+            if isinstance(source, dict)
+            for query in source
+        }
+        if prefix in queries and self.table.has(column):
+            note = f"columns named {prefix}.<column> (database query {prefix}) read from the CSV"
+            if note not in self.notes:
+                self.notes.append(note)
+            return column
+        raise ValueError(f"column {reference!r} is not in {self.table.path.name}")
 
     def _aggregation(self, spec: dict[str, Any]) -> str:
         aggf = spec.get("aggf")
