@@ -75,6 +75,37 @@ def test_arrows_show_direction_and_colour_follows_polarity():
     assert "▲" in neutral and "wbr-good" not in neutral and "wbr-bad" not in neutral
 
 
+def test_drivers_name_the_segments_that_moved_the_metric():
+    drivers = {
+        "dimensions": {
+            "region": {
+                "yoy": {
+                    "delta": -486_600.0,
+                    "segments": [
+                        {"segment": "West", "delta": -396_100.0, "share": 0.814},
+                        {"segment": "<East>", "delta": 10_000.0, "share": -0.02},
+                    ],
+                }
+            }
+        },
+        "mix_rate": {
+            "channel": {
+                "wow": {
+                    "unit": "bps",
+                    "delta": -30.0,
+                    "mix": -45.0,
+                    "rate": 12.0,
+                    "interaction": 3.0,
+                }
+            }
+        },
+    }
+    block = dataclasses.replace(make_block(1, unit="currency"), drivers=drivers)
+    html = block_html(block, WEEK_ENDING)
+    assert "<b>region</b> YoY -$486.6K: West -$396.1K (81%), &lt;East&gt; +$10.0K (-2%)" in html
+    assert "<b>channel</b> WoW -30 bps = mix -45 bps, rate +12 bps, interaction +3 bps" in html
+
+
 def test_a_change_that_rounds_to_zero_has_no_arrow_or_colour():
     tiny = change_html(-0.01, "pct", "higher_is_better")
     assert "▼" not in tiny and "wbr-bad" not in tiny

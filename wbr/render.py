@@ -101,14 +101,25 @@ def favourability(change: float | None, polarity: str) -> str | None:
     return FAVOURABLE if better else UNFAVOURABLE
 
 
+def _rounds_to_zero(change: float, method: str) -> bool:
+    return round(change, 0 if method == "bps" else 1) == 0
+
+
+def change_text(change: float | None, method: str) -> str:
+    """+2.5% / -30 bps / N/A, and a plain 0.0% or 0 bps for what rounds to zero (never -0)."""
+    if change is not None and math.isfinite(change) and _rounds_to_zero(change, method):
+        return format_change(0.0, method).lstrip("+")
+    return format_change(change, method)
+
+
 def change_html(change: float | None, method: str, polarity: str) -> str:
     """A comparison cell: arrow for direction, colour and hidden text for favourability."""
     text = escape(format_change(change, method))
     if change is None or not math.isfinite(change):
         return f'<span class="wbr-na">{text}</span>'
-    if round(change, 0 if method == "bps" else 1) == 0:
+    if _rounds_to_zero(change, method):
         # shown as zero, so no direction either: "-0.0%" with a red arrow would mislead
-        return escape(format_change(0.0, method).lstrip("+"))
+        return escape(change_text(change, method))
     arrow = "▲" if change > 0 else "▼" if change < 0 else ""
     verdict = favourability(change, polarity)
     if verdict is None:
@@ -428,6 +439,49 @@ def _flags_html(block: Block) -> str:
     return f'<div><h4>Flags</h4><ul class="wbr-flag-list">{"".join(items)}</ul></div>'
 
 
+_COMPARISON_NAMES = {"wow": "WoW", "yoy": "YoY", "plan": "vs plan"}
+TOP_SEGMENTS = 3
+
+
+def _signed(value: float | None, unit: str) -> str:
+    text = format_value(value, unit)
+    return f"+{text}" if value is not None and value > 0 else text
+
+
+def _drivers_html(block: Block) -> str:
+    """One line per dimension and comparison: the segments that moved the metric most."""
+    drivers = block.drivers or {}
+    lines = []
+    for dimension, comparisons in (drivers.get("dimensions") or {}).items():
+        for name, found in comparisons.items():
+            segments = ", ".join(
+                f"{escape(str(s['segment']))} {escape(_signed(s.get('delta'), block.unit))}"
+                + (f" ({s['share'] * 100:.0f}%)" if s.get("share") is not None else "")
+                for s in found.get("segments", [])[:TOP_SEGMENTS]
+            )
+            lines.append(
+                f"<li><b>{escape(dimension)}</b> {_COMPARISON_NAMES.get(name, escape(name))} "
+                f"{escape(_signed(found.get('delta'), block.unit))}: {segments}</li>"
+            )
+    for dimension, comparisons in (drivers.get("mix_rate") or {}).items():
+        for name, found in comparisons.items():
+
+            def effect(value: float | None, unit: str = found.get("unit", "value")) -> str:
+                if unit == "bps":
+                    return change_text(value, "bps")
+                return _signed(value, block.unit)
+
+            lines.append(
+                f"<li><b>{escape(dimension)}</b> {_COMPARISON_NAMES.get(name, escape(name))} "
+                f"{escape(effect(found.get('delta')))} = mix {escape(effect(found.get('mix')))}, "
+                f"rate {escape(effect(found.get('rate')))}, "
+                f"interaction {escape(effect(found.get('interaction')))}</li>"
+            )
+    if not lines:
+        return ""
+    return f"<div><h4>What moved it</h4><ul>{''.join(lines)}</ul></div>"
+
+
 def _commentary_html(block: Block) -> str:
     if not block.commentary:
         if block.flagged:
@@ -484,7 +538,13 @@ def block_html(block: Block, week_ending: dt.date | None = None) -> str:
         f" · {escape(block.kind)} metric · {escape(_POLARITY.get(block.polarity, block.polarity))}"
     )
     notes = "".join(
-        (_commentary_html(block), _flags_html(block), _events_html(block), _questions_html(block))
+        (
+            _commentary_html(block),
+            _flags_html(block),
+            _questions_html(block),
+            _drivers_html(block),
+            _events_html(block),
+        )
     )
     return (
         f'<div class="wbr"><article class="wbr-block" id="{block_anchor(block.number)}">'
