@@ -160,6 +160,36 @@ def render_benchmark(folder: Path, repeat: int) -> dict | None:
     return {"blocks": blocks, "render_s": min(in_process), "html_mb": int(size) / 2**20, **whole}
 
 
+_PHASES = textwrap.dedent(
+    """
+    import sys, time
+    config_path = sys.argv[1]
+    t = [time.perf_counter()]
+    import wbr.cli, wbr.build, wbr.config, wbr.sources, wbr.analysis
+    t.append(time.perf_counter())
+    from wbr.config import load_config
+    from wbr.sources import load_data
+    from wbr.build import build_deck
+    config = load_config(config_path); t.append(time.perf_counter())
+    dataset = load_data(config); t.append(time.perf_counter())
+    build_deck(config, dataset, analyse=False); t.append(time.perf_counter())
+    import statsmodels.tsa.seasonal; t.append(time.perf_counter())
+    deck = build_deck(config, dataset); t.append(time.perf_counter())
+    deck.to_json(); t.append(time.perf_counter())
+    names = ["imports", "config", "data", "numbers", "statsmodels import", "numbers+analysis",
+             "to_json"]
+    print(" | ".join(f"{n} {b - a:.2f}" for n, a, b in zip(names, t, t[1:])))
+    """
+)
+
+
+def phases(config: Path) -> str:
+    """Seconds per phase of one deck, in one process (statsmodels imported on its own)."""
+    return subprocess.run(
+        [str(PYTHON), "-c", _PHASES, str(config)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def profile(config: Path, top: int = 25) -> str:
     """cProfile of one `wbr deck` run, top functions by cumulative time."""
     out = config.parent / "profile.out"
@@ -180,6 +210,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", type=int, default=None, help="profile this size too")
+    parser.add_argument("--phases", action="store_true", help="seconds per phase per size")
     parser.add_argument("--no-render", action="store_true")
     args = parser.parse_args()
 
@@ -206,6 +237,8 @@ def main() -> None:
                 f"{result['median_s']:.2f} | {result['peak_mb']:.0f} | {verdict} |",
                 flush=True,
             )
+            if args.phases:
+                print(f"|   phases: {phases(config)} |")
             if args.profile == n:
                 print(profile(config))
         if not args.no_render:
