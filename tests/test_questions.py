@@ -542,7 +542,7 @@ def test_q1_neutral_metric_has_no_plan_miss() -> None:
 
 def test_q2_quotes_the_gap_path_and_the_quarter() -> None:
     assert text(q2(), "Q2") == (
-        "The gap to plan on Orders went from -1.0% to -4.0% in 3 weeks. Is the plan wrong or is "
+        "The gap to plan on Orders went from +1.0% to -4.0% in 4 weeks. Is the plan wrong or is "
         "the business off track? What does this do to the quarter: forecast 1.9K vs plan 2.0K "
         "(-5.0%)?"
     )
@@ -641,6 +641,12 @@ def test_q9_event_in_cy_week_only() -> None:
     )
 
 
+def test_q9_silent_when_yoy_is_not_distorted() -> None:
+    h = history(BASE, py=[p * 1.01 for p in BASE])
+    event = (Event(WEEK - dt.timedelta(days=2), "Black Friday"),)
+    assert "Q9" not in ids(facts(block(h, events=event), h, events=event))
+
+
 def test_q9_silent_when_both_years_have_the_event() -> None:
     h = history(BASE)
     both = (
@@ -703,6 +709,15 @@ def test_q14_jump_between_weeks() -> None:
     assert text(q14(), "Q14") == (
         "The week-to-week jump of 1.7K in Orders is larger than anything routine (upper range "
         "limit 1.2K). What happened between wk 46 and wk 47?"
+    )
+
+
+def test_q14_jump_of_a_rate_in_bps() -> None:
+    h = conversion_history()
+    flag = Flag("xmr", "moving_range", WEEK, 0.007, None, 0.0014, False, "weekly values: jump")
+    assert text(facts(block(h, flags=(flag,)), h), "Q14").startswith(
+        "The week-to-week jump of 70 bps in Conversion rate is larger than anything routine (upper "
+        "range limit 14 bps)."
     )
 
 

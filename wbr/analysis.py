@@ -17,6 +17,7 @@ metric; this module adds what a reviewer reads next, in one pass over the deck:
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -80,7 +81,7 @@ def _assess(
 ) -> tuple[tuple[Flag, ...], XmrView | None]:
     """Flags of one metric's week and the XmR chart they were judged on (None without flags.py)."""
     try:
-        from wbr import flags
+        flags = importlib.import_module("wbr.flags")
     except ImportError:  # flags.py not installed yet: keep whatever flags the block has
         return (block.flags if block else ()), None
     spec = config.metrics[metric]

@@ -237,15 +237,14 @@ class Facts:
 
     @cached_property
     def gap_widening(self) -> int:
-        """Weeks running, ending last week, in which an unfavourable plan gap grew."""
-        gaps = self.plan_variances[::-1]
+        """Weeks running, ending last week, in which the plan variance moved the bad way and
+        ended behind plan (the gap may have started ahead of plan)."""
+        if self.block.polarity == "neutral":
+            return 0
+        sign = 1.0 if self.block.polarity == "higher_is_better" else -1.0
+        gaps = -sign * self.plan_variances[::-1]  # positive = behind plan
         n = 0
-        while n + 1 < len(gaps):
-            now, before = _finite(gaps[n]), _finite(gaps[n + 1])
-            if not (self.unfavourable(now) and self.unfavourable(before)):
-                break
-            if abs(now) <= abs(before):
-                break
+        while n + 1 < len(gaps) and gaps[n] > 0 and gaps[n] > gaps[n + 1]:
             n += 1
         return n
 
@@ -697,7 +696,11 @@ def yoy_deceleration(f: Facts) -> Fill | None:
     "affected weeks?",
 )
 def event_shift(f: Facts) -> Fill | None:
-    """Q9: an event in this week but not in last year's comparable week, or the reverse."""
+    """Q9: an event in this week but not last year's comparable week (or the reverse), and a
+    material YoY move (or no YoY at all)."""
+    yoy = f.block.box.yoy
+    if yoy is not None and abs(yoy) < f.material:
+        return None  # YoY is not distorted enough to ask
     py_week = f.week_ending - dt.timedelta(days=364)
     events = {*f.events, *f.block.events}
     cy = sorted(_events_in(events, f.week_ending), key=lambda e: e.date)
@@ -726,6 +729,15 @@ def _step(f: Facts, number: float | None) -> str | None:
     if f.method == "bps":
         return format_change(abs(number), "bps").lstrip("+")
     return f"{abs(number):.1f} pp"
+
+
+def _jump(f: Facts, number: float | None) -> str | None:
+    """A week-to-week difference of the metric: bps for rates, else a value with its unit."""
+    if number is None:
+        return None
+    if f.method == "bps":
+        return format_change(abs(number) * 10_000, "bps").lstrip("+")
+    return f.value(abs(number))
 
 
 def _is_yoy(flag: Flag) -> bool:
@@ -917,8 +929,8 @@ def big_jump(f: Facts) -> list[Fill]:
             continue
         after = flag.date or f.week_ending
         before = after - dt.timedelta(days=7)
-        jump = _step(f, flag.value) if series == "yoy" else f.value(abs(flag.value))
-        url = _step(f, flag.upper) if series == "yoy" else f.value(flag.upper)
+        jump = _step(f, flag.value) if series == "yoy" else _jump(f, flag.value)
+        url = _step(f, flag.upper) if series == "yoy" else _jump(f, flag.upper)
         fills.append(
             Fill(
                 {
