@@ -646,8 +646,6 @@ class _Converter:
             metric, block = self.converted[name], self.blocks.get(name)
             spec = {"label": block.label if block else name, **metric.spec}
             unit = block.unit if block and block.unit else None
-            if unit is None and metric.spec["aggregation"] == "ratio":
-                unit = "ratio"
             if unit:
                 spec["unit"] = unit
             spec["comparison"] = spec.pop("comparison")  # after unit: reads as "unit, compared by"
