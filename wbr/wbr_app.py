@@ -335,9 +335,8 @@ class _Converter:
             config["sections"] = used_sections
         config["metrics"] = self._metric_specs()
         text = self._yaml_text(config)
-        parse_config(
-            text, source=str(out_yaml), base_dir=out_yaml.parent
-        )  # our own output is valid
+        # Our own output must load: a ConfigError here is a converter bug, not a user error.
+        parse_config(text, source=str(out_yaml), base_dir=out_yaml.parent)
         out_yaml.write_text(text, encoding="utf-8")
         return ConversionResult(
             out_yaml, tuple(self.not_converted), tuple(data_files), tuple(self.notes)
