@@ -72,6 +72,7 @@ class FlagSettings(_Strict):
     xmr: bool = True
     xmr_series: Literal["auto", "raw", "yoy"] = "auto"
     xmr_baseline_weeks: int = Field(20, ge=5, le=260)
+    xmr_baseline_start: dt.date | None = None  # first week of the XmR baseline (default: first)
     seasonal: bool = True
     seasonal_z: float = Field(5.0, gt=0)
     plan_miss_pct: float = Field(2.0, ge=0)
@@ -79,6 +80,7 @@ class FlagSettings(_Strict):
     plan_streak_weeks: int = Field(3, ge=2)
     stuck_weeks: int = Field(3, ge=2)
     min_denominator: float = Field(100.0, ge=0)
+    yoy_deceleration_pp: float | None = Field(None, gt=0)  # trend flag; off unless set
 
 
 class MetricConfig(_Strict):
