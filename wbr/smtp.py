@@ -148,6 +148,10 @@ def _classify(error: BaseException, settings: SmtpSettings) -> tuple[str, bool]:
             smtplib.SMTPHeloError: "EHLO refused",
         }.get(type(error), "server replied")
         return f"{stage}: {_reply(error.smtp_code, error.smtp_error)}", 400 <= error.smtp_code < 500
+    if isinstance(error, smtplib.SMTPServerDisconnected) and isinstance(
+        error.__context__, TimeoutError
+    ):  # smtplib reports a read timeout mid-session as a disconnect
+        return f"no answer within {settings.timeout:g} s (timed out)", False
     if isinstance(error, smtplib.SMTPServerDisconnected):
         return f"the server closed the connection ({error})", True
     if isinstance(error, ConnectionRefusedError):
