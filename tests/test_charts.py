@@ -121,6 +121,11 @@ def test_title_carries_units_and_scale():
     )
 
 
+def test_text_from_data_shows_as_typed_in_the_chart():
+    fig = six_twelve_figure(make_block(1, label="<b>Orders</b> & <a href='x'>more</a>"))
+    assert fig.layout.title.text.startswith("&lt;b&gt;Orders&lt;/b&gt; &amp; &lt;a href='x'&gt;")
+
+
 def test_same_block_gives_the_same_chart():
     block = make_block(1, gap=True, incomplete=True, events=True)
     assert six_twelve_figure(block).to_json() == six_twelve_figure(block).to_json()

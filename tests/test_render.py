@@ -204,6 +204,14 @@ def test_plotly_js_is_embedded_once_and_nothing_loads_from_the_network():
     assert not re.search(r"<script[^>]*\ssrc=", html)
     assert "require.js" not in html and "MathJax.js" not in html.replace("MathJaxConfig", "")
     assert head_html().count(PLOTLY_BANNER) == 1
+    assert html.count("window.wbrChart = function") == 1  # the chart loader, once
+    assert html.count('wbrChart("wbr-chart-') == 4
+
+
+def test_no_text_from_data_can_close_a_chart_script():
+    block = make_block(1, label="</script><script>alert(1)</script>")
+    html = block_html(block, WEEK_ENDING)
+    assert html.count("<script>") == 1 and "alert(1)</script>" not in html
 
 
 def test_each_block_adds_at_most_25_kib():

@@ -9,6 +9,7 @@ range is computed from the data shown so the same Block always gives the same ch
 from __future__ import annotations
 
 import asyncio
+import html
 import math
 import threading
 from collections.abc import Sequence
@@ -164,19 +165,25 @@ def _categories(block: Block) -> tuple[list[str], list[str]]:
         used.add(label)
         return label if complete else f"{label}{PARTIAL_MARK}"
 
-    weeks = [unique(w.label, w.end.isoformat(), w.complete) for w in block.weeks]
-    months = [unique(m.label, m.month, m.complete) for m in block.months]
+    weeks = [unique(_plain(w.label), w.end.isoformat(), w.complete) for w in block.weeks]
+    months = [unique(_plain(m.label), m.month, m.complete) for m in block.months]
     return weeks, months
+
+
+def _plain(text: str) -> str:
+    """Text shown as typed: plotly.js reads a few HTML tags (<b>, <a href>) in chart text."""
+    return html.escape(text, quote=False)
 
 
 def chart_title(block: Block) -> str:
     """Block title with units and scale: 'Orders (K)', 'Revenue ($K weekly, $M monthly)'."""
     weekly_fmt, monthly_fmt = _axis_formats(block)
+    label = _plain(block.label)
     if weekly_fmt.unit_label == monthly_fmt.unit_label:
         if weekly_fmt.unit_label.lower() in block.label.lower():
-            return block.label  # "Delivery days", not "Delivery days (days)"
-        return f"{block.label} ({weekly_fmt.unit_label})"
-    return f"{block.label} ({weekly_fmt.unit_label} weekly, {monthly_fmt.unit_label} monthly)"
+            return label  # "Delivery days", not "Delivery days (days)"
+        return f"{label} ({weekly_fmt.unit_label})"
+    return f"{label} ({weekly_fmt.unit_label} weekly, {monthly_fmt.unit_label} monthly)"
 
 
 def _axis_formats(block: Block) -> tuple[AxisFormat, AxisFormat]:

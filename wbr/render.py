@@ -9,6 +9,7 @@ only adds its JSON, so a page works offline from disk and as an email attachment
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from functools import cache
 from html import escape
@@ -17,7 +18,7 @@ from importlib import resources
 import plotly.io as pio
 
 from wbr.calendar import MONTH_ABBR, Calendar
-from wbr.charts import six_twelve_figure
+from wbr.charts import CHART_HEIGHT, six_twelve_figure
 from wbr.deck import Block, Deck, Flag, Section
 from wbr.fmt import format_change, format_value
 
@@ -54,6 +55,12 @@ def deck_css() -> str:
 
 
 @cache
+def _charts_js() -> str:
+    """wbrChart(): draws charts on screen first, the rest when idle, all before printing."""
+    return resources.files("wbr").joinpath("templates/charts.js").read_text(encoding="utf-8")
+
+
+@cache
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
@@ -67,6 +74,7 @@ def head_html() -> str:
         # MathJaxConfig 'local' stops plotly.js looking for MathJax, which the deck never loads
         "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
         f'<script type="text/javascript">{_plotly_js()}</script>\n'
+        f"<script>{_charts_js()}</script>\n"
     )
 
 
@@ -349,15 +357,13 @@ def _missing_text(block: Block) -> str:
 
 
 def chart_html(block: Block) -> str:
-    """The block's 6-12 chart as a div and a script calling the page's one copy of plotly.js."""
-    return pio.to_html(
-        six_twelve_figure(block),
-        include_plotlyjs=False,
-        include_mathjax=False,
-        full_html=False,
-        div_id=f"wbr-chart-{block.number}",
-        config=PLOTLY_CONFIG,
-        default_width="100%",
+    """The block's 6-12 chart: a div, and a call that draws it with the page's one plotly.js."""
+    div_id = f"wbr-chart-{block.number}"
+    # plotly's JSON escapes < > and /, so no text from the data can close the script tag
+    figure = pio.to_json(six_twelve_figure(block), validate=False, pretty=False)
+    return (
+        f'<div id="{div_id}" {CHART_DIV_CLASS} style="height:{CHART_HEIGHT}px; width:100%;">'
+        f'</div><script>wbrChart("{div_id}", {figure}, {json.dumps(PLOTLY_CONFIG)});</script>'
     )
 
 

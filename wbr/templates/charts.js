@@ -1,0 +1,57 @@
+/* Draws the deck's charts: the ones on screen first, the rest one at a time while the browser is
+   idle, and all that are left before printing. Drawing 300 charts at once would freeze the page
+   for about 20 s; this way the first screen shows at once and the page stays usable. */
+(function () {
+  if (window.wbrChart) return;  // a notebook may run this output twice
+  var pending = new Map();
+  var observer = null;
+
+  function draw(el) {
+    var spec = pending.get(el);
+    if (!spec) return;
+    pending.delete(el);
+    if (observer) observer.unobserve(el);
+    Plotly.newPlot(el, spec.figure.data, spec.figure.layout, spec.config);
+  }
+
+  function drawAll() {
+    Array.from(pending.keys()).forEach(draw);
+  }
+
+  var idle = window.requestIdleCallback || function (work) { return setTimeout(work, 30); };
+  var pumping = false;
+  function pump() {
+    var next = pending.keys().next();
+    if (next.done) { pumping = false; return; }
+    draw(next.value);
+    idle(pump);
+  }
+  function startPump() {
+    if (pumping) return;
+    pumping = true;
+    idle(pump);
+  }
+
+  if ("IntersectionObserver" in window) {
+    observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) { if (entry.isIntersecting) draw(entry.target); });
+    }, {rootMargin: "600px 0px"});
+  }
+
+  window.wbrChart = function (id, figure, config) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    pending.set(el, {figure: figure, config: config});
+    if (observer) observer.observe(el); else draw(el);
+    if (document.readyState === "complete") startPump();
+  };
+  window.wbrDrawAll = drawAll;
+  window.addEventListener("load", startPump);
+  window.addEventListener("beforeprint", drawAll);
+  if (window.matchMedia) {
+    var print = window.matchMedia("print");
+    var onPrint = function (query) { if (query.matches) drawAll(); };
+    if (print.addEventListener) print.addEventListener("change", onPrint);
+    else if (print.addListener) print.addListener(onPrint);
+  }
+})();
