@@ -155,21 +155,30 @@ def quarter_forecasts(
     return result
 
 
+def _last_days(actuals: pd.DataFrame, week_ending: dt.date) -> dict[str, dt.date | None]:
+    """Per base metric, the last day up to the week ending that has a value (one numpy pass)."""
+    upto = actuals.loc[: pd.Timestamp(week_ending)]
+    present = upto.notna().to_numpy()
+    if present.size == 0:
+        return dict.fromkeys(upto.columns)
+    backwards = present[::-1]
+    last = len(present) - 1 - backwards.argmax(axis=0)
+    found = backwards.any(axis=0)
+    return {
+        metric: upto.index[last[i]].date() if found[i] else None
+        for i, metric in enumerate(upto.columns)
+    }
+
+
 def _complete_through(
-    config: Config, dataset: Dataset, week_ending: dt.date, metric: str
+    config: Config, last_days: Mapping[str, dt.date | None], metric: str
 ) -> dt.date | None:
-    """The last day up to the week ending with a value (a ratio: the earlier of its operands)."""
+    """The last day with a value (a ratio: the earlier of its operands')."""
     spec = config.metrics[metric]
     if spec.aggregation == "ratio":
-        days = [
-            _complete_through(config, dataset, week_ending, m)
-            for m in (spec.numerator, spec.denominator)
-        ]
+        days = [_complete_through(config, last_days, m) for m in (spec.numerator, spec.denominator)]
         return None if None in days else min(days)
-    if metric not in dataset.actuals.columns:
-        return None
-    last = dataset.actuals[metric].loc[: pd.Timestamp(week_ending)].last_valid_index()
-    return None if last is None else last.date()
+    return last_days.get(metric)
 
 
 def analyse(
@@ -208,6 +217,7 @@ def analyse(
     drivers = compute_drivers(dataset, config, week_ending, metrics)
     comments = commentary_by_metric(dataset.commentary, week_ending, metrics)
     forecasts = quarter_forecasts(config, dataset, week_ending, metrics)
+    last_days = _last_days(dataset.actuals, week_ending)
 
     analysed = []
     for block in blocks:
@@ -232,7 +242,7 @@ def analyse(
             forecast=forecasts.get(metric),
             events=events.get(metric, ()),
             input_events=tuple((m, e) for m in inputs for e in own.get(m, ())),
-            complete_through=_complete_through(config, dataset, week_ending, metric),
+            complete_through=_complete_through(config, last_days, metric),
             xmr=views.get(metric),
         )
         analysed.append(replace(filled, questions=ask(facts)))

@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wbr.compare import BPS_PER_UNIT, compare
+from wbr.compare import BPS_PER_UNIT, PCT_PER_UNIT
 from wbr.config import Config
 
 UNSPLIT = "(not split)"
@@ -218,6 +218,11 @@ def _contribution(
     total_cy, total_base = float(cy.sum()), float(base.sum())
     total_delta = total_cy - total_base
     share = delta / total_delta if total_delta != 0 else np.full(len(delta), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):  # as wbr.compare, for every segment
+        if method == "bps":
+            change = delta * BPS_PER_UNIT
+        else:
+            change = np.where(base > 0, (cy / base - 1.0) * PCT_PER_UNIT, np.nan)
     order = np.argsort(-np.abs(delta), kind="stable")
     return {
         "cy": total_cy,
@@ -231,16 +236,11 @@ def _contribution(
                 "base": float(base[i]),
                 "delta": float(delta[i]),
                 "share": _num(share[i]),
-                "change": compare(float(cy[i]), float(base[i]), method),
+                "change": _num(change[i]),
             }
             for i in order
         ],
     }
-
-
-def _has(values: np.ndarray, period: int) -> bool:
-    """Whether the metric has any row in a period."""
-    return bool(np.any(~np.isnan(values[:, period])))
 
 
 def _dimension_drivers(
@@ -252,14 +252,16 @@ def _dimension_drivers(
     plan_total: float | None,
 ) -> dict[str, Any]:
     """wow, yoy and plan contributions of one metric by one dimension."""
-    filled = np.nan_to_num(values, nan=0.0)
+    present = ~np.isnan(values)
+    has = present.any(axis=0)  # the metric has rows in each period
+    filled = np.where(present, values, 0.0)
     cy = filled[:, CURRENT]
     full = {p: days.get((metric, p), 0) == 7 for p in _PERIOD_AGES}
     result: dict[str, Any] = {}
-    if not _has(values, CURRENT):
+    if not has[CURRENT]:
         return result
     for name, period in COMPARISONS.items():
-        if _has(values, period):
+        if has[period]:
             result[name] = _contribution(
                 segments, cy, filled[:, period], method, full[CURRENT] and full[period]
             )

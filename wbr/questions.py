@@ -346,8 +346,13 @@ def _plain(evidence: dict[str, Any]) -> dict[str, Any]:
 
 def _order(qid: str) -> int:
     """Catalogue position of a question id (Q0, the safety net, last)."""
-    number = int(qid[1:]) if qid[1:].isdigit() else 0
-    return number or 999
+    number = _ORDER.get(qid)
+    if number is None:
+        number = _ORDER[qid] = int(qid[1:]) if qid[1:].isdigit() and qid != "Q0" else 999
+    return number
+
+
+_ORDER: dict[str, int] = {}
 
 
 # ----------------------------------------------------------------------------- A. plan
