@@ -279,6 +279,7 @@ def _flagged_part(block: Block, cids: Mapping[int, str]) -> _Part:
         f"{escape(block.label)}</h3>"
         f'<p style="{_SMALL}">Owner: {owner} · {escape(block.section)} · {escape(block.kind)}'
         f"{'' if block.status.complete else ' · data incomplete'}</p>",
+        _chart_img(block, cids),
         _box_table([block], with_label=False),
         f'<p style="{_P}"><b>Why flagged</b></p><ul style="{_LIST}">{reasons}</ul>',
     ]
@@ -323,7 +324,6 @@ def _flagged_part(block: Block, cids: Mapping[int, str]) -> _Part:
         extra = f'<p style="{_SMALL}">{more} more in the attached deck.</p>' if more > 0 else ""
         html.append(f'<p style="{_P}"><b>Questions</b></p><ol style="{_LIST}">{items}</ol>{extra}')
         text += [f"   ? {q.text}" for q in shown]
-    html.append(_chart_img(block, cids))
     html.append("</div>")
     charts = (block.number,) if block.number in cids else ()
     return _Part(f"block {block.number}", "".join(html), "\n".join(text) + "\n", charts)
