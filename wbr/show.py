@@ -100,14 +100,17 @@ def weekly_limits(config: Config, deck: Deck, metric: str, weeks: int = 104) -> 
         config.flag_settings(metric),
         plan_score=deck.block(metric).plan if metric in {b.metric for b in deck.blocks} else None,
     )
-    weekly = history.weekly.tail(weeks)
+    full = history.weekly
     if assessment.xmr_series == "yoy":
-        series = flags.yoy_series(history.weekly, spec.comparison_method)[-len(weekly) :]
-        title = f"{config.metric_label(metric)}: weekly YoY ({spec.comparison_method})"
+        series = flags.yoy_series(full, spec.comparison_method)
+        title = f"{config.metric_label(metric)}: weekly YoY growth"
+        yaxis = {"ticksuffix": " bps" if spec.comparison_method == "bps" else "%"}
     else:
-        series = weekly["cy"].to_numpy(dtype=float)
+        series = full["cy"].to_numpy(dtype=float)
         title = f"{config.metric_label(metric)}: weekly values"
-    ends = [d.date() for d in weekly.index]
+        yaxis = {"tickformat": ".1%"} if spec.unit in ("percent", "%") else {}
+    ends = [d.date() for d in full.index]
+    first = max(0, len(ends) - weeks)
     fig = go.Figure(
         layout={
             "template": "none",
@@ -115,13 +118,13 @@ def weekly_limits(config: Config, deck: Deck, metric: str, weeks: int = 104) -> 
             "title": {"text": title, "x": 0.01},
             "font": {"family": FONT, "size": 11},
             "hovermode": "x",
-            "yaxis": {"gridcolor": GRID_COLOUR},
+            "yaxis": {"gridcolor": GRID_COLOUR, **yaxis},
             "legend": {"orientation": "h", "y": -0.15},
         }
     )
     fig.add_scatter(
-        x=ends,
-        y=series,
+        x=ends[first:],
+        y=series[first:],
         mode="lines+markers",
         name="week",
         line={"color": CY_COLOUR, "width": 2},
@@ -129,29 +132,34 @@ def weekly_limits(config: Config, deck: Deck, metric: str, weeks: int = 104) -> 
     )
     chart = assessment.chart
     if chart is not None:
-        limits = chart.limits
-        span = [ends[0], ends[-1]]
-        for value, name, dash in (
-            (limits.mean, "central line", "solid"),
-            (limits.unpl, "upper limit", "dash"),
-            (limits.lnpl, "lower limit", "dash"),
-        ):
-            fig.add_scatter(
-                x=span,
-                y=[value, value],
-                mode="lines",
-                name=name,
-                line={
-                    "color": PY_COLOUR if dash == "solid" else "#d55e00",
-                    "dash": dash,
-                    "width": 1.5,
-                },
-            )
-        for signal in chart.signals:
+        # each locked set of limits is drawn over the weeks it applied to (from flags.xmr_chart)
+        starts = [c.start for c in chart.changes] + [len(ends)]
+        for number, change in enumerate(chart.changes):
+            begin, stop = max(change.start, first), starts[number + 1] - 1
+            if stop < first:
+                continue
+            span = [ends[begin], ends[stop]]
+            lim = change.limits
+            for value, name, colour, dash in (
+                (lim.mean, "central line", PY_COLOUR, "solid"),
+                (lim.unpl, "natural process limits", "#d55e00", "dash"),
+                (lim.lnpl, "natural process limits", "#d55e00", "dash"),
+            ):
+                fig.add_scatter(
+                    x=span,
+                    y=[value, value],
+                    mode="lines",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=number == len(chart.changes) - 1 and value != lim.lnpl,
+                    hovertext=change.reason,
+                    line={"color": colour, "dash": dash, "width": 1.5},
+                )
+        if chart.signals:
             fig.add_annotation(
                 x=ends[-1],
-                y=signal.value,
-                text=signal.rule.replace("_", " "),
+                y=series[-1],
+                text=", ".join(s.rule.replace("_", " ") for s in chart.signals),
                 showarrow=True,
                 arrowhead=2,
                 font={"color": "#b8420b"},
