@@ -1,14 +1,15 @@
 """XmR process behaviour charts (Wheeler): natural process limits, the four rules, locked limits.
 
-Pure numpy on one time-ordered series; WBR_PRACTICE.md section 4.5 is the specification. The deck's
+One time-ordered series at a time; WBR_PRACTICE.md section 4.5 is the specification. The deck's
 flags (wbr/flags.py) read an `XmrChart`: the limits in effect for the latest point, every limit
 change with its reason, and the rules the latest point trips.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -112,146 +113,100 @@ def _stable_limits(x: np.ndarray) -> XmrLimits:
     return XmrLimits(float(x[keep].mean()), float(ranges.mean()), int(keep.sum()))
 
 
-def _pooled(x: np.ndarray, prior: XmrLimits) -> XmrLimits:
-    """Limits of a young segment: its own mean, its moving ranges pooled with the prior ones."""
-    ranges = np.abs(np.diff(x))
-    prior_ranges = prior.points - 1
-    mr = (ranges.sum() + prior.mr_mean * prior_ranges) / (len(ranges) + prior_ranges)
-    return XmrLimits(float(x.mean()), float(mr), len(x))
+def _young_limits(total: float, ranges: float, count: int, prior: XmrLimits | None) -> XmrLimits:
+    """Limits of a segment younger than its baseline: its own mean; its moving ranges pooled
+    with the previous limits' ones (a shift moves the level, not the routine variation, and
+    five ranges alone make limits jumpy)."""
+    if prior is None:
+        return XmrLimits(total / count, ranges / (count - 1), count)
+    pooled = prior.points - 1
+    return XmrLimits(total / count, (ranges + prior.mr_mean * pooled) / (count - 1 + pooled), count)
 
 
-def _run_lengths(flags: np.ndarray) -> np.ndarray:
-    """Length of the run of True values ending at each position."""
-    idx = np.arange(len(flags))
-    last_false = np.maximum.accumulate(np.where(flags, -1, idx))
-    return np.where(flags, idx - last_false, 0)
+def _range_sum(points: Sequence[float]) -> float:
+    """Sum of the moving ranges of consecutive points."""
+    return sum(abs(b - a) for a, b in itertools.pairwise(points))
 
 
-def _window_count(flags: np.ndarray, width: int) -> np.ndarray:
-    """Number of True values in the window of `width` points ending at each position."""
-    total = np.concatenate(([0], np.cumsum(flags)))
-    idx = np.arange(1, len(flags) + 1)
-    return total[idx] - total[np.maximum(idx - width, 0)]
+_BITS = tuple(bin(i).count("1") for i in range(16))
 
 
-@dataclass(frozen=True)
 class _Rules:
-    """Per-point rule arrays of one segment (positions relative to the segment start)."""
+    """The four rules' state over the points judged so far in a segment (pure Python: a chart
+    has ~150 points, where numpy's per-call overhead would cost more than the arithmetic)."""
 
-    outside: tuple[np.ndarray, np.ndarray]  # (above UNPL, below LNPL)
-    outside_in_3: tuple[np.ndarray, np.ndarray]
-    beyond_half: tuple[np.ndarray, np.ndarray]
-    beyond_half_in_4: tuple[np.ndarray, np.ndarray]
-    run: tuple[np.ndarray, np.ndarray]
+    __slots__ = ("half_down", "half_up", "out_down", "out_up", "run_down", "run_up")
 
+    def __init__(self, points: Sequence[float] = (), limits: XmrLimits | None = None) -> None:
+        self.run_up = self.run_down = 0
+        self.half_up = self.half_down = self.out_up = self.out_down = 0  # last 4 / 3 as bits
+        for value in points:
+            assert limits is not None
+            self.push(value, limits)
 
-def _rules(x: np.ndarray, mean: float | np.ndarray, mr_mean: float | np.ndarray) -> _Rules:
-    """Rule arrays for the points of one segment judged against the limits of (mean, mR̄).
+    def push(self, value: float, lim: XmrLimits) -> None:
+        """Judge the next point against `lim`."""
+        mean, reach, half = lim.mean, NPL_SCALING * lim.mr_mean, HALFWAY_SCALING * lim.mr_mean
+        self.run_up = self.run_up + 1 if value > mean else 0
+        self.run_down = self.run_down + 1 if value < mean else 0
+        self.half_up = ((self.half_up << 1) | (value > mean + half)) & 15
+        self.half_down = ((self.half_down << 1) | (value < mean - half)) & 15
+        self.out_up = ((self.out_up << 1) | (value > mean + reach)) & 7
+        self.out_down = ((self.out_down << 1) | (value < mean - reach)) & 7
 
-    mean and mr_mean are numbers, or arrays giving each point the limits in effect for it.
-    """
-    above, below = x > mean + NPL_SCALING * mr_mean, x < mean - NPL_SCALING * mr_mean
-    half_up = x > mean + HALFWAY_SCALING * mr_mean
-    half_down = x < mean - HALFWAY_SCALING * mr_mean
-    return _Rules(
-        outside=(above, below),
-        outside_in_3=(_window_count(above, 3), _window_count(below, 3)),
-        beyond_half=(half_up, half_down),
-        beyond_half_in_4=(_window_count(half_up, 4), _window_count(half_down, 4)),
-        run=(_run_lengths(x > mean), _run_lengths(x < mean)),
-    )
-
-
-def _growing_limits(x: np.ndarray, first: int, prior: XmrLimits) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, mR̄) in effect for each point of a young segment, from the points before it.
-
-    The mean is the segment's own (at least `first` points). A shift moves the level, not the
-    routine variation, so the moving ranges of the previous limits are pooled with the new ones
-    until the segment has its own full baseline; five ranges alone make limits jumpy.
-    """
-    count = np.maximum(np.arange(len(x)), first)
-    sums = np.concatenate(([0.0], np.cumsum(x)))
-    ranges = np.concatenate(([0.0], np.cumsum(np.abs(np.diff(x)))))
-    prior_ranges = prior.points - 1
-    mr = (ranges[count - 1] + prior.mr_mean * prior_ranges) / (count - 1 + prior_ranges)
-    return sums[count] / count, mr
-
-
-_SHIFT_TESTS = (
-    ("run of 8", RUN_LENGTH),  # rule 3
-    ("3 of 4 beyond halfway", 4),  # rule 2
-    ("2 of 3 outside the limits", 3),  # rule 1 repeated
-)
-
-
-def _shift_points(r: _Rules) -> list[tuple[np.ndarray, int, int]]:
-    """Where each shift test fires: (positions, side index, test index)."""
-    found = []
-    for side_index in (0, 1):
-        hits = (
-            r.run[side_index] >= RUN_LENGTH,
-            r.beyond_half_in_4[side_index] >= 3,
-            r.outside_in_3[side_index] >= 2,
+    def sides(self) -> tuple[tuple[int, int, int, int], ...]:
+        return (1, self.run_up, self.half_up, self.out_up), (
+            -1,
+            self.run_down,
+            self.half_down,
+            self.out_down,
         )
-        found += [(np.flatnonzero(h), side_index, k) for k, h in enumerate(hits)]
-    return found
 
+    def shift(self, at: int) -> tuple[int, int, str] | None:
+        """A sustained shift confirmed at point `at`: (first point of the new level, side, why).
 
-def _next_shift(
-    r: _Rules, points: list[tuple[np.ndarray, int, int]], lo: int, hi: int
-) -> tuple[int, int, int, str] | None:
-    """First confirmed sustained shift in [lo, hi): (at, new level start, side, reason).
-
-    Confirmed means rule 3 (run of 8), rule 2 (3 of 4 beyond halfway) or rule 1 repeated
-    (2 of 3 outside the same limit); the new level starts at the first point of that evidence.
-    """
-    best: tuple[int, int, int] | None = None
-    for positions, side_index, test in points:
-        k = int(positions.searchsorted(lo))
-        if k < len(positions) and positions[k] < hi and (best is None or positions[k] < best[0]):
-            best = (int(positions[k]), side_index, test)
-    if best is None:
+        Confirmed means rule 3 (run of 8), rule 2 (3 of 4 beyond halfway) or rule 1 repeated
+        (2 of 3 outside the same limit).
+        """
+        for side, run, half, out in self.sides():
+            if run >= RUN_LENGTH:
+                return at - run + 1, side, "run of 8"
+            if _BITS[half] >= 3:
+                return at - half.bit_length() + 1, side, "3 of 4 beyond halfway"
+            if _BITS[out] >= 2:
+                return at - out.bit_length() + 1, side, "2 of 3 outside the limits"
         return None
-    at, side_index, test = best
-    reason, width = _SHIFT_TESTS[test]
-    if test == 0:
-        start = at - int(r.run[side_index][at]) + 1
-    else:
-        flags = (r.beyond_half if test == 1 else r.outside)[side_index]
-        first = max(at - width + 1, 0)
-        start = first + int(np.argmax(flags[first : at + 1]))
-    return at, start, 1 if side_index == 0 else -1, reason
 
-
-def _signals_at(x: np.ndarray, seg: int, lim: XmrLimits, at: int) -> tuple[XmrSignal, ...]:
-    """The rules that point `at` trips against `lim` (runs and windows stay inside the segment)."""
-    r = _rules(x[seg : at + 1], lim.mean, lim.mr_mean)
-    i = at - seg
-    value = float(x[at])
-    found: list[XmrSignal] = []
-    for side_index, side in ((0, 1), (1, -1)):
-        if r.outside[side_index][i]:
-            found.append(XmrSignal(OUTSIDE_LIMITS, at, value, side, at))
-        if r.beyond_half[side_index][i] and r.beyond_half_in_4[side_index][i] >= 3:
-            window = r.beyond_half[side_index][max(i - 3, 0) : i + 1]
-            since = seg + max(i - 3, 0) + int(np.argmax(window))
-            found.append(XmrSignal(THREE_OF_FOUR, at, value, side, since))
-        if r.run[side_index][i] >= RUN_LENGTH:
-            since = at - int(r.run[side_index][i]) + 1
-            found.append(XmrSignal(RUN_OF_EIGHT, at, value, side, since))
-    if at >= 1 and not np.isnan(x[at - 1]):
-        jump = value - float(x[at - 1])
-        if abs(jump) > lim.url:
-            found.append(XmrSignal(MOVING_RANGE, at, abs(jump), 1 if jump > 0 else -1, at - 1))
-    return tuple(sorted(found, key=lambda s: RULES.index(s.rule)))
+    def signals(
+        self, at: int, value: float, before: float | None, lim: XmrLimits
+    ) -> list[XmrSignal]:
+        """The rules the point just pushed (`at`) trips, most severe first."""
+        found = []
+        for side, run, half, out in self.sides():
+            if out & 1:
+                found.append(XmrSignal(OUTSIDE_LIMITS, at, value, side, at))
+            if half & 1 and _BITS[half] >= 3:
+                found.append(XmrSignal(THREE_OF_FOUR, at, value, side, at - half.bit_length() + 1))
+            if run >= RUN_LENGTH:
+                found.append(XmrSignal(RUN_OF_EIGHT, at, value, side, at - run + 1))
+        if before is not None and abs(value - before) > lim.url:
+            jump = 1 if value > before else -1
+            found.append(XmrSignal(MOVING_RANGE, at, abs(value - before), jump, at - 1))
+        return sorted(found, key=lambda s: RULES.index(s.rule))
 
 
 def xmr_signals(values: Sequence[float] | np.ndarray, limits: XmrLimits) -> tuple[XmrSignal, ...]:
     """Every signal of every point of a series against fixed limits (no locking, no recompute)."""
-    x = np.asarray(values, dtype=float)
-    return tuple(
-        s for at in range(len(x)) if not np.isnan(x[at]) for s in _signals_at(x, 0, limits, at)
-    )
+    rules = _Rules()
+    found: list[XmrSignal] = []
+    before = None
+    for at, value in enumerate(np.asarray(values, dtype=float).tolist()):
+        if value != value:  # NaN: skipped, as the chart skips missing weeks
+            continue
+        rules.push(value, limits)
+        found += rules.signals(at, value, before, limits)
+        before = value
+    return tuple(found)
 
 
 def xmr_chart(
@@ -263,8 +218,9 @@ def xmr_chart(
 
     Limits come from the first `baseline_points` stable points from `baseline_start` (points
     outside the first-pass limits are dropped once). They stay locked until a sustained shift is
-    confirmed (rule 1 twice in 3 points, rule 2 or rule 3); then they are recomputed from the
-    first point of the new level, once it has at least 6 points, growing until `baseline_points`.
+    confirmed (rule 1 twice in 3 points, rule 2 or rule 3) and at least 5 of the first 6 points
+    from the shift's first point sit on its side of the old mean; then they are recomputed from
+    that first point, growing (moving ranges pooled with the old ones) until `baseline_points`.
     A shift confirmed at the latest point does not move that point's own limits. Missing values
     are skipped (the chart runs over the points that exist).
     """
@@ -273,52 +229,55 @@ def xmr_chart(
     where = where[where >= baseline_start]
     if len(where) == 0 or where[-1] != len(raw) - 1 or len(where) < MIN_POINTS + 1:
         return None
-    x = raw[where]
+    x: list[float] = raw[where].tolist()
     n = len(x)
     size = min(baseline_points, n - 1)
-    lim = _stable_limits(x[:size])
+    lim = _stable_limits(np.array(x[:size]))
     changes = [LimitChange(int(where[0]), lim, f"baseline: first {size} points")]
-    seg, t, locked = 0, size, size >= baseline_points
-    previous = lim  # the last locked limits: their routine variation carries into a new level
-    rules, points, cached = None, [], -1
-    while t < n - 1:
-        if locked:
-            hi = n - 1
-            if cached != seg:  # locked limits: one set of rule arrays serves the whole segment
-                rules = _rules(x[seg:hi], lim.mean, lim.mr_mean)
-                points, cached = _shift_points(rules), seg
-        else:  # each point of a young segment is judged by the limits of the points before it
-            hi = min(seg + baseline_points, n - 1)
-            rules = _rules(x[seg:hi], *_growing_limits(x[seg:hi], t - seg, previous))
-            points, cached = _shift_points(rules), -1
-        assert rules is not None
-        shift = _next_shift(rules, points, t - seg, hi - seg)
-        if shift is None:
-            t = hi
-        else:
-            at, start, side, reason = (shift[0] + seg, shift[1] + seg, shift[2], shift[3])
-            ready = start + MIN_POINTS
-            if ready > n - 1:
-                break  # too few points of the new level yet: the latest point keeps these limits
-            mean = lim.mean if locked else float(x[seg:at].mean())
-            held = np.sum((x[start:ready] - mean) * side > 0) >= MIN_POINTS - 1
-            t = max(at + 1, ready)
-            if held:
+    rules = _Rules(x[:size], lim)
+    seg, locked = 0, size >= baseline_points
+    prior = lim if locked else None  # the last locked limits
+    total = sum(x[:size])
+    ranges = _range_sum(x[:size])
+    pending: tuple[int, int, str, float] | None = None  # new level start, side, reason, old mean
+    for t in range(size, n - 1):
+        if not locked:
+            lim = _young_limits(total, ranges, t - seg, prior)
+        value = x[t]
+        rules.push(value, lim)
+        total += value
+        ranges += abs(value - x[t - 1]) if t > seg else 0.0
+        if pending is None:
+            found = rules.shift(t)
+            if found is not None:
+                pending = (*found, lim.mean)
+        if pending is not None and t + 1 >= pending[0] + MIN_POINTS:
+            start, side, reason, old_mean = pending
+            pending = None
+            new_level = x[start : start + MIN_POINTS]
+            if sum((v - old_mean) * side > 0 for v in new_level) >= MIN_POINTS - 1:
                 if locked:
-                    previous = lim
+                    prior = lim
                 seg, locked = start, False
-                new = _pooled(x[start:t], previous)
+                total = sum(x[seg : t + 1])
+                ranges = _range_sum(x[seg : t + 1])
+                lim = _young_limits(total, ranges, t + 1 - seg, prior)
                 changes.append(
-                    LimitChange(int(where[start]), new, f"{reason} from point {where[start]}")
+                    LimitChange(int(where[seg]), lim, f"{reason} from point {where[seg]}")
                 )
-        if not locked and t - seg >= baseline_points:
+                rules = _Rules(x[seg : t + 1], lim)
+        if not locked and t + 1 - seg >= baseline_points:
             lim, locked = xmr_limits(x[seg : seg + baseline_points]), True
-            changes[-1] = LimitChange(changes[-1].start, lim, changes[-1].reason)
+            changes[-1] = replace(changes[-1], limits=lim)
+            rules = _Rules(x[seg : t + 1], lim)
     if not locked:
-        lim = _pooled(x[seg : n - 1], previous)
-        changes[-1] = LimitChange(changes[-1].start, lim, changes[-1].reason)
+        lim = _young_limits(total, ranges, n - 1 - seg, prior)
+        changes[-1] = replace(changes[-1], limits=lim)
+        rules = _Rules(x[seg : n - 1], lim)  # the latest point's windows, judged by its limits
+    rules.push(x[n - 1], lim)
+    before = x[n - 2] if n - 2 >= seg else None
     signals = tuple(
         XmrSignal(s.rule, int(where[s.index]), s.value, s.side, int(where[s.since]))
-        for s in _signals_at(x, seg, lim, n - 1)
+        for s in rules.signals(n - 1, x[n - 1], before, lim)
     )
     return XmrChart(lim, tuple(changes), signals, int(where[-1]))
