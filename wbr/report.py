@@ -63,14 +63,17 @@ def load_deck(
 
 def run_report(
     config_path: str | Path,
-    week_ending: dt.date | str = "latest",
+    week_ending: dt.date | str | None = "latest",
     out_dir: str | Path = "reports",
     progress: Progress | None = None,
     *,
     notebook: str | Path | None = None,
     kernel_name: str = KERNEL_NAME,
 ) -> Path:
-    """Build the week's deck and render it; returns the report folder reports/<week-ending>/."""
+    """Build the week's deck and render it; returns the report folder reports/<week-ending>/.
+
+    week_ending: a week end date, "latest", or None for the config's own `week_ending`.
+    """
     from wbr.build import build_deck
     from wbr.config import load_config
 
