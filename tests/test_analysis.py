@@ -211,3 +211,19 @@ def test_no_forecast_when_a_plan_day_is_missing(business: Path) -> None:
     found = quarter_forecasts(config, holed, WEEK, ["orders", "sessions", "conversion"])
     assert "orders" not in found and "conversion" not in found and "sessions" in found
     assert quarter_forecasts(config, Dataset(dataset.actuals), WEEK, ["orders"]) == {}
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "wbr.yaml"
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="the bundled sample is not in this checkout")
+def test_bundled_sample_questions_are_filled_and_cover_every_flag() -> None:
+    import re
+
+    config = load_config(SAMPLE)
+    deck = build_deck(config, load_data(config))
+    assert deck.questions
+    for question in deck.questions:
+        assert not re.search(r"[{}]|\bNone\b|\bnan\b|\bNaN\b|N/A", question.text), question.text
+    for block in deck.blocks:
+        assert block.questions or not block.flagged, block.metric
