@@ -252,3 +252,22 @@ def test_missing_data_file(tmp_path, capsys):
 
 def test_catalogue_has_at_least_fifteen_cases():
     assert len(CATALOGUE) >= 15
+
+
+def test_validate_warns_about_commentary_for_unknown_metrics(tmp_path, capsys):
+    config = BASIC_CONFIG.replace(
+        "  actuals: {path: metrics.csv, format: long}\n",
+        "  actuals: {path: metrics.csv, format: long}\n  commentary: {path: commentary.csv}\n",
+    )
+    from tests.conftest import daily_rows
+
+    write_business(
+        tmp_path,
+        config,
+        {
+            "metrics.csv": daily_rows({"orders": 300.0, "sessions": 9000.0}),
+            "commentary.csv": "week_ending,metric,author,text\n2026-11-21,ordrs,Dana,Up 2%\n",
+        },
+    )
+    assert main(["validate", "--config", str(tmp_path / "wbr.yaml")]) == 0
+    assert "commentary rows name unknown metrics (ignored): ordrs" in capsys.readouterr().out

@@ -123,6 +123,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if dataset.plan is not None:
         print(f"  plan: {dataset.plan.index[0]:%Y-%m-%d} .. {dataset.plan.index[-1]:%Y-%m-%d}")
     print(f"  week ending: {week}")
+    for name, table in (("commentary", dataset.commentary), ("events", dataset.events)):
+        if table is None:
+            continue
+        unknown = sorted(set(table["metric"].dropna()) - set(config.metrics))
+        if unknown:
+            print(f"  warning: {name} rows name unknown metrics (ignored): {', '.join(unknown)}")
     return 0
 
 
