@@ -7,6 +7,9 @@ PY      := $(VENV)/bin/python
 CONFIG  ?= wbr.yaml
 WEEK    ?= latest
 OUT     ?= reports
+EMAIL   ?=
+TO      ?=
+DRY_RUN ?=
 PYTEST_ARGS ?=
 
 .PHONY: setup wbr deck test lab bench lint clean
@@ -21,7 +24,10 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 wbr: setup
-	$(VENV)/bin/wbr deck --config $(CONFIG) --week $(WEEK) --json $(OUT)/deck.json
+	$(VENV)/bin/wbr run --config $(CONFIG) --week $(WEEK) --out $(OUT)
+ifneq ($(EMAIL),)
+	$(VENV)/bin/wbr send --config $(CONFIG) --week $(WEEK) --out $(OUT) $(if $(TO),--to $(TO)) $(if $(DRY_RUN),--dry-run $(DRY_RUN))
+endif
 
 deck: setup
 	$(VENV)/bin/wbr deck --config $(CONFIG) --week $(WEEK)

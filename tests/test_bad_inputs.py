@@ -271,3 +271,11 @@ def test_validate_warns_about_commentary_for_unknown_metrics(tmp_path, capsys):
     )
     assert main(["validate", "--config", str(tmp_path / "wbr.yaml")]) == 0
     assert "commentary rows name unknown metrics (ignored): ordrs" in capsys.readouterr().out
+
+
+def test_send_without_smtp_settings_exits_2_with_one_line(business, capsys, monkeypatch):
+    for name in [n for n in os.environ if n.startswith("WBR_SMTP_")]:
+        monkeypatch.delenv(name)
+    assert main(["send", "--config", str(business), "--to", "a@example.com"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("wbr: error: WBR_SMTP_HOST is not set")

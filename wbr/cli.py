@@ -1,4 +1,4 @@
-"""The `wbr` command: deck, validate, sample (and run, send, import-wbr-app as they land).
+"""The `wbr` command: deck, run, send, validate, sample and import-wbr-app.
 
 User errors (WbrError) print one clear message on stderr and exit 2, with no traceback unless
 --verbose is given. Library code never prints; this module does.
@@ -104,6 +104,37 @@ def cmd_deck(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Execute the deck notebook and write reports/<week-ending>/ (HTML, notebook, deck.json)."""
+    from wbr.report import run_report
+
+    started = time.perf_counter()
+    folder = run_report(args.config, week_ending=args.week, out_dir=args.out, progress=_progress)
+    _progress(f"done in {time.perf_counter() - started:.1f} s")
+    print(folder / "deck.html" if (folder / "deck.html").exists() else folder)
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """Email the week's report (rendering it first if needed), or write it to an .eml file."""
+    from wbr.mail import send_report
+
+    started = time.perf_counter()
+    written = send_report(
+        args.config,
+        week_ending=args.week,
+        recipients=args.to,
+        dry_run=Path(args.dry_run) if args.dry_run else None,
+        reports_dir=args.out,
+        progress=_progress,
+    )
+    if written is None:
+        _progress(f"sent in {time.perf_counter() - started:.1f} s")
+    else:
+        print(written)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check the config and every data file; print what was found."""
     from wbr.build import resolve_week_ending
@@ -163,6 +194,26 @@ def build_parser() -> argparse.ArgumentParser:
     deck.add_argument("--json", metavar="PATH", help="write deck.json here")
     deck.add_argument("--quiet", action="store_true", help="print nothing but errors")
     deck.set_defaults(func=cmd_deck)
+
+    run = commands.add_parser("run", help="render the HTML deck into reports/<week-ending>/")
+    common(run)
+    run.add_argument("--out", default="reports", help="reports folder (default reports/)")
+    run.set_defaults(func=cmd_run)
+
+    send = commands.add_parser("send", help="email the week's report (renders it if needed)")
+    common(send)
+    send.add_argument(
+        "--to",
+        nargs="+",
+        action="extend",
+        metavar="ADDR",
+        help="recipients (default: email.to in the config)",
+    )
+    send.add_argument(
+        "--dry-run", metavar="FILE.eml", help="write the message to this file; send nothing"
+    )
+    send.add_argument("--out", default="reports", help="reports folder (default reports/)")
+    send.set_defaults(func=cmd_send)
 
     validate = commands.add_parser("validate", help="check config and data; exit 0 or 2")
     common(validate)
