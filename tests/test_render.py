@@ -235,6 +235,7 @@ def test_appendix_lists_every_metric():
     appendix = html[html.index('id="appendix"') :]
     for block in standard_blocks():
         assert f"<code class='wbr-muted'>{block.metric}</code>" in appendix
+    assert "<th>Definition</th>" not in appendix  # no empty column while blocks carry none
 
 
 @pytest.mark.parametrize("name", ["wbr_deck.ipynb", "explore.ipynb"])

@@ -589,9 +589,11 @@ def sections_html(deck: Deck) -> list[str]:
 
 def appendix_html(deck: Deck) -> str:
     """Metric definitions of every block, and the data-status log."""
+    definitions = {b.number: getattr(b, "definition", None) for b in deck.blocks}
+    with_definitions = any(definitions.values())  # no empty column while the Deck has none
     rows = []
     for block in deck.blocks:
-        definition = getattr(block, "definition", None)
+        definition = definitions[block.number]
         rows.append(
             f"<tr><td>{block.number}</td><td>{escape(block.label)}<br>"
             f"<code class='wbr-muted'>{escape(block.metric)}</code></td>"
@@ -600,7 +602,8 @@ def appendix_html(deck: Deck) -> str:
             f"<td>{escape(block.comparison)}</td>"
             f"<td>{escape(_POLARITY.get(block.polarity, block.polarity))}</td>"
             f"<td>{escape(block.owner or 'unassigned')}</td>"
-            f"<td>{escape(definition) if definition else ''}</td></tr>"
+            + (f"<td>{escape(definition or '')}</td>" if with_definitions else "")
+            + "</tr>"
         )
     status = [
         f"<li>{_block_link(b)}: {escape(_missing_text(b))}</li>"
@@ -612,7 +615,8 @@ def appendix_html(deck: Deck) -> str:
         '<div class="wbr"><section class="wbr-appendix" id="appendix"><h2>Appendix</h2>'
         "<h3>Metric definitions</h3><table><thead><tr><th>#</th><th>Metric</th><th>Section</th>"
         "<th>Kind</th><th>Unit</th><th>Aggregation</th><th>Comparison</th><th>Polarity</th>"
-        f"<th>Owner</th><th>Definition</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<th>Owner</th>{'<th>Definition</th>' if with_definitions else ''}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
         f"<h3>Data status</h3>{status_html}"
         "</section></div>"
     )
