@@ -127,7 +127,13 @@ def render_report(
         note(f"executing {notebook.name} on kernel '{kernel_name}'")
         executed = _execute(notebook, staging, parameters, kernel_name, out_dir, target)
         note("exporting HTML")
-        html = export_html(executed, title=_page_title(deck))
+        try:
+            html = export_html(executed, title=_page_title(deck))
+        except Exception as error:  # a template or nbconvert problem, not the user's data
+            raise RenderError(
+                f"HTML export of {notebook.name} failed: {type(error).__name__}: {error}; "
+                f"{_previous(target)}"
+            ) from error
         _check_html(html, expected_charts=_chart_count(deck), where=staging / HTML_NAME)
         (staging / HTML_NAME).write_text(html, encoding="utf-8")
         _swap_into_place(staging, target)
