@@ -208,3 +208,49 @@ def test_results_do_not_depend_on_row_order(tmp_path_factory, seed):
     write_business(folder, config, {"metrics.csv": rows.sample(frac=1.0, random_state=seed)})
     shuffled = build_deck(load_config(path), analyse=False, generated_at=stamp)
     assert in_order.to_json() == shuffled.to_json()
+
+
+DERIVED = parse_config(
+    """
+title: T
+sources: {actuals: {path: x.csv}}
+metrics:
+  revenue: {}
+  cost: {}
+  opening_stock: {aggregation: first}
+  profit: {aggregation: derived, formula: {op: difference, operands: [revenue, cost]}}
+  total: {aggregation: derived, formula: {op: sum, operands: [revenue, cost, opening_stock]}}
+  scaled: {aggregation: derived, formula: {op: product, operands: [profit, opening_stock]}}
+  margin: {aggregation: derived, formula: {op: divide, operands: [profit, revenue]}}
+"""
+)
+
+
+def _derived_matrix() -> DailyMatrix:
+    frame = pd.DataFrame(
+        {"revenue": [10.0, 20.0, 30.0], "cost": [4.0, 5.0, 6.0], "opening_stock": [7.0, 8.0, 9.0]},
+        index=pd.date_range("2024-01-01", periods=3),
+    )
+    return DailyMatrix.from_frame(frame)
+
+
+def test_derived_metrics_combine_window_values_after_aggregation():
+    window = Window(dt.date(2024, 1, 1), dt.date(2024, 1, 3))
+    result = window_values(DERIVED, _derived_matrix(), [window])
+    assert result.value(0, "opening_stock") == 7.0  # first day of the window
+    assert result.value(0, "profit") == 60.0 - 15.0
+    assert result.value(0, "total") == 60.0 + 15.0 + 7.0
+    # product of window values (45 x 7), not the sum of daily products (6x7 + 15x8 + 24x9)
+    assert result.value(0, "scaled") == 45.0 * 7.0
+    assert result.value(0, "margin") == pytest.approx(45.0 / 60.0)
+
+
+def test_a_derived_metric_is_incomplete_when_any_operand_is():
+    matrix = _derived_matrix()
+    values = matrix.values.copy()
+    values[1, 1] = np.nan  # cost missing on day 2
+    matrix = DailyMatrix(matrix.first_day, values, matrix.metrics)
+    window = Window(dt.date(2024, 1, 1), dt.date(2024, 1, 3))
+    result = window_values(DERIVED, matrix, [window])
+    assert result.value(0, "profit") is None and result.value(0, "scaled") is None
+    assert result.value(0, "revenue") == 60.0

@@ -69,7 +69,30 @@ CATALOGUE = [
         CYCLE_CONFIG,
         None,
         [],
-        "wbr.yaml:6: metrics.a: ratio cycle a -> b -> a",
+        "wbr.yaml:6: metrics.a: circular definition a -> b -> a",
+    ),
+    (
+        "derived metric without a formula",
+        _with("orders: {section: Shopping}", "orders: {section: Shopping, aggregation: derived}"),
+        None,
+        [],
+        "wbr.yaml:5: metrics.orders: a derived metric needs a formula: {op, operands}",
+    ),
+    (
+        "formula operand is an unknown metric",
+        BASIC_CONFIG
+        + "  profit: {aggregation: derived, formula: {op: difference, operands: [orders, cost]}}\n",
+        None,
+        [],
+        "wbr.yaml:9: metrics.profit.formula.operands: unknown metric 'cost'",
+    ),
+    (
+        "difference of three operands",
+        BASIC_CONFIG + "  profit: {aggregation: derived, formula: {op: difference, "
+        "operands: [orders, sessions, orders]}}\n",
+        None,
+        [],
+        "wbr.yaml:9: metrics.profit.formula: difference takes exactly 2 operands, got 3",
     ),
     (
         "bad week end weekday",
@@ -93,7 +116,7 @@ CATALOGUE = [
         None,
         [],
         "wbr.yaml:5: metrics.orders.aggregation: expected 'sum', 'ratio', 'mean', 'last', "
-        "'min' or 'max', got 'median'",
+        "'first', 'min', 'max' or 'derived', got 'median'",
     ),
     (
         "fiscal year start month out of range",

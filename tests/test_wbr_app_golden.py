@@ -13,7 +13,7 @@ proposal" and never as agreement of the current engine.
 
 `test_golden_agreement` fails on any disagreement no rule explains. Run this file as a script
 (`python tests/test_wbr_app_golden.py [-v]`) to print the agreement table. The golden data lives
-outside the repo: WBR_APP_PEER, default /work/shared/peers/wbr-app.
+outside the repo: WBR_APP_PEER, default ../shared/peers/wbr-app beside the clone.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from wbr.deck import Deck
 from wbr.sources import Dataset, load_data
 from wbr.wbr_app import ConversionResult, _AppTable, convert_wbr_app
 
-PEER = Path(os.environ.get("WBR_APP_PEER", "/work/shared/peers/wbr-app"))
+_SHARED = Path(__file__).resolve().parents[2] / "shared"  # CI puts shared/ beside the clone
+PEER = Path(os.environ.get("WBR_APP_PEER", _SHARED / "peers" / "wbr-app"))
 CASES_DIR = PEER / "unit_test_case"
 SCENARIOS = tuple(range(1, 10))
 BOX = ("last_week", "wow", "yoy", "mtd", "mtd_yoy", "qtd", "qtd_yoy", "ytd", "ytd_yoy")

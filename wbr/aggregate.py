@@ -1,8 +1,9 @@
-"""Window values per metric type (sum, ratio, mean, last, min, max), vectorised over metrics.
+"""Window values per metric type (sum, ratio, mean, last, first, min, max, derived), vectorised.
 
 A window's value is null when any of its days is missing: a missing day is never a zero and never
-a silent six-day week. Ratios are sum(numerator) / sum(denominator) over the window (each operand
-aggregated by its own type first), for current year, prior year and plan alike.
+a silent six-day week. Ratios are sum(numerator) / sum(denominator) over the window, and derived
+metrics (sum, difference, product, divide) combine their operands' window values: each operand is
+aggregated by its own type first, for current year, prior year and plan alike.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from wbr.calendar import Window
-from wbr.config import Config, evaluation_order
+from wbr.config import Config, MetricConfig, evaluation_order
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ _BASE_REDUCERS = {
     "sum": lambda rows: rows.sum(axis=0),
     "mean": lambda rows: rows.mean(axis=0),
     "last": lambda rows: rows[-1],
+    "first": lambda rows: rows[0],
     "min": lambda rows: rows.min(axis=0),
     "max": lambda rows: rows.max(axis=0),
 }
@@ -112,17 +114,36 @@ def window_values(
                 complete[:, column[metric]] = base_complete[:, i]
     for metric in order:
         spec = config.metrics[metric]
-        if spec.aggregation != "ratio":
+        if not spec.operands:
             continue
-        numerator = values[:, column[spec.numerator]]
-        denominator = values[:, column[spec.denominator]]
-        both = complete[:, column[spec.numerator]] & complete[:, column[spec.denominator]]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = numerator / denominator
-        ratio[~both | (denominator == 0) | ~np.isfinite(ratio)] = np.nan
-        values[:, column[metric]] = ratio
-        complete[:, column[metric]] = both
+        operands = [column[operand] for operand in spec.operands]
+        combined, ready = combine(spec, values[:, operands].T, complete[:, operands].T)
+        values[:, column[metric]] = combined
+        complete[:, column[metric]] = ready
     return WindowValues(tuple(order), values, complete)
+
+
+def combine(
+    spec: MetricConfig, operands: np.ndarray, complete: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A ratio's or derived metric's values from its operands' (rows = operands, in order).
+
+    Complete only where every operand is; a division by zero is N/A, never infinity.
+    """
+    ready = complete.all(axis=0)
+    op = "divide" if spec.aggregation == "ratio" else spec.formula.op
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if op == "divide":
+            result = operands[0] / operands[1]
+            result[operands[1] == 0] = np.nan
+        elif op == "difference":
+            result = operands[0] - operands[1]
+        elif op == "product":
+            result = np.prod(operands, axis=0)
+        else:
+            result = np.sum(operands, axis=0)
+    result = np.where(ready & np.isfinite(result), result, np.nan)
+    return result, ready
 
 
 def weekly_history(
@@ -137,12 +158,12 @@ def weekly_history(
 
 
 def has_plan(config: Config, plan: DailyMatrix | None, metric: str) -> bool:
-    """True when the plan covers the metric (for a ratio: both operands, recursively)."""
+    """True when the plan covers the metric (for a ratio or derived metric: every operand)."""
     if plan is None:
         return False
     spec = config.metrics[metric]
-    if spec.aggregation == "ratio":
-        return has_plan(config, plan, spec.numerator) and has_plan(config, plan, spec.denominator)
+    if spec.operands:
+        return all(has_plan(config, plan, operand) for operand in spec.operands)
     if metric not in plan.metrics:
         return False
     return bool(np.isfinite(plan.values[:, plan.metrics.index(metric)]).any())

@@ -14,7 +14,14 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from wbr.aggregate import DailyMatrix, WindowValues, has_plan, weekly_history, window_values
+from wbr.aggregate import (
+    DailyMatrix,
+    WindowValues,
+    combine,
+    has_plan,
+    weekly_history,
+    window_values,
+)
 from wbr.calendar import MONTH_ABBR, Calendar, Window, month_window
 from wbr.compare import compare
 from wbr.config import Config
@@ -112,8 +119,8 @@ def _missing_days(
 
     def offsets(metric: str) -> set[int]:
         spec = config.metrics[metric]
-        if spec.aggregation == "ratio":
-            return offsets(spec.numerator) | offsets(spec.denominator)
+        if spec.operands:
+            return set().union(*(offsets(operand) for operand in spec.operands))
         return base.get(metric, set(np.flatnonzero(read).tolist()))
 
     return {
@@ -152,23 +159,32 @@ def _histories(
     histories = {}
     for metric, spec in config.metrics.items():
         if spec.aggregation == "ratio":
-            series = _daily_ratio(config, daily, metric)
             histories[metric] = MetricHistory(
-                metric, frames[metric], series, frames[spec.numerator], frames[spec.denominator]
+                metric,
+                frames[metric],
+                _daily_values(config, daily, metric),
+                frames[spec.numerator],
+                frames[spec.denominator],
             )
         else:
-            histories[metric] = MetricHistory(metric, frames[metric], daily[metric])
+            histories[metric] = MetricHistory(
+                metric, frames[metric], _daily_values(config, daily, metric)
+            )
     return histories
 
 
-def _daily_ratio(config: Config, daily: pd.DataFrame, metric: str) -> pd.Series:
-    """Daily numerator / denominator of a ratio (for residual checks, never window values)."""
+def _daily_values(config: Config, daily: pd.DataFrame, metric: str) -> pd.Series:
+    """A metric's daily values; a ratio's or derived metric's combine its operands day by day.
+
+    Used for residual checks only, never for window values (those combine window aggregates).
+    """
     spec = config.metrics[metric]
-    if spec.aggregation != "ratio":
+    if not spec.operands:
         return daily[metric]
-    numerator = _daily_ratio(config, daily, spec.numerator)
-    denominator = _daily_ratio(config, daily, spec.denominator)
-    return (numerator / denominator.where(denominator != 0)).rename(metric)
+    operands = [_daily_values(config, daily, operand) for operand in spec.operands]
+    stacked = np.vstack([operand.to_numpy(dtype=float) for operand in operands])
+    values, _ = combine(spec, stacked, ~np.isnan(stacked))
+    return pd.Series(values, index=daily.index, name=metric)
 
 
 def _events_for(dataset: Dataset, metric: str, windows: _Windows) -> tuple[Event, ...]:

@@ -13,7 +13,8 @@ from wbr.errors import ConfigError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-Aggregation = Literal["sum", "ratio", "mean", "last", "min", "max"]
+Aggregation = Literal["sum", "ratio", "mean", "last", "first", "min", "max", "derived"]
+DERIVED_AGGREGATIONS = ("ratio", "derived")
 Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
 
 
@@ -83,6 +84,19 @@ class FlagSettings(_Strict):
     yoy_deceleration_pp: float | None = Field(None, gt=0)  # trend flag; off unless set
 
 
+class Formula(_Strict):
+    """A derived metric: `op` over its operands' window values (each aggregated first)."""
+
+    op: Literal["sum", "difference", "product", "divide"]
+    operands: list[str] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _arity(self) -> Formula:
+        if self.op in ("difference", "divide") and len(self.operands) != 2:
+            raise ValueError(f"{self.op} takes exactly 2 operands, got {len(self.operands)}")
+        return self
+
+
 class MetricConfig(_Strict):
     """One metric: how to aggregate it, how to compare it, and who owns it."""
 
@@ -100,6 +114,7 @@ class MetricConfig(_Strict):
     definition: str | None = None
     show: bool = True
     flags: FlagSettings | None = None
+    formula: Formula | None = None
 
     @model_validator(mode="after")
     def _ratio_operands(self) -> MetricConfig:
@@ -112,7 +127,22 @@ class MetricConfig(_Strict):
                 f"numerator/denominator are only for aggregation: ratio (this one is "
                 f"{self.aggregation})"
             )
+        if self.aggregation == "derived" and self.formula is None:
+            raise ValueError("a derived metric needs a formula: {op, operands}")
+        if self.formula is not None and self.aggregation != "derived":
+            raise ValueError(
+                f"formula is only for aggregation: derived (this one is {self.aggregation})"
+            )
         return self
+
+    @property
+    def operands(self) -> list[str]:
+        """Metrics this one is computed from after window aggregation (none for base metrics)."""
+        if self.aggregation == "ratio":
+            return [self.numerator, self.denominator]
+        if self.formula is not None:
+            return list(self.formula.operands)
+        return []
 
     @property
     def comparison_method(self) -> Literal["pct", "bps"]:
@@ -181,7 +211,7 @@ class Config(_Strict):
 
     def base_metrics(self) -> list[str]:
         """Metrics read from data (every metric that is not a ratio)."""
-        return [m for m, spec in self.metrics.items() if spec.aggregation != "ratio"]
+        return [m for m, spec in self.metrics.items() if not spec.operands]
 
 
 def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
@@ -228,10 +258,12 @@ def _check_references(config: Config, lines: dict[tuple, int], source: str) -> l
     """Ratio operands and `drives` must name known metrics, with no cycles between ratios."""
     problems = []
     for metric_id, metric in config.metrics.items():
-        refs = {"numerator": metric.numerator, "denominator": metric.denominator}
-        for field, target in refs.items():
+        refs = [("numerator", metric.numerator), ("denominator", metric.denominator)]
+        if metric.formula is not None:
+            refs += [("formula.operands", operand) for operand in metric.formula.operands]
+        for field, target in refs:
             if target and target not in config.metrics:
-                line = _line_of(lines, ("metrics", metric_id, field))
+                line = _line_of(lines, ("metrics", metric_id, *field.split(".")))
                 problems.append(
                     f"{source}:{line}: metrics.{metric_id}.{field}: unknown metric '{target}'"
                 )
@@ -247,19 +279,19 @@ def _check_references(config: Config, lines: dict[tuple, int], source: str) -> l
         cycle = _find_cycle(config, metric_id)
         if cycle:
             line = _line_of(lines, ("metrics", metric_id))
-            return [f"{source}:{line}: metrics.{metric_id}: ratio cycle {' -> '.join(cycle)}"]
+            return [
+                f"{source}:{line}: metrics.{metric_id}: circular definition {' -> '.join(cycle)}"
+            ]
     return []
 
 
 def _find_cycle(config: Config, start: str) -> list[str] | None:
-    """A ratio dependency path from `start` back to itself, if there is one."""
+    """A dependency path (ratio or formula operands) from `start` back to itself, if any."""
     stack = [(start, [start])]
     while stack:
         metric_id, path = stack.pop()
         metric = config.metrics[metric_id]
-        for operand in (metric.numerator, metric.denominator):
-            if operand is None:
-                continue
+        for operand in metric.operands:
             if operand == start:
                 return [*path, operand]
             if operand not in path:
@@ -268,7 +300,7 @@ def _find_cycle(config: Config, start: str) -> list[str] | None:
 
 
 def evaluation_order(config: Config) -> list[str]:
-    """Metric ids ordered so every ratio comes after its numerator and denominator."""
+    """Metric ids ordered so every ratio or derived metric comes after its operands."""
     ordered: list[str] = []
     placed: set[str] = set()
 
@@ -276,9 +308,8 @@ def evaluation_order(config: Config) -> list[str]:
         if metric_id in placed:
             return
         metric = config.metrics[metric_id]
-        for operand in (metric.numerator, metric.denominator):
-            if operand:
-                visit(operand)
+        for operand in metric.operands:
+            visit(operand)
         placed.add(metric_id)
         ordered.append(metric_id)
 
