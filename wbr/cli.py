@@ -7,6 +7,7 @@ User errors (WbrError) print one clear message on stderr and exit 2, with no tra
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -135,6 +136,16 @@ def cmd_send(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_wbr_app(args: argparse.Namespace) -> int:
+    """Convert a WBR App deck config and its CSV into a wbr.yaml (and data files beside it)."""
+    from wbr.wbr_app import convert_wbr_app, report_lines
+
+    result = convert_wbr_app(Path(args.app_yaml), Path(args.data), Path(args.out))
+    for line in report_lines(result):
+        print(line)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check the config and every data file; print what was found."""
     from wbr.build import resolve_week_ending
@@ -219,6 +230,16 @@ def build_parser() -> argparse.ArgumentParser:
     common(validate)
     validate.set_defaults(func=cmd_validate)
 
+    app = commands.add_parser(
+        "import-wbr-app", help="convert a WBR App deck config and its CSV into a wbr.yaml"
+    )
+    app.add_argument("app_yaml", metavar="APP.yaml", help="the WBR App's deck config")
+    app.add_argument("--data", required=True, metavar="APP.csv", help="the App's daily CSV")
+    app.add_argument(
+        "--out", default="wbr.yaml", help="our config to write; data files are written beside it"
+    )
+    app.set_defaults(func=cmd_import_wbr_app)
+
     sample = commands.add_parser("sample", help="regenerate the bundled demo data")
     sample.add_argument("--out", default="data/sample", help="folder for the CSVs")
     sample.add_argument("--config", default=None, help="also write a wbr.yaml here")
@@ -241,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wbr: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
+        return 0
 
 
 if __name__ == "__main__":
