@@ -39,7 +39,9 @@ from wbr.rule_flags import data_flags, plan_flags, trend_flags
 from wbr.xmr import (
     HALFWAY_SCALING,
     MOVING_RANGE,
+    NPL_SCALING,
     OUTSIDE_LIMITS,
+    RUN_LENGTH,
     THREE_OF_FOUR,
     XmrChart,
     XmrLimits,
@@ -70,10 +72,11 @@ PY_DAYS = 364
 LEVEL_SPAN = 26  # weeks of level the seasonal test compares last year's week against
 SCREEN_SHARE = 0.9  # run STL when the same-weekday screen reaches 0.9 x seasonal_z
 PINPOINT_Z = 3.5  # a day this unusual is where a weekly signal happened
-RECUR_Z = 2.5  # a day a year back this unusual, same sign, half the size: the peak recurs
+RECUR_Z = 3.0  # a day a year back this unusual, same sign, half the size: the peak recurs
 RECUR_DAYS = 3  # a fixed-date holiday drifts 1-2 days a year against the 364-day comparison
 EVENT_DAYS = 1  # an event explains what happened within a day of it
 POINT_RULES = (OUTSIDE_LIMITS, MOVING_RANGE)
+TWO_YEAR_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -346,16 +349,44 @@ def _residual_flag(week: _Week, day: ResidualDay) -> Flag:
 # ----------------------------------------------------------------------------- judging signals
 
 
-def _confirms(view: _View, signal: XmrSignal) -> bool | None:
-    """Does a second view show the same point signal at least halfway? None if it cannot say."""
+def _confirms(view: _View, signal: XmrSignal, share: float) -> bool | None:
+    """Does a second view show the same point signal `share` of the way to its own limit?"""
     if view.chart is None:
         return None
     lim, x = view.chart.limits, view.values
     if signal.rule == OUTSIDE_LIMITS:
-        return bool((x[-1] - lim.mean) * signal.side > HALFWAY_SCALING * lim.mr_mean)
+        return bool((x[-1] - lim.mean) * signal.side > share * NPL_SCALING * lim.mr_mean)
     if np.isnan(x[-2]):
         return None
-    return bool((x[-1] - x[-2]) * signal.side > lim.url / 2)
+    return bool((x[-1] - x[-2]) * signal.side > share * lim.url)
+
+
+def _run_confirmed(view: _View, signal: XmrSignal) -> bool | None:
+    """Does a second view sit on the same side of its mean for 3 in 4 of a shift's weeks?
+
+    A YoY shift that growth on two years ago lacks was last year's doing; a raw shift that YoY
+    lacks repeats last year's. None when the second view has no chart.
+    """
+    if view.chart is None:
+        return None
+    weeks = view.values[signal.since : signal.index + 1]
+    weeks = weeks[~np.isnan(weeks)]
+    if len(weeks) < 3:
+        return None
+    return bool(np.mean((weeks - view.chart.limits.mean) * signal.side > 0) >= 0.75)
+
+
+def _shift_reason(views: _Views, view: _View, signal: XmrSignal, peak: str | None) -> str | None:
+    """Why a run of 8 or 3 of 4 is no shift (or None): it leans on the deck's week that was set
+    aside as a recurring or explained peak, or the second view does not move with it."""
+    if peak is not None:
+        shorter = signal.index - signal.since < RUN_LENGTH  # the run without the deck's week
+        if signal.rule == THREE_OF_FOUR or shorter:
+            return f"it counts the deck's week, which was set aside ({peak})"
+    other = views["yoy" if view.name == "raw" else "two_year"]
+    if _run_confirmed(other, signal) is False:
+        return f"{other.label} does not show the same shift"
+    return None
 
 
 def _point_reason(
@@ -368,10 +399,10 @@ def _point_reason(
     inside = (view.values[-1] - lim.mean) * signal.side <= HALFWAY_SCALING * lim.mr_mean
     if signal.rule == MOVING_RANGE and inside:
         return "the jump ends inside the halfway lines: last week was the unusual one", []
-    if view.name == "raw" and _confirms(views["yoy"], signal) is False:
+    if view.name == "raw" and _confirms(views["yoy"], signal, 0.5) is False:
         return "the same week last year moved the same way (YoY is routine)", []
     # half of a YoY move is last year's noise: growth on two years ago has to agree
-    if view.name == "yoy" and _confirms(views["two_year"], signal) is False:
+    if view.name == "yoy" and _confirms(views["two_year"], signal, TWO_YEAR_SHARE) is False:
         return "base effect: growth on two years ago is routine, so last year's week was odd", []
     pinned = [d for d in days.current if abs(d.z) >= PINPOINT_Z and (d.z > 0) == (signal.side > 0)]
     if pinned:
@@ -397,23 +428,27 @@ def _signal_flags(week: _Week) -> tuple[list[Flag], list[Flag], _View | None]:
     if settings.xmr:
         views = _Views(week)
         view = views.chosen()
+        peak = None  # why the deck's week, outside its limits, was set aside
         for signal in view.chart.signals if view.chart else ():
             flag = _xmr_flag(week, view, signal)
             if signal.rule in POINT_RULES:
                 reason, pinned = _point_reason(week, views, view, signal, days)
-                if reason:
-                    aside.append(replace(flag, detail=f"not raised: {reason}. {flag.detail}"))
-                    continue
-                if pinned:
+                if signal.rule == OUTSIDE_LIMITS:
+                    peak = reason
+                if pinned and not reason:
                     words = ", ".join(_day_words(week, d) for d in pinned)
                     flag = replace(flag, detail=f"{flag.detail}; the unusual days: {words}")
             else:
+                reason = _shift_reason(views, view, signal, peak)
                 start = week.ends[signal.since].date()
                 found = week.events_near(start - dt.timedelta(days=6), start)
-                if found:
+                if found and not reason:
                     note = f"the run starts near {_events_words(found)}"
                     flag = replace(flag, detail=f"{flag.detail}; {note}")
-            raised.append(flag)
+            if reason:
+                aside.append(replace(flag, detail=f"not raised: {reason}. {flag.detail}"))
+            else:
+                raised.append(flag)
     if settings.seasonal and (raised or aside or days.screen()):
         for day in days.current:
             if abs(day.z) >= settings.seasonal_z:
