@@ -543,7 +543,7 @@ def test_q1_neutral_metric_has_no_plan_miss() -> None:
 def test_q2_quotes_the_gap_path_and_the_quarter() -> None:
     assert text(q2(), "Q2") == (
         "The gap to plan on Orders went from +1.0% to -4.0% in 4 weeks. Is the plan wrong or is "
-        "the business off track? What does this do to the quarter: forecast 1.9K vs plan 2.0K "
+        "the business off track? What does this do to the quarter: forecast 1.90K vs plan 2.00K "
         "(-5.0%)?"
     )
 
@@ -581,7 +581,7 @@ def test_q4_silent_when_ytd_is_behind_plan() -> None:
 
 def test_q6_quarter_misses_while_the_week_looks_fine() -> None:
     assert text(q6(), "Q6").startswith(
-        "At QTD actual plus plan for the rest of the quarter, Orders lands at 950 vs plan 1.0K "
+        "At QTD actual plus plan for the rest of the quarter, Orders lands at 950 vs plan 1.00K "
         "(-5.0%) for the quarter ending 2026-12-31, although last week was +0.0% vs plan."
     )
 
@@ -661,8 +661,8 @@ def test_q9_silent_when_both_years_have_the_event() -> None:
 
 def test_q12_point_outside_limits_names_limits_and_inputs() -> None:
     assert text(q12(), "Q12") == (
-        "Orders for last week (wk 47) was 5.2K, outside its natural process limits (3.2K to "
-        "5.1K). What changed in the process? One-off or new level? Which input (Sessions, "
+        "Orders for last week (wk 47) was 5.20K, outside its natural process limits (3.19K to "
+        "5.08K). What changed in the process? One-off or new level? Which input (Sessions, "
         "Conversion rate) moved?"
     )
 
@@ -707,8 +707,8 @@ def test_q13_uses_the_chart_mean_when_known() -> None:
 
 def test_q14_jump_between_weeks() -> None:
     assert text(q14(), "Q14") == (
-        "The week-to-week jump of 1.7K in Orders is larger than anything routine (upper range "
-        "limit 1.2K). What happened between wk 46 and wk 47?"
+        "The week-to-week jump of 1.74K in Orders is larger than anything routine (upper range "
+        "limit 1.16K). What happened between wk 46 and wk 47?"
     )
 
 

@@ -102,7 +102,7 @@ def test_drivers_name_the_segments_that_moved_the_metric():
     }
     block = dataclasses.replace(make_block(1, unit="currency"), drivers=drivers)
     html = block_html(block, WEEK_ENDING)
-    assert "<b>region</b> YoY -$486.6K: West -$396.1K (81%), &lt;East&gt; +$10.0K (-2%)" in html
+    assert "<b>region</b> YoY -$487K: West -$396K (81%), &lt;East&gt; +$10.0K (-2%)" in html
     assert "<b>channel</b> WoW -30 bps = mix -45 bps, rate +12 bps, interaction +3 bps" in html
 
 

@@ -173,6 +173,17 @@ def _histories(
     return histories
 
 
+def metric_histories(
+    config: Config, dataset: Dataset | None = None, week_ending: dt.date | str | None = None
+) -> dict[str, MetricHistory]:
+    """Every metric's full weekly CY/PY/plan history and daily values up to the deck's week."""
+    dataset = dataset if dataset is not None else load_data(config)
+    week = resolve_week_ending(config, dataset, week_ending)
+    actual = DailyMatrix.from_frame(dataset.actuals)
+    plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
+    return _histories(config, dataset, actual, plan, week)
+
+
 def _daily_values(config: Config, daily: pd.DataFrame, metric: str) -> pd.Series:
     """A metric's daily values; a ratio's or derived metric's combine its operands day by day.
 
@@ -288,6 +299,7 @@ def _block(
         aggregation=spec.aggregation,
         comparison=method,
         polarity=spec.polarity,
+        definition=spec.definition,
         weeks=weeks,
         months=months,
         box=box,
@@ -376,6 +388,7 @@ def build_deck(
             "week_end_day": calendar.week_end_day,
             "fiscal_year_start_month": calendar.fiscal_year_start_month,
             "ptd_alignment": calendar.ptd_alignment,
+            "time_zone": config.calendar.time_zone,
         },
         sections=tuple(sections),
         questions=questions,

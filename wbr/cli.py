@@ -107,12 +107,19 @@ def cmd_deck(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Execute the deck notebook and write reports/<week-ending>/ (HTML, notebook, deck.json)."""
-    from wbr.report import run_report
+    from wbr.report import HTML_NAME, run_report
 
     started = time.perf_counter()
-    folder = run_report(args.config, week_ending=args.week, out_dir=args.out, progress=_progress)
-    _progress(f"done in {time.perf_counter() - started:.1f} s")
-    print(folder / "deck.html" if (folder / "deck.html").exists() else folder)
+    folder = run_report(
+        args.config,
+        week_ending=args.week,
+        out_dir=args.out,
+        progress=None if args.quiet else _progress,
+        notebook=args.notebook,
+    )
+    if not args.quiet:
+        _progress(f"done in {time.perf_counter() - started:.1f} s")
+    print(folder / HTML_NAME)
     return 0
 
 
@@ -209,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="render the HTML deck into reports/<week-ending>/")
     common(run)
     run.add_argument("--out", default="reports", help="reports folder (default reports/)")
+    run.add_argument(
+        "--notebook",
+        default=None,
+        help="deck notebook to execute (default notebooks/wbr_deck.ipynb)",
+    )
+    run.add_argument("--quiet", action="store_true", help="print only the report path and errors")
     run.set_defaults(func=cmd_run)
 
     send = commands.add_parser("send", help="email the week's report (renders it if needed)")

@@ -28,6 +28,20 @@ class CalendarConfig(_Strict):
     week_end_day: str = "saturday"
     fiscal_year_start_month: int = Field(1, ge=1, le=12)
     ptd_alignment: Literal["calendar_date", "shift_364"] = "calendar_date"
+    time_zone: str = "UTC"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"expected an IANA time zone such as America/New_York, got {value!r}"
+            ) from None
+        return value
 
     @field_validator("week_end_day", mode="before")
     @classmethod

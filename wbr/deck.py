@@ -156,6 +156,7 @@ class Block:
     drivers: dict[str, Any] | None = None
     commentary: tuple[Commentary, ...] = ()
     events: tuple[Event, ...] = ()
+    definition: str | None = None
 
     @property
     def flagged(self) -> bool:

@@ -9,11 +9,13 @@ CURRENCY_UNITS = ("currency", "usd", "$")
 
 
 def scaled(value: float) -> str:
-    """12.6M / 1.3K / 12.64B style: three significant figures for large magnitudes."""
+    """7.56M / 12.6M / 1.23K / 126B: three significant figures for large magnitudes."""
     magnitude = abs(value)
     for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if magnitude >= threshold:
-            return f"{value / threshold:,.1f}{suffix}"
+        if magnitude >= threshold * 0.9995:  # 999,999 is 1.00M, not 1,000K
+            short = value / threshold
+            decimals = 2 if abs(short) < 9.995 else 1 if abs(short) < 99.95 else 0
+            return f"{short:,.{decimals}f}{suffix}"
     if magnitude >= 100 or value == int(value):
         return f"{value:,.0f}"
     return f"{value:,.2f}"

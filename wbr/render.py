@@ -182,6 +182,7 @@ def cover_html(deck: Deck) -> str:
             "Period to date",
             _PTD_ALIGNMENT.get(calendar.get("ptd_alignment", ""), "N/A"),
         ),
+        ("Dates are days in", str(calendar.get("time_zone") or "N/A")),
         (
             "Data complete through",
             long_date(deck.data_complete_through) if deck.data_complete_through else "N/A",
