@@ -1,4 +1,5 @@
-"""Unit tests of the WBR App converter (wbr/wbr_app.py) on small, hand-written App configs."""
+"""Unit tests of the WBR App converter (wbr/wbr_app.py, wbr/wbr_app_data.py) on small,
+hand-written App configs; converted functions are checked through our engine's window values."""
 
 from __future__ import annotations
 
@@ -10,16 +11,19 @@ import pandas as pd
 import pytest
 import yaml
 
+from wbr.aggregate import DailyMatrix, window_values
+from wbr.calendar import Window
 from wbr.config import load_config
 from wbr.errors import ConfigError, DataError
+from wbr.sources import load_data
 from wbr.wbr_app import (
     convert_wbr_app,
     fiscal_year_start_month,
-    parse_filter,
     parse_week_ending,
     report_lines,
     unit_from_scaling,
 )
+from wbr.wbr_app_data import parse_filter
 
 SETUP = """\
 setup:
@@ -54,6 +58,15 @@ def read_wide(path: Path) -> pd.DataFrame:
 
 def not_converted_keys(result) -> list[str]:
     return [item.key.split(" (line")[0] for item in result.not_converted]
+
+
+def engine_value(result, metric: str, start: str, end: str, source: str = "actuals"):
+    """Our engine's value of a converted metric over [start, end], from the files written."""
+    config = load_config(result.config_path)
+    dataset = load_data(config)
+    frame = dataset.actuals if source == "actuals" else dataset.plan
+    window = Window(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    return window_values(config, DailyMatrix.from_frame(frame), [window]).value(0, metric)
 
 
 def test_column_metric_keeps_the_app_name_as_metric_id(tmp_path):
@@ -157,7 +170,7 @@ metrics:
     assert ours["calendar"]["week_end_day"] == "sunday"
 
 
-@pytest.mark.parametrize("aggf", ["sum", "mean", "min", "max", "last"])
+@pytest.mark.parametrize("aggf", ["sum", "mean", "min", "max", "last", "first"])
 def test_every_app_aggf_we_share_is_kept(tmp_path, aggf):
     config = (
         SETUP
@@ -170,20 +183,19 @@ metrics:
     assert ours["metrics"]["Latency"]["aggregation"] == aggf
 
 
-def test_aggf_first_is_listed_not_converted(tmp_path):
+def test_aggf_first_is_the_value_on_the_windows_first_day(tmp_path):
     config = (
         SETUP
         + """
 metrics:
-  Orders: {column: Orders, aggf: sum}
   OpeningPMs: {column: PMs, aggf: first}
 """
     )
-    result, ours = convert(tmp_path, config, daily_csv({"Orders": [1, 2], "PMs": [7, 8]}))
-    assert "OpeningPMs" not in ours["metrics"]
-    [item] = result.not_converted
-    assert item.key == "metrics.OpeningPMs (line 8)"
-    assert "aggf first" in item.reason
+    result, ours = convert(tmp_path, config, daily_csv({"PMs": [7, 8, 9]}))
+    assert ours["metrics"]["OpeningPMs"]["aggregation"] == "first"
+    assert result.not_converted == ()
+    assert engine_value(result, "OpeningPMs", "2020-01-05", "2020-01-07") == 7
+    assert engine_value(result, "OpeningPMs", "2020-01-06", "2020-01-07") == 8
 
 
 def test_divide_becomes_a_ratio_of_the_two_metric_ids(tmp_path):
@@ -228,7 +240,7 @@ metrics:
     assert ours["metrics"]["Desktop_Pct"]["comparison"] == "bps"
 
 
-def test_sum_of_summed_metrics_is_computed_per_day(tmp_path):
+def test_sum_and_difference_become_derived_metrics(tmp_path):
     config = (
         SETUP
         + """
@@ -249,14 +261,22 @@ metrics:
     )
     csv_text = daily_csv({"mobile": [1, 2, None], "desktop": [10, 20, 30]})
     result, ours = convert(tmp_path, config, csv_text)
-    actuals = read_wide(result.data_files[0])
-    assert actuals["Total"].tolist()[:2] == [11, 22]
-    assert actuals["Net"].tolist()[:2] == [-9, -18]
-    assert actuals[["Total", "Net"]].iloc[2].isna().all()  # a missing operand day stays missing
-    assert ours["metrics"]["Total"]["aggregation"] == "sum"
+    assert ours["metrics"]["Total"]["aggregation"] == "derived"
+    assert ours["metrics"]["Total"]["formula"] == {"op": "sum", "operands": ["Mobile", "Desktop"]}
+    assert ours["metrics"]["Net"]["formula"] == {
+        "op": "difference",
+        "operands": ["Mobile", "Desktop"],
+    }
+    assert result.not_converted == ()
+    # Never stored per day: the engine combines the operands' window values.
+    assert list(read_wide(result.data_files[0]).columns) == ["Mobile", "Desktop"]
+    assert engine_value(result, "Total", "2020-01-05", "2020-01-06") == 33
+    assert engine_value(result, "Net", "2020-01-05", "2020-01-06") == -27
+    # A window with a missing operand day is N/A, never a partial sum.
+    assert engine_value(result, "Total", "2020-01-05", "2020-01-07") is None
 
 
-def test_difference_of_means_is_computed_per_day(tmp_path):
+def test_difference_of_means_is_the_difference_of_window_means(tmp_path):
     config = (
         SETUP
         + """
@@ -273,11 +293,11 @@ metrics:
     result, ours = convert(
         tmp_path, config, daily_csv({"conv": [0.5, 0.7], "conv_target": [0.4, 0.4]})
     )
-    assert ours["metrics"]["Gap"]["aggregation"] == "mean"
-    assert read_wide(result.data_files[0])["Gap"].round(12).tolist() == [0.1, 0.3]
+    assert ours["metrics"]["Gap"]["aggregation"] == "derived"
+    assert engine_value(result, "Gap", "2020-01-05", "2020-01-06") == pytest.approx(0.2)
 
 
-def test_product_is_listed_because_it_does_not_commute_with_window_sums(tmp_path):
+def test_product_is_a_product_of_window_values_not_a_sum_of_daily_products(tmp_path):
     config = (
         SETUP
         + """
@@ -292,31 +312,30 @@ metrics:
 """
     )
     result, ours = convert(tmp_path, config, daily_csv({"cac": [2, 3], "trials": [5, 7]}))
-    assert "Spend" not in ours["metrics"]
-    [item] = result.not_converted
-    assert item.key.startswith("metrics.Spend")
-    assert "after window aggregation" in item.reason
-    # Why: sum over days of the product (2*5 + 3*7 = 31) is not the product of sums (5*12 = 60).
-    assert 2 * 5 + 3 * 7 != (2 + 3) * (5 + 7)
+    assert ours["metrics"]["Spend"]["formula"] == {"op": "product", "operands": ["CAC", "Trials"]}
+    # The App multiplies window totals: (2 + 3) * (5 + 7) = 60, not 2*5 + 3*7 = 31.
+    assert engine_value(result, "Spend", "2020-01-05", "2020-01-06") == 60
 
 
-def test_sum_of_a_sum_and_a_mean_is_listed(tmp_path):
+def test_sum_of_a_sum_and_a_mean_aggregates_each_operand_its_own_way(tmp_path):
     config = (
         SETUP
         + """
 metrics:
   Orders: {column: orders, aggf: sum}
   Customers: {column: customers, aggf: mean}
+  Opening: {column: customers, aggf: first}
   Mixed:
     function:
       sum:
         - metric: {name: Orders}
         - metric: {name: Customers}
+        - metric: {name: Opening}
 """
     )
-    result, ours = convert(tmp_path, config, daily_csv({"orders": [1, 2], "customers": [5, 5]}))
-    assert "Mixed" not in ours["metrics"]
-    assert not_converted_keys(result) == ["metrics.Mixed"]
+    result, ours = convert(tmp_path, config, daily_csv({"orders": [1, 2], "customers": [4, 6]}))
+    assert ours["metrics"]["Mixed"]["aggregation"] == "derived"
+    assert engine_value(result, "Mixed", "2020-01-05", "2020-01-06") == 3 + 5 + 4
 
 
 def test_function_of_an_unconverted_metric_is_listed_with_the_operand(tmp_path):
@@ -325,7 +344,7 @@ def test_function_of_an_unconverted_metric_is_listed_with_the_operand(tmp_path):
         + """
 metrics:
   Orders: {column: orders, aggf: sum}
-  Opening: {column: pms, aggf: first}
+  Opening: {column: pms, aggf: median}
   PerPM:
     function:
       divide:
@@ -417,6 +436,7 @@ def test_several_rows_per_day_are_reduced_by_each_metrics_aggf(tmp_path):
         SETUP
         + """
 metrics:
+  Opening: {column: latency, aggf: first}
   Peak: {column: latency, aggf: max}
   Typical: {column: latency, aggf: mean}
   Orders: {column: orders, aggf: sum}
@@ -424,6 +444,7 @@ metrics:
     )
     result, _ = convert(tmp_path, config, csv_text)
     actuals = read_wide(result.data_files[0])
+    assert actuals["Opening"].tolist() == [60, 70]  # the day's first row
     assert actuals["Peak"].tolist() == [90, 70]
     assert actuals["Typical"].tolist() == [75, 60]
     assert actuals["Orders"].tolist() == [1, 5]
@@ -462,11 +483,6 @@ def test_app_metric_on_a_target_column_is_the_plan_not_a_block(tmp_path):
 metrics:
   PageViews: {column: PageViews, aggf: sum}
   PageViews Target: {column: PageViews__Target, aggf: sum}
-  VarianceToPlanPageViews:
-    function:
-      difference:
-        - metric: {name: PageViews}
-        - metric: {name: PageViews Target}
 deck:
   - block:
       ui_type: 6_12Graph
@@ -479,9 +495,54 @@ deck:
     result, ours = convert(tmp_path, config, csv_text)
     assert list(ours["metrics"]) == ["PageViews"]
     assert read_wide(result.data_files[1])["PageViews"].tolist() == [110, 115]
-    reasons = {item.key.split(" (")[0]: item.reason for item in result.not_converted}
-    assert "plan row" in reasons["metrics.VarianceToPlanPageViews"]
     assert "PageViews Target: became the plan of PageViews" in result.notes
+
+
+def test_variance_to_plan_reads_the_target_kept_as_a_hidden_metric(tmp_path):
+    csv_text = textwrap.dedent("""\
+        Date,PageViews,PageViews__Target
+        2020-01-05,100,110
+        2020-01-06,120,115
+        2020-01-07,,130
+        """)
+    config = (
+        SETUP
+        + """
+metrics:
+  PageViews: {column: PageViews, aggf: sum}
+  PageViews Target: {column: PageViews__Target, aggf: sum}
+  VarianceToPlanPageViews:
+    function:
+      difference:
+        - metric: {name: PageViews}
+        - metric: {name: PageViews Target}
+deck:
+  - block:
+      ui_type: 6_12Graph
+      title: Total Page Views
+      metrics:
+        PageViews: {line_style: primary}
+        PageViews Target: {line_style: target}
+  - block:
+      ui_type: 6_12Graph
+      title: Variance to plan
+      metrics:
+        VarianceToPlanPageViews: {line_style: primary}
+"""
+    )
+    result, ours = convert(tmp_path, config, csv_text)
+    assert result.not_converted == ()
+    assert [n for n, spec in ours["metrics"].items() if spec["show"]] == [
+        "PageViews",
+        "VarianceToPlanPageViews",
+    ]
+    assert ours["metrics"]["PageViews Target"]["show"] is False
+    actuals_path, plan_path = result.data_files
+    assert read_wide(plan_path)["PageViews"].tolist() == [110, 115, 130]
+    # The hidden target stops with the actuals: it must not move the last actual date.
+    actuals = read_wide(actuals_path)
+    assert actuals.index.max() == pd.Timestamp("2020-01-06")
+    assert engine_value(result, "VarianceToPlanPageViews", "2020-01-05", "2020-01-06") == -5
 
 
 def test_target_line_style_becomes_the_plan_of_the_blocks_main_line(tmp_path):
@@ -665,7 +726,7 @@ metrics:
 
 
 def test_nothing_to_convert_is_a_config_error(tmp_path):
-    config = SETUP + "\nmetrics:\n  Opening: {column: pms, aggf: first}\n"
+    config = SETUP + "\nmetrics:\n  Opening: {column: pms, aggf: median}\n"
     with pytest.raises(ConfigError, match="no App metric could be converted"):
         convert(tmp_path, config, daily_csv({"pms": [1]}))
 
@@ -751,7 +812,7 @@ def test_report_lines_name_files_and_everything_left_out(tmp_path):
         + """
 metrics:
   Orders: {column: orders, aggf: sum}
-  Opening: {column: pms, aggf: first}
+  Opening: {column: pms, aggf: median}
 """
     )
     result, _ = convert(tmp_path, config, daily_csv({"orders": [1], "pms": [2]}))
@@ -759,7 +820,10 @@ metrics:
     assert lines[0] == f"wrote {result.config_path}"
     assert lines[1] == f"wrote {result.data_files[0]}"
     assert lines[2] == "not converted (1):"
-    assert lines[3].startswith("  metrics.Opening (line 8): aggf first")
+    assert lines[3] == (
+        "  metrics.Opening (line 8): aggf 'median' is not converted "
+        "(ours: sum, mean, min, max, last, first)"
+    )
 
 
 def test_database_query_prefix_reads_the_csv_column(tmp_path):
@@ -777,3 +841,65 @@ metrics:
     result, ours = convert(tmp_path, config, daily_csv({"orders": [4, 5]}))
     assert read_wide(result.data_files[0])["Orders"].tolist() == [4, 5]
     assert "Other" not in ours["metrics"]  # not a query of this config: not guessed
+
+
+def test_derived_metric_has_a_plan_when_every_operand_has_one(tmp_path):
+    csv_text = daily_csv(
+        {
+            "mobile": [1, 2],
+            "mobile__Target": [2, 2],
+            "desktop": [10, 20],
+            "desktop__Target": [12, 12],
+        }
+    )
+    config = (
+        SETUP
+        + """
+metrics:
+  Mobile: {column: mobile, aggf: sum}
+  Desktop: {column: desktop, aggf: sum}
+  Total:
+    function:
+      sum:
+        - metric: {name: Mobile}
+        - metric: {name: Desktop}
+"""
+    )
+    result, _ = convert(tmp_path, config, csv_text)
+    assert list(read_wide(result.data_files[1]).columns) == ["Mobile", "Desktop"]
+    assert engine_value(result, "Total", "2020-01-05", "2020-01-06", source="plan") == 28
+
+
+@pytest.mark.parametrize(
+    ("function", "reason"),
+    [
+        (
+            "{sum: [{metric: {name: Orders}}]}",
+            "sum needs at least two operands, got 1",
+        ),
+        (
+            "{difference: [{metric: {name: Orders}}, {metric: {name: Orders}}, "
+            "{metric: {name: Orders}}]}",
+            "difference needs exactly two operands, got 3",
+        ),
+        (
+            "{modulo: [{metric: {name: Orders}}, {metric: {name: Orders}}]}",
+            "function 'modulo' is not one of divide, sum, difference, product",
+        ),
+        (
+            "{sum: [{metric: {name: Orders}}, "
+            "{metric: {function: {sum: [{metric: {name: Orders}}]}}}]}",
+            "function operands are converted only as `metric: {name: ...}`",
+        ),
+    ],
+)
+def test_functions_we_cannot_express_are_listed(tmp_path, function, reason):
+    config = (
+        SETUP
+        + f"\nmetrics:\n  Orders: {{column: orders, aggf: sum}}\n  F: {{function: {function}}}\n"
+    )
+    result, ours = convert(tmp_path, config, daily_csv({"orders": [1, 2]}))
+    assert "F" not in ours["metrics"]
+    assert [(item.key.split(" (")[0], item.reason) for item in result.not_converted] == [
+        ("metrics.F", reason)
+    ]

@@ -6,10 +6,9 @@ box cells, the rows of its 12-month table) is set against our deck. A number eit
 or disagrees for a reason that a named test below demonstrates with the correct number, or our
 deck has no such cell at all (e.g. the WoW of the oldest of six weeks: "not comparable").
 
-Metrics the converter cannot express yet (`product`, `aggf: first`) are evaluated with a
-prototype of the proposed config extension (each operand aggregated over the window by our engine,
-then combined), so the proposal is checked against the App too; their cells count as "agree with
-proposal" and never as agreement of the current engine.
+Every number comes from the real engine: the App's `product`, `sum` and `difference` functions are
+converted to `aggregation: derived` and its `aggf: first` to `aggregation: first`, so nothing here
+recomputes a metric the converter could not write.
 
 `test_golden_agreement` fails on any disagreement no rule explains. Run this file as a script
 (`python tests/test_wbr_app_golden.py [-v]`) to print the agreement table. The golden data lives
@@ -32,14 +31,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from wbr.aggregate import DailyMatrix, window_values
 from wbr.build import build_deck
 from wbr.calendar import Calendar, Window, month_window
 from wbr.compare import compare
 from wbr.config import Config, load_config
 from wbr.deck import Deck
 from wbr.sources import Dataset, load_data
-from wbr.wbr_app import ConversionResult, _AppTable, convert_wbr_app
+from wbr.wbr_app import ConversionResult, convert_wbr_app
+from wbr.wbr_app_data import AppTable
 
 _SHARED = Path(__file__).resolve().parents[2] / "shared"  # CI puts shared/ beside the clone
 PEER = Path(os.environ.get("WBR_APP_PEER", _SHARED / "peers" / "wbr-app"))
@@ -59,14 +58,13 @@ CASE_KEYS = {
     "graph_prior_year_flag",
     "x_axis",
 }
-AGREE, PROPOSED, EXPLAINED, NOT_COMPARABLE, UNEXPLAINED = (
+AGREE, EXPLAINED, NOT_COMPARABLE, UNEXPLAINED = (
     "agree",
-    "agree with proposal",
     "explained",
     "not comparable",
     "UNEXPLAINED",
 )
-STATUSES = (AGREE, PROPOSED, EXPLAINED, NOT_COMPARABLE, UNEXPLAINED)
+STATUSES = (AGREE, EXPLAINED, NOT_COMPARABLE, UNEXPLAINED)
 
 pytestmark = pytest.mark.skipif(not CASES_DIR.is_dir(), reason=f"no WBR App data at {PEER}")
 
@@ -91,7 +89,7 @@ class Scenario:
     dataset: Dataset
     deck: Deck
     cases: tuple[dict, ...]
-    table: _AppTable
+    table: AppTable
 
     @property
     def calendar(self) -> Calendar:
@@ -104,13 +102,6 @@ class Scenario:
                 return item["block"]
         raise KeyError(title)
 
-    def not_converted(self, name: str) -> str | None:
-        """Why the converter listed an App metric, if it did."""
-        for item in self.result.not_converted:
-            if item.key.split(" (line")[0] == f"metrics.{name}":
-                return item.reason
-        return None
-
 
 def build_scenario(number: int, out_dir: Path) -> Scenario:
     """Convert scenario N into out_dir and build our deck for the App's week ending."""
@@ -122,7 +113,7 @@ def build_scenario(number: int, out_dir: Path) -> Scenario:
     app = yaml.safe_load((source / "config.yaml").read_text(encoding="utf-8-sig"))
     cases = tuple(load_golden(source / "testconfig.yml"))
     return Scenario(
-        number, app, result, config, dataset, deck, cases, _AppTable(source / "original.csv")
+        number, app, result, config, dataset, deck, cases, AppTable(source / "original.csv")
     )
 
 
@@ -321,51 +312,6 @@ def table_slots(scenario: Scenario, row: str) -> list[Slot]:
     ]
 
 
-# -- the proposed extension, prototyped on our engine's window values ------------------------------
-
-
-def proposed_value(scenario: Scenario, name: str) -> Callable[[Window], float | None]:
-    """A metric the converter lists, valued as the proposal would: per window, after aggregation.
-
-    `function: product|sum|difference|divide` -> `aggregation: derived`: each operand aggregated
-    over the window by our engine (window_values), then combined. `aggf: first` -> the window's
-    first day, with our completeness rule (any missing day makes the window N/A).
-    """
-    spec = scenario.app["metrics"][name]
-    if "function" in spec:
-        ((op, operands),) = spec["function"].items()
-        names = [operand["metric"]["name"] for operand in operands]
-        matrix = DailyMatrix.from_frame(scenario.dataset.actuals)
-        combine = {
-            "product": math.prod,
-            "sum": sum,
-            "difference": lambda v: v[0] - v[1],
-            "divide": lambda v: v[0] / v[1] if v[1] else None,
-        }[op]
-
-        def derived(window: Window) -> float | None:
-            values = window_values(scenario.config, matrix, [window])
-            parts = [values.value(0, operand) for operand in names]
-            return None if any(p is None for p in parts) else combine(parts)
-
-        return derived
-    assert spec.get("aggf") == "first", spec
-    daily = proposed_daily(scenario, name)
-
-    def first(window: Window) -> float | None:
-        days = daily.reindex(pd.date_range(window.start, window.end))
-        return None if days.isna().any() else float(days.iloc[0])
-
-    return first
-
-
-def proposed_daily(scenario: Scenario, name: str) -> pd.Series:
-    """Daily values of an App column metric the converter did not write (e.g. aggf first)."""
-    column = scenario.app["metrics"][name]["column"]
-    values = scenario.table.numbers(column)
-    return values.groupby(scenario.table.dates.to_numpy()).first()
-
-
 # -- judging -------------------------------------------------------------------------------------
 
 
@@ -403,16 +349,11 @@ def base_metric(scenario: Scenario, name: str) -> str:
 
 def daily_values(scenario: Scenario, metric: str) -> pd.Series:
     """Our daily input for a metric; for a ratio or derived metric, NaN where any operand is."""
-    spec = scenario.app["metrics"].get(metric, {})
     if metric in scenario.dataset.actuals.columns:
         return scenario.dataset.actuals[metric]
-    if "function" in spec:
-        parts = [
-            daily_values(scenario, o["metric"]["name"])
-            for o in next(iter(spec["function"].values()))
-        ]
-        return pd.concat(parts, axis=1).sum(axis=1, min_count=len(parts))
-    return proposed_daily(scenario, metric)
+    operands = scenario.config.metrics[metric].operands
+    parts = [daily_values(scenario, operand) for operand in operands]
+    return pd.concat(parts, axis=1).sum(axis=1, min_count=len(parts))
 
 
 def absent_days(scenario: Scenario, metric: str, window: Window) -> int:
@@ -455,7 +396,6 @@ def judge(
     field: str,
     expected_values: list,
     slots: list[Slot],
-    proposal: bool = False,
 ) -> Iterator[Cell]:
     """A verdict for every number of one golden field."""
     assert len(expected_values) == len(slots), (name, field)
@@ -465,7 +405,7 @@ def judge(
         if slot.missing:
             yield replace(cell, status=NOT_COMPARABLE, reason=slot.missing)
         elif agrees(slot.ours, expected):
-            yield replace(cell, status=PROPOSED if proposal else AGREE)
+            yield replace(cell, status=AGREE)
         else:
             rule = explain(scenario, name, field, index, expected, slot)
             yield replace(cell, status=EXPLAINED if rule else UNEXPLAINED, reason=rule or "")
@@ -483,15 +423,7 @@ def golden_cells(scenario: Scenario) -> Iterator[Cell]:
                     )
             continue
         metric = base_metric(scenario, name)
-        proposal = scenario.not_converted(metric) is not None
-        if proposal:
-            method = (
-                "bps"
-                if scenario.app["metrics"][metric].get("metric_comparison_method") == "bps"
-                else "pct"
-            )
-            slots = window_slots(scenario, case, proposed_value(scenario, metric), method)
-        elif metric != name:
+        if metric != name:
             slots = growth_slots(scenario, case, metric, name.removeprefix(metric))
         else:
             slots = block_slots(scenario, case, name)
@@ -500,7 +432,7 @@ def golden_cells(scenario: Scenario) -> Iterator[Cell]:
                 continue
             if field.startswith("py") and case.get("graph_prior_year_flag") is False:
                 continue  # the App's own harness skips PY for blocks that hide it
-            yield from judge(scenario, number, name, field, case[field], slots[field], proposal)
+            yield from judge(scenario, number, name, field, case[field], slots[field])
 
 
 def agreement(scenarios: dict[int, Scenario]) -> dict[int, Counter]:
@@ -511,8 +443,8 @@ def agreement(scenarios: dict[int, Scenario]) -> dict[int, Counter]:
 def agreement_table(scenarios: dict[int, Scenario]) -> str:
     """The agreement table of the report (markdown), one row per scenario and a total."""
     lines = [
-        "| scenario | compared | " + " | ".join(STATUSES) + " | agree now | with proposal |",
-        "|---" * (len(STATUSES) + 4) + "|",
+        "| scenario | compared | " + " | ".join(STATUSES) + " | agreement |",
+        "|---" * (len(STATUSES) + 3) + "|",
     ]
     total: Counter = Counter()
     rows = [*agreement(scenarios).items(), ("all", None)]
@@ -524,8 +456,7 @@ def agreement_table(scenarios: dict[int, Scenario]) -> str:
         lines.append(
             f"| {number} | {compared} | "
             + " | ".join(str(counts[s]) for s in STATUSES)
-            + f" | {counts[AGREE] / compared:.1%} | "
-            f"{(counts[AGREE] + counts[PROPOSED]) / compared:.1%} |"
+            + f" | {counts[AGREE] / compared:.1%} |"
         )
     return "\n".join(lines)
 
@@ -543,28 +474,24 @@ def test_golden_agreement(scenarios):
     )
     counts = Counter(c.status for c in cells)
     compared = sum(counts[s] for s in STATUSES if s != NOT_COMPARABLE)
-    converted = (
-        compared
-        - counts[PROPOSED]
-        - sum(1 for c in cells if c.status == EXPLAINED and _proposal_cell(scenarios, c))
-    )
-    # Metrics the converter writes today, built by today's engine:
-    assert counts[AGREE] / converted >= 0.95, counts
-    # Every golden number, with the proposed `derived`/`first` extension prototyped:
-    assert (counts[AGREE] + counts[PROPOSED]) / compared >= 0.95, counts
+    assert counts[AGREE] / compared >= 0.95, counts
     for rule in {c.reason for c in cells if c.status == EXPLAINED}:
         assert callable(globals().get(rule)), f"explanation {rule} has no test"
 
 
-def _proposal_cell(scenarios: dict[int, Scenario], cell: Cell) -> bool:
-    scenario = scenarios[cell.scenario]
-    return scenario.not_converted(base_metric(scenario, cell.metric)) is not None
+def test_every_app_metric_of_the_scenarios_is_converted(scenarios):
+    for scenario in scenarios.values():
+        listed = [
+            item.key for item in scenario.result.not_converted if item.key.startswith("metrics.")
+        ]
+        assert all(".box_total_scaling" in key for key in listed), (scenario.number, listed)
+        assert set(scenario.app["metrics"]) <= set(scenario.config.metrics), scenario.number
 
 
 def test_every_scenario_is_converted_and_mostly_agrees(scenarios):
     for number, counts in agreement(scenarios).items():
         compared = sum(counts[s] for s in STATUSES if s != NOT_COMPARABLE)
-        assert (counts[AGREE] + counts[PROPOSED]) / compared >= 0.9, (number, counts)
+        assert counts[AGREE] / compared >= 0.9, (number, counts)
 
 
 def test_app_rounding_is_the_golden_values_precision():
@@ -603,8 +530,8 @@ def test_golden_file_nan_means_no_value():
 @pytest.mark.parametrize(
     ("config", "data", "blocks"),
     [
-        ("1-wbr-sample-config.CSV-UPLOAD-FIXED.yaml", "1-wbr-sample-dataset.csv", 6),
-        ("1-wbr-sample-config.yaml", "1-wbr-sample-dataset.csv", 6),  # database column names
+        ("1-wbr-sample-config.CSV-UPLOAD-FIXED.yaml", "1-wbr-sample-dataset.csv", 8),
+        ("1-wbr-sample-config.yaml", "1-wbr-sample-dataset.csv", 8),  # database column names
         ("2-wbr-sample-config-with-filter.yaml", "2-wbr-sample-dataset-with-filter.csv", 3),
     ],
 )
@@ -620,10 +547,15 @@ def test_demo_uploads_convert_and_build(tmp_path, config, data, blocks):
         assert page_views.plan.last_week == pytest.approx(
             _app_csv_week_sum(demo / data, "PageViews__Target", deck.week_ending)
         )
+        # The App's variance-to-plan rows: derived from the actual and the target it reads.
+        variance = deck.block("VarianceToPlanPageViews").box.last_week
+        assert variance == pytest.approx(page_views.box.last_week - page_views.plan.last_week)
+        percent = deck.block("PercentageVarianceToPlanPageViews").box.last_week
+        assert percent == pytest.approx(variance / page_views.plan.last_week)
 
 
 def _app_csv_week_sum(path: Path, column: str, week_ending: dt.date) -> float:
-    table = _AppTable(path)
+    table = AppTable(path)
     start = pd.Timestamp(week_ending - dt.timedelta(days=6))
     inside = (table.dates >= start) & (table.dates <= pd.Timestamp(week_ending))
     return float(table.numbers(column)[inside].sum())
@@ -699,23 +631,28 @@ def test_wow_of_a_growth_rate_is_a_change_in_points(scenarios):
     assert (yoy_now - yoy_before) * 100 == pytest.approx(-0.9666, abs=1e-4)
 
 
-def test_product_metric_is_listed_and_the_proposal_reproduces_the_app(scenarios):
+def test_product_is_of_window_totals_not_a_sum_of_daily_products(scenarios):
     s4 = scenarios[4]
-    assert "after window aggregation" in s4.not_converted("TestProductMetric")
-    assert "TestProductMetric" not in s4.config.metrics
-    window = s4.calendar.week(s4.deck.week_ending)
-    assert proposed_value(s4, "TestProductMetric")(window) == 924282576  # the App's LastWk
+    spec = s4.config.metrics["TestProductMetric"]
+    assert spec.aggregation == "derived" and spec.formula.op == "product"
+    block = s4.deck.block("TestProductMetric")
+    assert block.box.last_week == 924282576  # the App's LastWk, from our engine
     # A per-day product summed over the week is a different (wrong) number.
+    window = s4.calendar.week(s4.deck.week_ending)
     days = s4.dataset.actuals.loc[str(window.start) : str(window.end)]
     assert (days["CAC"] * days["FreeTrialStarts"]).sum() != 924282576
+    assert days["CAC"].sum() * days["FreeTrialStarts"].sum() == 924282576
 
 
-def test_first_aggregation_is_listed_and_the_proposal_reproduces_the_app(scenarios):
+def test_first_aggregation_is_the_windows_first_day(scenarios):
     s6 = scenarios[6]
-    assert "aggf first" in s6.not_converted("TotalPMs_TARGET")
+    assert s6.config.metrics["TotalPMs_TARGET"].aggregation == "first"
+    block = s6.deck.block("TotalPMs_TARGET")
     window = s6.calendar.week(s6.deck.week_ending)
     assert window.start == dt.date(2023, 3, 19)
-    assert proposed_value(s6, "TotalPMs_TARGET")(window) == 60020  # the App's LastWk
+    first_day = s6.dataset.actuals.loc[str(window.start), "TotalPMs_TARGET"]
+    assert block.box.last_week == first_day == 60020  # the App's LastWk
+    assert s6.dataset.actuals.loc[str(window.end), "TotalPMs_TARGET"] != 60020
 
 
 def test_week_53_is_labelled_53(scenarios):
@@ -751,6 +688,6 @@ if __name__ == "__main__":
         if "-v" in sys.argv:
             for scenario in built.values():
                 for cell in golden_cells(scenario):
-                    if cell.status not in (AGREE, PROPOSED):
+                    if cell.status != AGREE:
                         print(cell)
         print(agreement_table(built))

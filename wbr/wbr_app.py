@@ -1,27 +1,24 @@
-"""WBR App deck config + daily CSV -> our wbr.yaml, with the derived data files it reads.
+"""WBR App deck config -> our wbr.yaml, with the derived data files it reads.
 
-Owns `wbr import-wbr-app`: reading the WBR App's YAML (setup, metrics, deck) and its daily CSV, and
-writing three files side by side: `<out>.yaml`, `<out>.actuals.csv` (wide: one column per converted
-metric, keyed by the App's metric names, one row per day) and `<out>.plan.csv` (wide, same ids) when
-the App has plans (`X__Target` columns or `line_style: target` series).
+Owns `wbr import-wbr-app`: reading the WBR App's YAML (setup, metrics, deck), converting it to our
+config, and writing three files side by side: `<out>.yaml`, `<out>.actuals.csv` (wide: one column
+per App column or filter metric, keyed by the App's metric names, one row per day) and
+`<out>.plan.csv` (wide, same ids) when the App has plans (`X__Target` columns or `line_style:
+target` series). Reading the App's CSV is wbr/wbr_app_data.py's job.
 
 The derived actuals file exists because App metrics are not CSV columns: two metrics can read one
 column, a `filter` metric is a slice of a long file, and a file with several rows per day is reduced
-to one value per day by the metric's own `aggf` (exactly as the App does before it aggregates
-windows). Functions are converted only where the result is exact: `divide` becomes our `ratio`
-(operands aggregated first, then divided); `sum`/`difference` of operands that share one linear
-aggregation (sum, mean or last) are precomputed per day, because a window of daily sums equals the
-sum of the windows. `product`, `first`, and sums or differences of anything else must be evaluated
-after window aggregation, which our schema cannot express yet: they are listed as not converted,
-never dropped silently.
+to one value per day by the metric's own `aggf`. Every `aggf` has an aggregation of ours with the
+same name (`first` is the window's first day). Functions are evaluated as the App does, after
+window aggregation: `divide` becomes our `ratio`, `sum`/`difference`/`product` become
+`aggregation: derived` with the same operands, so no function is precomputed per day. What has no
+equivalent is listed as not converted, never dropped silently.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,25 +27,13 @@ import pandas as pd
 import yaml
 
 from wbr.config import WEEKDAYS, parse_config
-from wbr.errors import ConfigError, DataError
-from wbr.sources import _Problems, _read_table, parse_dates, parse_numbers
+from wbr.errors import ConfigError
+from wbr.wbr_app_data import DAILY_REDUCERS, AppTable, write_wide
 
 TARGET_SUFFIX = "__Target"
 COMPARISON_SUFFIXES = ("YOY", "WOW", "MOM")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-DAILY_REDUCERS: dict[str, Callable[[Any], pd.Series]] = {
-    "sum": lambda grouped: grouped.sum(min_count=1),
-    "mean": lambda grouped: grouped.mean(),
-    "min": lambda grouped: grouped.min(),
-    "max": lambda grouped: grouped.max(),
-    "last": lambda grouped: grouped.last(),
-}
-# Aggregations for which a window of daily sums/differences equals the sum/difference of windows.
-LINEAR_AGGREGATIONS = ("sum", "mean", "last")
-NEEDS_DERIVED = (
-    "must be evaluated after window aggregation, which needs the proposed "
-    "`aggregation: derived` (not in our schema yet)"
-)
+FUNCTIONS = ("divide", "sum", "difference", "product")
 SETUP_DONE = {"week_ending", "title", "fiscal_year_end_month"}
 SETUP_IGNORED = {
     "week_number": "our week numbers come from the calendar (the App's label arithmetic breaks "
@@ -56,7 +41,6 @@ SETUP_IGNORED = {
     "block_starting_number": "our blocks are numbered from 1 in deck order",
     "tooltip": "display option of the App's web page",
 }
-_FILTER = re.compile(r"^\s*(`[^`]+`|[A-Za-z_]\w*)\s*(==|!=|>=|<=|>|<)\s*(.+?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -96,50 +80,11 @@ class _Block:
     section: str | None = None
 
 
-class _AppTable:
-    """The App's daily CSV: dates parsed once, numeric columns parsed on first use."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        frame = _read_table(path)  # every column as text; blank lines already dropped
-        self.raw = frame
-        problems = _Problems(path)
-        if "Date" not in frame.columns:
-            raise DataError(f"{path}: missing column 'Date' (the WBR App's date column)")
-        self.dates = parse_dates(frame["Date"], problems, "Date")
-        problems.raise_if_any()
-        self._numbers: dict[str, pd.Series] = {}
-
-    def has(self, column: str) -> bool:
-        """True when the CSV has this column."""
-        return column in self.raw.columns
-
-    def numbers(self, column: str) -> pd.Series:
-        """A column as floats (thousands separators and percent strings accepted)."""
-        if column not in self._numbers:
-            problems = _Problems(self.path)
-            self._numbers[column] = parse_numbers(self.raw[column], problems, column)
-            problems.raise_if_any()
-        return self._numbers[column]
-
-    def daily(self, column: str, aggregation: str, rows: pd.Series | None = None) -> pd.Series:
-        """One value per day: the (selected) rows of a column reduced by the metric's aggf."""
-        values = self.numbers(column)
-        dates = self.dates
-        if rows is not None:
-            values, dates = values[rows], dates[rows]
-        return DAILY_REDUCERS[aggregation](values.groupby(dates.to_numpy()))
-
-    def rows_per_day(self) -> int:
-        """The largest number of rows any single date has."""
-        return int(self.dates.value_counts().max())
-
-
 def convert_wbr_app(app_yaml: Path, data_csv: Path, out_yaml: Path) -> ConversionResult:
     """Convert a WBR App deck config and its CSV into our wbr.yaml plus derived CSVs beside it."""
     app_yaml, data_csv, out_yaml = Path(app_yaml), Path(data_csv), Path(out_yaml)
     app, lines = _load_app_yaml(app_yaml)
-    converter = _Converter(app, lines, app_yaml, _AppTable(data_csv))
+    converter = _Converter(app, lines, app_yaml, AppTable(data_csv))
     return converter.write(out_yaml)
 
 
@@ -234,31 +179,11 @@ def unit_from_scaling(y_scaling: Any) -> str | None:
     return "count"
 
 
-def parse_filter(query: str) -> tuple[str, str, str | float]:
-    """`column OP value` from an App filter query; ValueError for anything more complex."""
-    match = _FILTER.match(query or "")
-    if not match:
-        raise ValueError(f"only `column OP value` filters can be converted, got {query!r}")
-    column, op, literal = match.groups()
-    column = column.strip("`")
-    quote = literal[0]
-    if len(literal) >= 2 and quote in "'\"" and literal[-1] == quote and quote not in literal[1:-1]:
-        if op not in ("==", "!="):
-            raise ValueError(f"ordering a text column is not converted: {query!r}")
-        return column, op, literal[1:-1]
-    try:
-        return column, op, float(literal)
-    except ValueError:
-        raise ValueError(
-            f"the value in filter {query!r} is neither quoted text nor a number"
-        ) from None
-
-
 class _Converter:
     """One conversion: reads the App config once, then writes our files."""
 
     def __init__(
-        self, app: dict[str, Any], lines: dict[tuple, int], source: Path, table: _AppTable
+        self, app: dict[str, Any], lines: dict[tuple, int], source: Path, table: AppTable
     ) -> None:
         self.app, self.lines, self.source, self.table = app, lines, source, table
         self.app_metrics: dict[str, Any] = app["metrics"]
@@ -267,6 +192,7 @@ class _Converter:
         self.not_converted: list[NotConverted] = []
         self.notes: list[str] = []
         self.plan_of: dict[str, str] = {}  # App target metric -> our metric it is the plan of
+        self.plan_operands: dict[str, str] = {}  # target metric -> a function that reads it
         self.blocks: dict[str, _Block] = {}
         self.placeholders: set[str] = set()  # blocks a later 6-12 block of the metric replaces
         self.sections: list[str] = []
@@ -309,10 +235,10 @@ class _Converter:
         plan_path = out_yaml.with_name(f"{stem}.plan.csv")
         out_yaml.parent.mkdir(parents=True, exist_ok=True)
         data_files = [actuals_path]
-        self._write_wide(actuals_path, {n: m.daily for n, m in self.converted.items()})
+        write_wide(actuals_path, {n: m.daily for n, m in self.converted.items()})
         plans = {n: m.plan for n, m in self.converted.items() if m.plan is not None}
         if plans:
-            self._write_wide(plan_path, plans)
+            write_wide(plan_path, plans)
             data_files.append(plan_path)
 
         config = {
@@ -512,7 +438,7 @@ class _Converter:
         if "filter" in spec:
             selector = spec["filter"] or {}
             column = self._column(str(selector.get("base_column")))
-            rows = self._filter_rows(str(selector.get("query", "")))
+            rows = self.table.rows_where(str(selector.get("query", "")))
             daily = self.table.daily(column, aggregation, rows)
             self.notes.append(
                 f"{name}: filter rows keep their own dates (the App pairs filtered "
@@ -544,87 +470,70 @@ class _Converter:
         aggf = spec.get("aggf")
         if aggf in DAILY_REDUCERS:
             return str(aggf)
-        if aggf == "first":
-            raise ValueError(
-                "aggf first (the window's first day) is not an aggregation of ours "
-                "yet: proposed as `aggregation: first`"
-            )
-        raise ValueError(f"aggf {aggf!r} is not converted (ours: sum, mean, min, max, last)")
-
-    def _filter_rows(self, query: str) -> pd.Series:
-        column, op, value = parse_filter(query)
-        if not self.table.has(column):
-            raise ValueError(f"filter column {column!r} is not in {self.table.path.name}")
-        if isinstance(value, str):
-            cells = self.table.raw[column].str.strip()
-        else:
-            cells = self.table.numbers(column)
-        compare = {
-            "==": cells.eq,
-            "!=": cells.ne,
-            ">": cells.gt,
-            "<": cells.lt,
-            ">=": cells.ge,
-            "<=": cells.le,
-        }[op]
-        return compare(value)
+        raise ValueError(f"aggf {aggf!r} is not converted (ours: {', '.join(DAILY_REDUCERS)})")
 
     def _convert_function(self, name: str, function: Any, chain: tuple[str, ...]) -> _Metric:
+        """divide -> ratio; sum, difference, product -> derived: both combine window values."""
         if not isinstance(function, dict) or len(function) != 1:
             raise ValueError("a function needs exactly one of divide, sum, difference, product")
         op, operands = next(iter(function.items()))
+        if op not in FUNCTIONS:
+            raise ValueError(f"function {op!r} is not one of {', '.join(FUNCTIONS)}")
         names = []
         for operand in operands or []:
             ref = (operand or {}).get("metric") if isinstance(operand, dict) else None
             if not isinstance(ref, dict) or "name" not in ref or "function" in ref:
                 raise ValueError("function operands are converted only as `metric: {name: ...}`")
             names.append(str(ref["name"]))
-        for operand in names:
-            if operand in self.plan_of:
-                raise ValueError(
-                    f"uses the plan {operand!r}: our block shows actual vs plan "
-                    "variance in its plan row"
-                )
+        if op in ("divide", "difference") and len(names) != 2:
+            raise ValueError(f"{op} needs exactly two operands, got {len(names)}")
+        if len(names) < 2:
+            raise ValueError(f"{op} needs at least two operands, got {len(names)}")
         metrics = [self._convert(operand, chain) for operand in names]
         missing = [n for n, m in zip(names, metrics, strict=True) if m is None]
         if missing:
             raise ValueError(f"operand {', '.join(missing)} is not converted")
+        for operand in names:
+            if operand in self.plan_of:
+                self.plan_operands.setdefault(operand, name)
         if op == "divide":
-            if len(names) != 2:
-                raise ValueError("divide needs exactly two operands")
             return _Metric({"aggregation": "ratio", "numerator": names[0], "denominator": names[1]})
-        if op not in ("sum", "difference", "product"):
-            raise ValueError(f"function {op!r} is not one of divide, sum, difference, product")
-        if op == "difference" and len(names) != 2:
-            raise ValueError("difference needs exactly two operands")
-        kinds = {m.spec["aggregation"] for m in metrics}
-        if op == "product" or len(kinds) != 1 or not kinds <= set(LINEAR_AGGREGATIONS):
-            raise ValueError(
-                f"{op} of {', '.join(names)} ({', '.join(sorted(kinds))}) {NEEDS_DERIVED}"
-            )
-        aggregation = kinds.pop()
-        daily = _combine(op, [m.daily for m in metrics])
-        plans = [m.plan for m in metrics]
-        plan = _combine(op, plans) if all(p is not None for p in plans) else None
-        self.notes.append(
-            f"{name}: {op} of {', '.join(names)} computed per day "
-            f"(exact for {aggregation}-aggregated operands)"
-        )
-        return _Metric({"aggregation": aggregation}, daily, plan)
+        return _Metric({"aggregation": "derived", "formula": {"op": op, "operands": names}})
 
     def _attach_targets(self) -> None:
-        """Move target metrics into the plan of their actual; a misfit stays a metric."""
+        """Move target metrics into the plan of their actual; a misfit stays a metric.
+
+        A target that a function also reads (e.g. the App's variance to plan) stays a hidden
+        metric too, cut at the last day of actuals so that it does not extend them.
+        """
+        actual_days = [
+            metric.daily.dropna().index.max()
+            for name, metric in self.converted.items()
+            if name not in self.plan_of and metric.daily is not None and metric.daily.notna().any()
+        ]
+        last_actual = max(actual_days, default=None)
         for target, actual in self.plan_of.items():
             source, owner = self.converted.get(target), self.converted.get(actual)
-            if source is None or owner is None or owner.daily is None or source.daily is None:
+            if source is None or owner is None or source.daily is None:
+                continue
+            if owner.daily is None:
+                self.notes.append(f"{target}: kept as a metric ({actual} is computed, not read)")
                 continue
             if source.spec["aggregation"] != owner.spec["aggregation"]:
                 self.notes.append(f"{target}: kept as a metric (aggregated unlike {actual})")
                 continue
             owner.plan = source.daily
-            del self.converted[target]
             self.blocks.pop(target, None)
-            self.notes.append(f"{target}: became the plan of {actual}")
+            if target in self.plan_operands:
+                if last_actual is not None:
+                    source.daily = source.daily[source.daily.index <= last_actual]
+                self.notes.append(
+                    f"{target}: became the plan of {actual}, and stays a hidden metric "
+                    f"because {self.plan_operands[target]} is computed from it"
+                )
+            else:
+                del self.converted[target]
+                self.notes.append(f"{target}: became the plan of {actual}")
         for name, metric in self.converted.items():
             if (
                 metric.column
@@ -654,13 +563,6 @@ class _Converter:
             specs[name] = spec
         return specs
 
-    def _write_wide(self, path: Path, series: dict[str, pd.Series | None]) -> None:
-        """A wide daily CSV: date, then one column per metric id; days with no value dropped."""
-        columns = {name: values for name, values in series.items() if values is not None}
-        frame = pd.DataFrame(columns).sort_index().dropna(how="all")
-        frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
-        frame.to_csv(path, index_label="date")
-
     def _yaml_text(self, config: dict[str, Any]) -> str:
         header = [f"# Converted from the WBR App config {self.source.name} by wbr import-wbr-app."]
         if self.not_converted:
@@ -668,11 +570,3 @@ class _Converter:
             header += [f"#   {item.key}: {item.reason}" for item in self.not_converted]
         body = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)
         return "\n".join(header) + "\n" + body
-
-
-def _combine(op: str, series: list[pd.Series | None]) -> pd.Series:
-    """Per-day sum or difference; a day missing in any operand stays missing."""
-    frame = pd.concat(series, axis=1)
-    if op == "difference":
-        return frame.iloc[:, 0] - frame.iloc[:, 1]
-    return frame.sum(axis=1, min_count=frame.shape[1])
