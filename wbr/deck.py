@@ -11,7 +11,7 @@ import json
 import math
 import types
 import typing
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +196,7 @@ class Deck:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in contract-2 key order, dates as ISO strings and NaN as None."""
-        body = _plain(asdict(self))
+        body = _plain(self)
         first = {"schema_version": body.pop("schema_version")}
         return {**first, **body}
 
@@ -230,14 +230,19 @@ class Deck:
 
 
 def _plain(value: Any) -> Any:
+    """JSON-ready copy of a value; dataclasses walked field by field (asdict deep-copies: slow)."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if dataclasses.is_dataclass(value):
+        return {spec.name: _plain(getattr(value, spec.name)) for spec in fields(value)}
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return _plain(value.item())
     return value
