@@ -54,8 +54,9 @@ _MEASURE = textwrap.dedent(
 def write_business(folder: Path, n_metrics: int, seed: int = 6) -> Path:
     """A wide daily CSV of n metrics over 3 years and its wbr.yaml; returns the yaml path.
 
-    One metric in five is a ratio of the two sum metrics before it (so roughly 60% of columns
-    are sums, 20% ratios over them, 20% mean/last/min/max levels): the mix of a real deck.
+    One metric in five combines the two sum metrics before it, alternately as a ratio and as a
+    derived difference or product (so 60% of metrics are sums, 10% ratios, 10% derived, 20%
+    mean/last/first/min/max levels): the mix of a real deck, and of the WBR App's functions.
     """
     rng = np.random.default_rng(seed)
     days = pd.date_range(end=WEEK_ENDING, periods=DAYS, freq="D")
@@ -63,20 +64,27 @@ def write_business(folder: Path, n_metrics: int, seed: int = 6) -> Path:
     trend = np.linspace(1.0, 1.3, DAYS)
     metrics: dict[str, dict] = {}
     columns: dict[str, np.ndarray] = {}
-    kinds = ("sum", "sum", "ratio", "sum", "level")
-    levels = ("mean", "last", "min", "max")
+    kinds = ("sum", "sum", "combined", "sum", "level")
+    levels = ("mean", "last", "first", "min", "max")
+    combined = ("ratio", "difference", "ratio", "product")
     for i in range(n_metrics):
         metric = f"m{i:04d}"
         kind = kinds[i % len(kinds)]
         section = SECTIONS[i * len(SECTIONS) // n_metrics]
-        if kind == "ratio" and i >= 2:
+        operands = [f"m{i - 1:04d}", f"m{i - 2:04d}"]
+        op = combined[(i // 5) % len(combined)]
+        if kind == "combined" and op == "ratio":
             metrics[metric] = {
                 "aggregation": "ratio",
-                "numerator": f"m{i - 1:04d}",
-                "denominator": f"m{i - 2:04d}",
+                "numerator": operands[0],
+                "denominator": operands[1],
                 "unit": "percent",
                 "section": section,
             }
+            continue
+        if kind == "combined":
+            formula = {"op": op, "operands": operands}
+            metrics[metric] = {"aggregation": "derived", "formula": formula, "section": section}
             continue
         scale = float(rng.uniform(50, 50_000))
         noise = rng.normal(1.0, 0.05, DAYS)
