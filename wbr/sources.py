@@ -57,7 +57,7 @@ class Dataset:
         return self.actuals.dropna(how="all").index.max().date()
 
 
-class _Problems:
+class Problems:
     """Collects every problem found in one file; raises them together."""
 
     def __init__(self, path: Path) -> None:
@@ -86,7 +86,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame:
+def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame:
     """Read a CSV (BOM stripped) keeping blank lines, so frame row i is file line i + 2.
 
     Columns named in `text_columns` (lower case), or all when it is None, stay text; the others
@@ -130,7 +130,7 @@ def _find_column(frame: pd.DataFrame, name: str) -> str | None:
     return None
 
 
-def _require_columns(frame: pd.DataFrame, names: list[str], problems: _Problems) -> dict[str, str]:
+def _require_columns(frame: pd.DataFrame, names: list[str], problems: Problems) -> dict[str, str]:
     """Map required column names to the file's spelling; record the missing ones."""
     found = {}
     for name in names:
@@ -147,7 +147,7 @@ def _line(raw: pd.Series, position: int) -> int:
     return int(raw.index[position]) + 2
 
 
-def parse_dates(raw: pd.Series, problems: _Problems, column: str) -> pd.Series:
+def parse_dates(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
     """Parse a date column with the one format that fits the whole file; report rows that do not."""
     text = raw.fillna("").astype(str).str.strip()
     present = text != ""
@@ -190,7 +190,7 @@ def parse_dates(raw: pd.Series, problems: _Problems, column: str) -> pd.Series:
     return pd.to_datetime(parsed_all).astype("datetime64[ns]")
 
 
-def parse_numbers(raw: pd.Series, problems: _Problems, column: str) -> pd.Series:
+def parse_numbers(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
     """Numbers from text: thousands separators, percent strings and currency signs accepted."""
     if pd.api.types.is_numeric_dtype(raw.dtype):
         parsed = raw.astype(float)
@@ -219,9 +219,7 @@ def parse_numbers(raw: pd.Series, problems: _Problems, column: str) -> pd.Series
     return parsed
 
 
-def _report_duplicates(
-    frame: pd.DataFrame, keys: list[str], problems: _Problems, what: str
-) -> None:
+def _report_duplicates(frame: pd.DataFrame, keys: list[str], problems: Problems, what: str) -> None:
     """Name every duplicated key with the file lines it appears on."""
     duplicated = frame.duplicated(keys, keep=False)
     if not duplicated.any():
@@ -256,8 +254,8 @@ def read_metric_rows(
     required: bool,
 ) -> pd.DataFrame:
     """Load a long or wide metric CSV as long rows `date, metric, value, <dims>` (validated)."""
-    frame = _read_table(path, _text_columns(path, source, dimensions))
-    problems = _Problems(path)
+    frame = read_table(path, _text_columns(path, source, dimensions))
+    problems = Problems(path)
     if source.format == "wide":
         wide = _wide_values(frame, metrics, problems, required)
         problems.raise_if_any()
@@ -278,8 +276,8 @@ def read_wide_daily(
     path: Path, source: SourceConfig, metrics: list[str], required: bool
 ) -> pd.DataFrame:
     """Load a wide metric CSV straight into daily values (one column per metric)."""
-    frame = _read_table(path, _text_columns(path, source, []))
-    problems = _Problems(path)
+    frame = read_table(path, _text_columns(path, source, []))
+    problems = Problems(path)
     wide = _wide_values(frame, metrics, problems, required)
     problems.raise_if_any()
     if wide.empty:
@@ -293,7 +291,7 @@ def _long_rows(
     frame: pd.DataFrame,
     metrics: list[str],
     dimensions: list[str],
-    problems: _Problems,
+    problems: Problems,
     required: bool,
 ) -> pd.DataFrame:
     columns = _require_columns(frame, ["date", "metric", "value", *dimensions], problems)
@@ -322,7 +320,7 @@ def _long_rows(
 
 
 def _wide_values(
-    frame: pd.DataFrame, metrics: list[str], problems: _Problems, required: bool
+    frame: pd.DataFrame, metrics: list[str], problems: Problems, required: bool
 ) -> pd.DataFrame:
     """Columns date, _row and one parsed float column per configured metric in the file."""
     date_column = _find_column(frame, "date") or frame.columns[0]
@@ -349,9 +347,7 @@ def daily_totals(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     return totals.reindex(index=days, columns=present).astype(float)
 
 
-def _phase_plan(
-    rows: pd.DataFrame, grain: str, config: Config, problems: _Problems
-) -> pd.DataFrame:
+def _phase_plan(rows: pd.DataFrame, grain: str, config: Config, problems: Problems) -> pd.DataFrame:
     """Spread weekly or monthly plan rows over their days (sums divided, levels repeated)."""
     week_end = config.calendar.week_end_weekday
     rows = rows.reset_index(drop=True)
@@ -380,8 +376,8 @@ def _phase_plan(
 
 def _text_table(path: Path, names: list[str], date_column: str) -> pd.DataFrame:
     """Load a commentary or events CSV: required columns, parsed dates, text kept as is."""
-    frame = _read_table(path)
-    problems = _Problems(path)
+    frame = read_table(path)
+    problems = Problems(path)
     columns = _require_columns(frame, names, problems)
     problems.raise_if_any()
     table = pd.DataFrame({name: frame[columns[name]].fillna("").str.strip() for name in names})
@@ -404,7 +400,7 @@ def _load_metric_source(
     if rows.empty:
         return None, None
     if source.grain != "daily":
-        rows = _phase_plan(rows, source.grain, config, _Problems(path))
+        rows = _phase_plan(rows, source.grain, config, Problems(path))
     return daily_totals(rows, metrics), rows if dimensions else None
 
 

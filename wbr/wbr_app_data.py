@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from wbr.errors import DataError
-from wbr.sources import _Problems, _read_table, parse_dates, parse_numbers
+from wbr.sources import Problems, parse_dates, parse_numbers, read_table
 
 # The App's aggf values, as reductions of one day's rows (the window's reduction is our engine's).
 DAILY_REDUCERS: dict[str, Callable[[Any], pd.Series]] = {
@@ -55,9 +55,9 @@ class AppTable:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        frame = _read_table(self.path)  # every column as text; blank lines already dropped
+        frame = read_table(self.path)  # every column as text; blank lines already dropped
         self.raw = frame
-        problems = _Problems(self.path)
+        problems = Problems(self.path)
         if "Date" not in frame.columns:
             raise DataError(f"{self.path}: missing column 'Date' (the WBR App's date column)")
         self.dates = parse_dates(frame["Date"], problems, "Date")
@@ -71,7 +71,7 @@ class AppTable:
     def numbers(self, column: str) -> pd.Series:
         """A column as floats (thousands separators and percent strings accepted)."""
         if column not in self._numbers:
-            problems = _Problems(self.path)
+            problems = Problems(self.path)
             self._numbers[column] = parse_numbers(self.raw[column], problems, column)
             problems.raise_if_any()
         return self._numbers[column]
