@@ -32,7 +32,7 @@ from wbr.residuals import (
     ResidualDay,
     daily_window,
     residual_days,
-    residual_fit,
+    weekday_residuals,
     weekday_screen,
 )
 from wbr.rule_flags import data_flags, plan_flags, trend_flags
@@ -118,24 +118,29 @@ def is_seasonal(values: np.ndarray) -> bool:
     """True when last year's same week predicts a week better than the last half-year's level.
 
     Two forecasts of each past week: the mean of the 26 weeks before it (what locked raw limits
-    assume) and the same week last year grown by the mean YoY of those 26 weeks. A yearly pattern
-    (holiday peaks, a summer dip) or a trend that outruns the noise makes the YoY forecast win;
-    noise around a level makes the level forecast win, since a YoY difference carries two weeks
-    of noise. Needs about 80 weeks; the deck's own week is left out of the decision.
+    assume) and the same week last year grown by the mean YoY of those 26 weeks; the smaller
+    median absolute error wins. A yearly pattern (a summer dip, a peak season) or a trend that
+    outruns the noise makes the YoY forecast win; noise around a level makes the level forecast
+    win, since a YoY difference carries two weeks of noise. Until there are 26 weeks of YoY to
+    test, the YoY error is taken as its noise-only value, the median week-to-week change. Needs
+    about 30 weeks; the deck's own week is left out of the decision.
     """
     x = np.asarray(values[:-1], dtype=float)
     if (x[~np.isnan(x)] > 0).all():
         x = np.log(x)
-    if np.count_nonzero(~np.isnan(x[WEEKS_PER_YEAR:] - x[:-WEEKS_PER_YEAR])) < LEVEL_SPAN + 2:
+    level_error = _trailing_error(x, LEVEL_SPAN)
+    level_error = level_error[~np.isnan(level_error)]
+    if len(level_error) < LEVEL_SPAN // 2:
         return False
     yoy = np.full_like(x, np.nan)
     yoy[WEEKS_PER_YEAR:] = x[WEEKS_PER_YEAR:] - x[:-WEEKS_PER_YEAR]
-    level_error = _trailing_error(x, LEVEL_SPAN)
     seasonal_error = _trailing_error(yoy, LEVEL_SPAN)
-    both = ~np.isnan(level_error) & ~np.isnan(seasonal_error)
-    if both.sum() < LEVEL_SPAN // 2:
-        return False
-    return bool(np.mean(seasonal_error[both] ** 2) < np.mean(level_error[both] ** 2))
+    seasonal_error = seasonal_error[~np.isnan(seasonal_error)]
+    if len(seasonal_error) >= LEVEL_SPAN // 2:
+        yoy_error = float(np.median(np.abs(seasonal_error)))
+    else:
+        yoy_error = float(np.nanmedian(np.abs(np.diff(x))))
+    return bool(yoy_error < np.median(np.abs(level_error)))
 
 
 # ----------------------------------------------------------------------------- the metric's week
@@ -162,6 +167,12 @@ class _Week:
 
     def value(self, value: float) -> str:
         return format_value(value, self.metric.unit)
+
+    def ago(self, weeks: int) -> int | None:
+        """Position of the week `weeks` weeks before the deck's week, if the history has it."""
+        target = self.ends[-1] - pd.Timedelta(weeks=weeks)
+        at = int(self.ends.searchsorted(target))
+        return at if at < len(self.ends) and self.ends[at] == target else None
 
     def events_near(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
         """Events from `first` to `last`, give or take EVENT_DAYS."""
@@ -288,15 +299,22 @@ class _Days:
     def __init__(self, week: _Week) -> None:
         self.week = week
         self._current: tuple[ResidualDay, ...] | None = None
-        self._prior: dict[int, tuple[ResidualDay, ...]] = {}
+        self._prior: dict[int, list[tuple[dt.date, float, float]]] = {}
 
     def screen(self) -> bool:
         """Cheap look: does a day of the week stand out from the same weekdays before it?"""
-        values = daily_window(self.week.history.daily, self.week.ends[-1], RESIDUAL_WEEKS * 7)
+        daily = self.week.history.daily
+        weeks = min(RESIDUAL_WEEKS, int(daily.index.searchsorted(self.week.ends[-1], "right")) // 7)
+        values = daily_window(daily, self.week.ends[-1], weeks * 7) if weeks >= 5 else None
         if values is None or np.isnan(values[-7:]).all():
             return False
         bar = SCREEN_SHARE * self.week.settings.seasonal_z
         return bool(np.nanmax(np.abs(weekday_screen(values))) >= bar)
+
+    @property
+    def fitted(self) -> bool:
+        """Has the deck's week been fitted already (to place a weekly signal)?"""
+        return self._current is not None
 
     @property
     def current(self) -> tuple[ResidualDay, ...]:
@@ -304,26 +322,39 @@ class _Days:
             self._current = residual_days(self.week.history.daily, self.week.week_end)
         return self._current
 
-    def recurs(self, day: ResidualDay) -> ResidualDay | None:
-        """The day a year or two back (364 days a year, give or take 3) that stood out alike."""
+    def recurs(self, day: ResidualDay) -> tuple[dt.date, float] | None:
+        """The day a year or two back (364 days a year, give or take 3) that stood out alike:
+        (date, z) from the cheap weekday fit of that year's weeks, or None."""
         for years in (1, 2):
             if years not in self._prior:
-                end = self.week.week_end - dt.timedelta(days=years * PY_DAYS - RECUR_DAYS)
-                score = 7 + 2 * RECUR_DAYS
-                self._prior[years] = residual_fit(self.week.history.daily, end, score)
+                self._prior[years] = self._prior_days(years)
             target = day.date - dt.timedelta(days=years * PY_DAYS)
-            for prior in self._prior[years]:
-                near = abs((prior.date - target).days) <= RECUR_DAYS
-                alike = prior.z * day.z > 0 and abs(prior.residual) >= 0.5 * abs(day.residual)
-                if near and alike and abs(prior.z) >= RECUR_Z:
-                    return prior
+            for when, z, residual in self._prior[years]:
+                near = abs((when - target).days) <= RECUR_DAYS
+                alike = z * day.z > 0 and abs(residual) >= 0.5 * abs(day.residual)
+                if near and alike and abs(z) >= RECUR_Z:
+                    return when, z
         return None
+
+    def _prior_days(self, years: int) -> list[tuple[dt.date, float, float]]:
+        """(date, z, residual) of the weeks before, of and after the deck's week `years` back."""
+        end = self.week.ends[-1] - pd.Timedelta(days=years * PY_DAYS - 7)
+        values = daily_window(self.week.history.daily, end, (RESIDUAL_WEEKS + 3) * 7)
+        if values is None or np.isnan(values).mean() > 0.2:
+            return []
+        z, residual = weekday_residuals(values, 3)
+        first = end - pd.Timedelta(days=20)
+        return [
+            ((first + pd.Timedelta(days=i)).date(), float(z[i]), float(residual[i]))
+            for i in range(21)
+            if np.isfinite(z[i])
+        ]
 
     def why_not(self, day: ResidualDay) -> str | None:
         """Why an unusual day is no exception (it recurs a year back, a known event), or None."""
         prior = self.recurs(day)
         if prior is not None:
-            return f"seasonal: {prior.date.isoformat()} stood out the same way (z {prior.z:+.1f})"
+            return f"seasonal: {prior[0].isoformat()} stood out the same way (z {prior[1]:+.1f})"
         found = self.week.events_near(day.date, day.date)
         return f"known event {_events_words(found)}" if found else None
 
@@ -389,6 +420,28 @@ def _shift_reason(views: _Views, view: _View, signal: XmrSignal, peak: str | Non
     return None
 
 
+def _odd_prior_week(week: _Week, view: _View, signal: XmrSignal) -> str | None:
+    """Last year's week, if it stood out from the two weeks either side of it by at least half
+    of this week's YoY move, in the direction that makes that move: then last year's week made it.
+    """
+    assert view.chart is not None
+    at = [week.ago(WEEKS_PER_YEAR + k) for k in (-2, -1, 0, 1, 2)]
+    if any(i is None for i in at):
+        return None
+    around = week.cy[[i for i in at if i is not None]]
+    if np.isnan(around).any() or (week.method == "pct" and (around <= 0).any()):
+        return None
+    if week.method == "bps":
+        then = (around[2] - np.mean(around[[0, 1, 3, 4]])) * 10_000
+        move = view.values[-1] - view.chart.limits.mean
+    else:
+        then = float(np.log(around[2]) - np.mean(np.log(around[[0, 1, 3, 4]])))
+        move = float(np.log1p(view.values[-1] / 100) - np.log1p(view.chart.limits.mean / 100))
+    if -then * signal.side < 0.5 * abs(move):
+        return None
+    return f"{week.value(around[2])} vs about {week.value(float(np.mean(around[[0, 1, 3, 4]])))}"
+
+
 def _point_reason(
     week: _Week, views: _Views, view: _View, signal: XmrSignal, days: _Days
 ) -> tuple[str | None, list[ResidualDay]]:
@@ -404,6 +457,10 @@ def _point_reason(
     # half of a YoY move is last year's noise: growth on two years ago has to agree
     if view.name == "yoy" and _confirms(views["two_year"], signal, TWO_YEAR_SHARE) is False:
         return "base effect: growth on two years ago is routine, so last year's week was odd", []
+    if view.name == "yoy":
+        odd = _odd_prior_week(week, view, signal)
+        if odd is not None:
+            return f"base effect: last year's week stood out from the weeks around it ({odd})", []
     pinned = [d for d in days.current if abs(d.z) >= PINPOINT_Z and (d.z > 0) == (signal.side > 0)]
     if pinned:
         reasons = [days.why_not(d) for d in pinned]
@@ -449,7 +506,7 @@ def _signal_flags(week: _Week) -> tuple[list[Flag], list[Flag], _View | None]:
                 aside.append(replace(flag, detail=f"not raised: {reason}. {flag.detail}"))
             else:
                 raised.append(flag)
-    if settings.seasonal and (raised or aside or days.screen()):
+    if settings.seasonal and (days.fitted or days.screen()):
         for day in days.current:
             if abs(day.z) >= settings.seasonal_z:
                 flag = _residual_flag(week, day)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 RESIDUAL_WEEKS = 12  # weeks of days before the scored ones that the fit sees
+MIN_FIT_WEEKS = 4  # fewer weeks of history than this: no fit
 MAD_TO_SIGMA = 1.4826
 # Measured on generated series: residuals at the window's end vary ~1.1x those before it (the
 # fit has fewer neighbours there); scaling by it makes the end-of-window z close to unit variance.
@@ -49,22 +50,31 @@ def daily_window(daily: pd.Series, end: pd.Timestamp, days: int) -> np.ndarray |
     return daily.to_numpy(dtype=float)[stop - days : stop]
 
 
-def weekday_screen(values: np.ndarray) -> np.ndarray:
-    """Cheap robust z of the last 7 values against the same weekdays in the weeks before them.
+def weekday_residuals(values: np.ndarray, weeks: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Cheap robust fit of whole weeks: (z, residual) of the last `weeks` weeks' days.
 
-    A two-way median fit (weekday effect plus weekly level) of whole weeks: no model fit, so it
-    can run on every metric; the STL fit runs only where this screen or a weekly signal fires.
+    A two-way median fit, weekday effect plus weekly level, of the weeks before the scored ones:
+    no model fit, so it can run on every metric (logs for a positive series). The STL fit runs
+    only where this screen or a weekly signal says the week is unusual.
     """
     grid = np.log(values) if np.nanmin(values) > 0 else values.copy()
     grid = grid.reshape(-1, 7)
     median = np.nanmedian if np.isnan(grid).any() else np.median
-    weekday = median(grid[:-1] - median(grid[:-1], axis=1, keepdims=True), axis=0)
+    before = grid[:-weeks]
+    weekday = median(before - median(before, axis=1, keepdims=True), axis=0)
     level = median(grid - weekday, axis=1, keepdims=True)
-    past = (grid - weekday - level)[:-1]
+    resid = grid - weekday - level
+    past = resid[:-weeks]
     spread = MAD_TO_SIGMA * median(np.abs(past - median(past)))
+    scored = resid[-weeks:].ravel()
     if not spread > 0:
-        return np.zeros(7)
-    return (grid[-1] - weekday - level[-1]) / spread
+        return np.zeros_like(scored), scored
+    return scored / spread, scored
+
+
+def weekday_screen(values: np.ndarray) -> np.ndarray:
+    """Robust z of the last 7 values against the same weekdays in the weeks before them."""
+    return weekday_residuals(values, 1)[0]
 
 
 def _robust_scale(resid: np.ndarray) -> float:
@@ -79,7 +89,8 @@ def _robust_scale(resid: np.ndarray) -> float:
 def residual_fit(
     daily: pd.Series, end: dt.date, score: int = 7, weeks: int = RESIDUAL_WEEKS
 ) -> tuple[ResidualDay, ...]:
-    """The last `score` days up to `end` against a robust STL fit of them and `weeks` weeks before.
+    """The last `score` days up to `end` against a robust STL fit of them and `weeks` weeks before
+    (or as many whole weeks as there are, at least 4).
 
     Local-constant seasonal and trend smoothers (degree 0, a 13-cycle seasonal, a 29-day trend)
     keep a few unusual days at the window's end from bending the fit: on generated series the
@@ -89,11 +100,16 @@ def residual_fit(
     """
     from statsmodels.tsa.seasonal import STL  # deferred: statsmodels costs ~0.5 s to import
 
-    values = daily_window(daily, pd.Timestamp(end), weeks * 7 + score)
+    stop = int(daily.index.searchsorted(pd.Timestamp(end), side="right"))
+    days = min(weeks * 7, stop - score)  # a young metric: as many whole weeks as it has
+    days -= days % 7
+    if days < MIN_FIT_WEEKS * 7:
+        return ()
+    values = daily_window(daily, pd.Timestamp(end), days + score)
     if values is None:
         return ()
     present = ~np.isnan(values)
-    if present[:-score].sum() < weeks * 7 * 0.8 or not present[-score:].any():
+    if present[:-score].sum() < days * 0.8 or not present[-score:].any():
         return ()
     log = bool((values[present] > 0).all())
     with np.errstate(divide="ignore", invalid="ignore"):
