@@ -68,6 +68,7 @@ class Series:
     daily: pd.Series
     windows: list[Window]
     events: list[tuple[dt.date, str]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # per window: day, week or shift
 
 
 # ----------------------------------------------------------------------------- data
@@ -121,6 +122,7 @@ def generated(count: int, seed: int) -> list[Series]:
                     daily[day] *= size
                     events.append((day.date(), label))
         windows: list[Window] = []
+        kinds: list[str] = []
         scored = days[FIRST_SCORED_WEEK * 7 :]
         taken: list[pd.Timestamp] = []
         for _ in range(int(rng.integers(2, 5))):
@@ -137,12 +139,14 @@ def generated(count: int, seed: int) -> list[Series]:
             stop = start + pd.Timedelta(days=length - 1)
             daily[start:stop] *= size
             windows.append((start.date(), stop.date()))
+            kinds.append("day" if length < 7 else "week")
         if rng.random() < 0.5:  # a level shift that stays
             start = scored[int(rng.integers(10, len(scored) - 70))]
             if all(abs((start - other).days) >= 70 for other in taken):
                 daily[start:] *= rng.choice([rng.uniform(1.15, 1.3), rng.uniform(0.75, 0.87)])
                 windows.append((start.date(), (start + pd.Timedelta(weeks=9, days=-1)).date()))
-        out.append(Series(f"gen{i:02d}", daily, windows, events))
+                kinds.append("shift")
+        out.append(Series(f"gen{i:02d}", daily, windows, events, kinds))
     return out
 
 
@@ -217,6 +221,7 @@ class Score:
     found: int = 0
     seconds: float = 0.0
     calls: int = 0
+    by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind: [found, windows]
 
     @property
     def precision(self) -> float:
@@ -241,7 +246,10 @@ def score(series_list: list[Series], detector: Callable, first_week: int, calend
         ends = list(pd.date_range(start, index[-1], freq="7D"))
         if not ends:
             continue
-        scored = [w for w in series.windows if w[1] >= ends[0].date() - dt.timedelta(days=6)]
+        first_day = ends[0].date() - dt.timedelta(days=6)
+        kinds = series.kinds or ["window"] * len(series.windows)
+        scored_kinds = [k for w, k in zip(series.windows, kinds, strict=True) if w[1] >= first_day]
+        scored = [w for w in series.windows if w[1] >= first_day]
         events = series.events if calendar else []
         hit: set[int] = set()
         began = time.perf_counter()
@@ -257,6 +265,10 @@ def score(series_list: list[Series], detector: Callable, first_week: int, calend
         total.calls += len(ends)
         total.windows += len(scored)
         total.found += len(hit)
+        for k, kind in enumerate(scored_kinds):
+            counts = total.by_kind.setdefault(kind, [0, 0])
+            counts[0] += k in hit
+            counts[1] += 1
     return total
 
 
@@ -322,6 +334,12 @@ def main(argv: list[str] | None = None) -> None:
             f"| {data_name} | {name} | {r.precision:.2f} | {r.recall:.2f} | {r.f1:.2f} |"
             f" {r.flagged} | {r.found}/{r.windows} | {ms:.2f} |"
         )
+    print()
+    print("recall by kind of anomaly (generated, no calendar):")
+    for data_name, name, r in rows:
+        if data_name == "generated":
+            parts = ", ".join(f"{k} {f}/{n}" for k, (f, n) in sorted(r.by_kind.items()))
+            print(f"  {name}: {parts}")
     print()
     for data_name in dict.fromkeys(d for d, _, _ in rows):
         f1 = {name: r.f1 for d, name, r in rows if d == data_name}
