@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -70,6 +71,34 @@ def _events(
         if not wide:
             own.setdefault(str(metric), []).append(event)
     return common, {m: tuple(found) for m, found in own.items()}
+
+
+RECURRENCE_WINDOW_DAYS = 14
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+def recurring_events(events: pd.DataFrame | None) -> set[tuple[dt.date, str]]:
+    """Events that also happened about a year earlier (same description, years ignored).
+
+    Only these may explain away a flag: a peak that recurs (Black Friday, an annual sale) is not an
+    exception, but a one-off event (an outage, a launch) is exactly what the review should see;
+    it is shown on the block and cited by the questions instead.
+    """
+    if events is None or events.empty:
+        return set()
+    days = pd.to_datetime(events["date"]).dt.date.tolist()
+    names = [_YEAR.sub("", str(text)).strip().lower() for text in events["description"]]
+    seen: dict[str, list[dt.date]] = {}
+    for day, name in zip(days, names, strict=True):
+        seen.setdefault(name, []).append(day)
+    recurring = set()
+    for day, name, text in zip(days, names, events["description"], strict=True):
+        a_year_earlier = day - dt.timedelta(days=364)
+        if any(
+            abs((other - a_year_earlier).days) <= RECURRENCE_WINDOW_DAYS for other in seen[name]
+        ):
+            recurring.add((day, str(text)))
+    return recurring
 
 
 def _assess(
@@ -202,13 +231,18 @@ def analyse(
     )
     common, own = _events(dataset.events, first, week_ending)
     events = {m: tuple(sorted([*common, *own.get(m, ())], key=lambda e: e.date)) for m in linked}
+    recurring = recurring_events(dataset.events)
+    explaining = {
+        m: tuple(e for e in found if (e.date, e.description) in recurring)
+        for m, found in events.items()
+    }
 
     flags_by_metric: dict[str, tuple[Flag, ...]] = {}
     views: dict[str, XmrView | None] = {}
     for metric in linked:
         if metric in histories:
             found, view = _assess(
-                histories[metric], config, metric, events[metric], by_metric.get(metric)
+                histories[metric], config, metric, explaining[metric], by_metric.get(metric)
             )
             flags_by_metric[metric], views[metric] = found, view
         elif metric in by_metric:
