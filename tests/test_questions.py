@@ -723,7 +723,7 @@ def test_q14_jump_of_a_rate_in_bps() -> None:
 
 def test_q15_cause_claimed_for_routine_move() -> None:
     assert text(q15(), "Q15") == (
-        "The move in Orders (+1.0% WoW to 102) is inside normal variation (86.70 to 113). Are we "
+        "The move in Orders (+1.0% WoW to 102) is inside normal variation (86.7 to 113). Are we "
         "sure 'the email campaign on 2026-11-17' explains it, or are we explaining noise?"
     )
 
@@ -736,7 +736,7 @@ def test_q15_silent_when_the_block_has_a_signal() -> None:
 
 def test_q16_launch_without_signal() -> None:
     assert text(q16(), "Q16").startswith(
-        "Orders shows no XmR signal (limits 86.70 to 113) in the 6 weeks since 'Launched one-click "
+        "Orders shows no XmR signal (limits 86.7 to 113) in the 6 weeks since 'Launched one-click "
         "reorder' (Orders, 2026-10-10)."
     )
 

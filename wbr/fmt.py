@@ -18,7 +18,7 @@ def scaled(value: float) -> str:
             return f"{short:,.{decimals}f}{suffix}"
     if magnitude >= 100 or value == int(value):
         return f"{value:,.0f}"
-    return f"{value:,.2f}"
+    return f"{value:,.{1 if magnitude >= 10 else 2}f}"
 
 
 def format_value(value: float | None, unit: str) -> str:
