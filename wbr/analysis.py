@@ -36,16 +36,23 @@ from wbr.questions import Facts, QuarterForecast, XmrView, ask, rank
 from wbr.sources import Dataset
 
 
-def _linked(config: Config, metrics: list[str]) -> list[str]:
+def _driven_by(config: Config) -> dict[str, list[str]]:
+    """Per metric, the metrics whose `drives` list it, in config order (one pass, not n x n)."""
+    inputs: dict[str, list[str]] = {}
+    for m, spec in config.metrics.items():
+        for driven in dict.fromkeys(spec.drives):
+            inputs.setdefault(driven, []).append(m)
+    return inputs
+
+
+def _linked(config: Config, metrics: list[str], inputs: Mapping[str, list[str]]) -> list[str]:
     """The deck's metrics plus every metric linked to one of them through `drives`."""
     wanted = dict.fromkeys(metrics)
     for metric in metrics:
         if metric not in config.metrics:
             continue
         wanted.update(dict.fromkeys(m for m in config.metrics[metric].drives))
-        wanted.update(
-            dict.fromkeys(m for m, spec in config.metrics.items() if metric in spec.drives)
-        )
+        wanted.update(dict.fromkeys(inputs.get(metric, ())))
     return [m for m in wanted if m in config.metrics]
 
 
@@ -220,7 +227,8 @@ def analyse(
     """Blocks with flags, drivers, commentary and questions filled in."""
     metrics = [b.metric for b in blocks]
     by_metric = {b.metric: b for b in blocks}
-    linked = _linked(config, metrics)
+    driven_by = _driven_by(config)
+    linked = _linked(config, metrics, driven_by)
     first = min(
         (
             h.weekly.index[0].date() - dt.timedelta(days=6)
@@ -264,7 +272,7 @@ def analyse(
             commentary=note.current,
         )
         spec = config.metrics[metric]
-        inputs = [m for m, s in config.metrics.items() if metric in s.drives]
+        inputs = driven_by.get(metric, [])
         facts = Facts(
             block=filled,
             history=histories.get(metric),

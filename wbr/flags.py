@@ -297,10 +297,18 @@ def _day_words(week: _Week, day: ResidualDay) -> str:
 
 
 class _Days:
-    """The deck's week's daily residuals, and a year or two back, each fitted at most once."""
+    """The deck's week's daily residuals, and a year or two back, each fitted at most once.
+
+    `estimate` scores the week with the numpy transcription of the STL fit, `current` with
+    statsmodels' STL itself: the same days and numbers (see wbr/residuals.py), but only the
+    second imports statsmodels (~0.6 s). The estimate decides whether a day stands out; a day
+    that a flag cites (a seasonal residual flag, or the unusual days of a raised XmR signal)
+    comes from statsmodels' fit.
+    """
 
     def __init__(self, week: _Week) -> None:
         self.week = week
+        self._estimate: tuple[ResidualDay, ...] | None = None
         self._current: tuple[ResidualDay, ...] | None = None
         self._prior: dict[int, list[tuple[dt.date, float, float]]] = {}
 
@@ -317,13 +325,25 @@ class _Days:
     @property
     def fitted(self) -> bool:
         """Has the deck's week been fitted already (to place a weekly signal)?"""
-        return self._current is not None
+        return self._estimate is not None
+
+    @property
+    def estimate(self) -> tuple[ResidualDay, ...]:
+        """The week's days against the STL fit, computed without statsmodels."""
+        if self._estimate is None:
+            self._estimate = residual_days(self.week.history.daily, self.week.week_end, "numpy")
+        return self._estimate
 
     @property
     def current(self) -> tuple[ResidualDay, ...]:
+        """The week's days against statsmodels' STL fit."""
         if self._current is None:
             self._current = residual_days(self.week.history.daily, self.week.week_end)
         return self._current
+
+    def beyond(self, z: float) -> bool:
+        """Does a day of the week reach robust z `z` (either sign)?"""
+        return any(abs(day.z) >= z for day in self.estimate)
 
     def recurs(self, day: ResidualDay) -> tuple[dt.date, float] | None:
         """The day a year or two back (364 days a year, give or take 3) that stood out alike:
@@ -464,12 +484,16 @@ def _point_reason(
         odd = _odd_prior_week(week, view, signal)
         if odd is not None:
             return f"base effect: last year's week stood out from the weeks around it ({odd})", []
-    pinned = [d for d in days.current if abs(d.z) >= PINPOINT_Z and (d.z > 0) == (signal.side > 0)]
+
+    def pin(found: tuple[ResidualDay, ...]) -> list[ResidualDay]:
+        return [d for d in found if abs(d.z) >= PINPOINT_Z and (d.z > 0) == (signal.side > 0)]
+
+    pinned = pin(days.estimate)
     if pinned:
         reasons = [days.why_not(d) for d in pinned]
         if all(reasons):
             return "; ".join(dict.fromkeys(r for r in reasons if r)), pinned
-        return None, pinned
+        return None, pin(days.current)  # the raised flag names these days: statsmodels' fit
     first = week.week_end - dt.timedelta(days=13 if signal.rule == MOVING_RANGE else 6)
     found = week.events_near(first, week.week_end)
     if view.name == "yoy":  # an event in last year's week moves YoY too
@@ -509,7 +533,7 @@ def _signal_flags(week: _Week) -> tuple[list[Flag], list[Flag], _View | None]:
                 aside.append(replace(flag, detail=f"not raised: {reason}. {flag.detail}"))
             else:
                 raised.append(flag)
-    if settings.seasonal and (days.fitted or days.screen()):
+    if settings.seasonal and (days.fitted or days.screen()) and days.beyond(settings.seasonal_z):
         for day in days.current:
             if abs(day.z) >= settings.seasonal_z:
                 flag = _residual_flag(week, day)

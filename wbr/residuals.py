@@ -4,12 +4,21 @@ Owns the daily half of the anomaly flags (wbr/flags.py decides what to raise): a
 same-weekday screen, and a robust statsmodels STL fit of a bounded window that scores the last
 days with a robust z. Both are per-metric and bounded, so a deck of hundreds of metrics only fits
 STL for the few whose week looks unusual.
+
+Importing statsmodels' STL costs ~0.6 s (it pulls in scipy.signal), more than the rest of the
+analysis of a 500-metric deck. So the same fit also exists as a numpy transcription of
+statsmodels' `_stl.pyx` (`engine="numpy"`): the same weights and the same order of additions,
+hence the same residuals to the last bit. wbr/flags.py scores a week with it first and fits
+statsmodels only when a day is unusual enough to be cited in a flag; a deck in which no day is
+pays no import.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -86,20 +95,190 @@ def _robust_scale(resid: np.ndarray) -> float:
     return float(np.sqrt(np.mean(inside**2)))
 
 
+# ----------------------------------------------------------------------------- the STL fit
+
+# The fit's settings. Local-constant seasonal and trend smoothers (degree 0, a 13-cycle seasonal,
+# a 29-day trend) keep a few unusual days at the window's end from bending the fit; the low-pass
+# filter keeps statsmodels' defaults (9 days, degree 1); robust, 2 inner and 5 outer iterations.
+STL_PERIOD, STL_SEASONAL, STL_TREND, STL_LOW_PASS = 7, 13, 29, 9
+STL_SEASONAL_DEG, STL_TREND_DEG, STL_LOW_PASS_DEG = 0, 0, 1
+STL_INNER, STL_OUTER = 2, 5
+
+
+def stl_residuals(x: np.ndarray, engine: str = "statsmodels") -> np.ndarray:
+    """Residuals of the robust STL fit of a daily series without gaps (see STL_* for settings).
+
+    engine "statsmodels" fits statsmodels' STL; "numpy" runs `_NumpyStl`, the transcription of
+    the same code, without importing statsmodels (for whole weeks only; otherwise statsmodels).
+    """
+    if engine == "numpy" and len(x) % STL_PERIOD == 0 and len(x) >= 2 * STL_PERIOD:
+        return _NumpyStl.fit(np.asarray(x, dtype=float))
+    from statsmodels.tsa.seasonal import STL  # deferred: statsmodels costs ~0.6 s to import
+
+    stl = STL(
+        x,
+        period=STL_PERIOD,
+        seasonal=STL_SEASONAL,
+        seasonal_deg=STL_SEASONAL_DEG,
+        trend=STL_TREND,
+        trend_deg=STL_TREND_DEG,
+        low_pass=STL_LOW_PASS,
+        low_pass_deg=STL_LOW_PASS_DEG,
+        robust=True,
+    )
+    return np.asarray(stl.fit(inner_iter=STL_INNER, outer_iter=STL_OUTER).resid)
+
+
+def _rowsum(a: np.ndarray) -> np.ndarray:
+    """Sums over the last axis, added left to right as the Cython loops add (not pairwise)."""
+    return np.add.accumulate(a, axis=-1)[..., -1]
+
+
+def _windows(n: int, span: int) -> list[tuple[int, int, int]]:
+    """(x, first, last), 1-based, of every point of a LOESS of `span` points (`_ess`, jump 1)."""
+    if span >= n:
+        return [(i + 1, 1, n) for i in range(n)]
+    half = (span + 2) // 2
+    left, right, out = 1, span, []
+    for i in range(n):
+        if i + 1 > half and right != n:
+            left, right = left + 1, right + 1
+        out.append((i + 1, left, right))
+    return out
+
+
+class _Loess:
+    """statsmodels' `_est` at fixed points: each point's neighbours and tricube weights, so one
+    pass smooths a whole series (or a stack of them, such as the 7 weekday subseries)."""
+
+    def __init__(self, n: int, span: int, degree: int, points: list[tuple[int, int, int]]) -> None:
+        width = points[0][2] - points[0][1] + 1
+        self.at = np.zeros((len(points), width), dtype=np.intp)
+        self.tricube = np.zeros((len(points), width))
+        reach = []
+        for row, (x, left, right) in enumerate(points):
+            h = float(max(x - left, right - x))
+            if span > n:
+                h += (span - n) // 2.0
+            reach.append(h)
+            for col, j in enumerate(range(left - 1, right)):
+                self.at[row, col] = j
+                r = math.fabs(j + 1 - x)
+                if r <= 0.999 * h:  # Python's float ** calls C pow(), as the Cython code does
+                    self.tricube[row, col] = 1.0 if r <= 0.001 * h else (1.0 - (r / h) ** 3) ** 3
+        self.linear: np.ndarray | None = None
+        if degree > 0:  # used without robustness weights only: the weights are fixed
+            w = self.tricube / _rowsum(self.tricube)[:, None]
+            xs = np.array([float(p[0]) for p in points])
+            position = self.at + 1.0
+            mean = _rowsum(w * position)
+            offset = position - mean[:, None]
+            spread = _rowsum(w * (offset * offset))
+            use = (np.array(reach) > 0) & (np.sqrt(spread) > 0.001 * (n - 1.0))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                slope = (xs - mean) / spread
+            self.linear = np.where(use[:, None], w * (slope[:, None] * offset + 1.0), w)
+
+    def __call__(
+        self,
+        y: np.ndarray,
+        robustness: np.ndarray | None = None,
+        fallback: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Smoothed values; where every weight is zero, `fallback` (NaN if None), as statsmodels."""
+        if self.linear is not None:
+            return _rowsum(self.linear * y[..., self.at])
+        w = self.tricube if robustness is None else self.tricube * robustness[..., self.at]
+        total = _rowsum(w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fitted = _rowsum((w / total[..., None]) * y[..., self.at])
+        return np.where(total > 0, fitted, np.nan if fallback is None else fallback)
+
+
+def _moving_average(x: np.ndarray, span: int) -> np.ndarray:
+    """statsmodels' `_ma`: a running sum, added and dropped one value at a time."""
+    steps = np.empty(len(x) - span + 1)
+    steps[0] = np.add.accumulate(np.concatenate(([0.0], x[:span])))[-1]
+    steps[1:] = x[span:] - x[: len(x) - span]
+    return np.add.accumulate(steps) / float(span)
+
+
+class _NumpyStl:
+    """statsmodels' STL (`statsmodels/tsa/stl/_stl.pyx`, jumps of 1) for a series of whole weeks,
+    vectorised over points instead of looped; every sum keeps the loop's order of additions."""
+
+    @staticmethod
+    @lru_cache(maxsize=16)
+    def smoothers(n: int) -> tuple[_Loess, _Loess, _Loess, _Loess]:
+        """Cycle-subseries (inner points, and one before and after), low-pass and trend LOESS."""
+        cycles = n // STL_PERIOD
+        ends = [
+            (0, 1, min(STL_SEASONAL, cycles)),
+            (cycles + 1, max(1, cycles - STL_SEASONAL + 1), cycles),
+        ]
+        return (
+            _Loess(cycles, STL_SEASONAL, STL_SEASONAL_DEG, _windows(cycles, STL_SEASONAL)),
+            _Loess(cycles, STL_SEASONAL, STL_SEASONAL_DEG, ends),
+            _Loess(n, STL_LOW_PASS, STL_LOW_PASS_DEG, _windows(n, STL_LOW_PASS)),
+            _Loess(n, STL_TREND, STL_TREND_DEG, _windows(n, STL_TREND)),
+        )
+
+    @classmethod
+    def fit(cls, y: np.ndarray) -> np.ndarray:
+        """The residuals y - season - trend."""
+        n, period = len(y), STL_PERIOD
+        cycles = n // period
+        subseries, ends, low_pass, trend_smoother = cls.smoothers(n)
+        trend = np.zeros(n)
+        season = np.zeros(n)
+        weights = None  # robustness weights, from the second outer pass on
+        for outer in range(STL_OUTER + 1):
+            for _ in range(STL_INNER):
+                by_weekday = (y - trend).reshape(cycles, period).T
+                robust = None if weights is None else weights.reshape(cycles, period).T
+                inner = subseries(by_weekday, robust, by_weekday)
+                edges = ends(by_weekday, robust, inner[:, [0, -1]])
+                cycle = np.concatenate((edges[:, :1], inner, edges[:, 1:]), axis=1).T.ravel()
+                low = _moving_average(_moving_average(cycle, period), period)
+                season = cycle[period : period + n] - low_pass(_moving_average(low, 3))
+                deseasoned = y - season
+                trend = trend_smoother(deseasoned, weights, deseasoned)
+            if outer == STL_OUTER:
+                break
+            error = np.abs(y - (trend + season))
+            middle = (n // 2, n - n // 2 - 1)
+            ranked = np.partition(error, middle)
+            cmad = 3.0 * (ranked[middle[0]] + ranked[middle[1]])
+            if cmad == 0:
+                weights = np.ones(n)
+                continue
+            scaled = error / cmad
+            bisquare = (1.0 - scaled**2) ** 2
+            weights = np.where(
+                error <= 0.001 * cmad, 1.0, np.where(error <= 0.999 * cmad, bisquare, 0.0)
+            )
+        return y - season - trend
+
+
+# ----------------------------------------------------------------------------- scoring days
+
+
 def residual_fit(
-    daily: pd.Series, end: dt.date, score: int = 7, weeks: int = RESIDUAL_WEEKS
+    daily: pd.Series,
+    end: dt.date,
+    score: int = 7,
+    weeks: int = RESIDUAL_WEEKS,
+    engine: str = "statsmodels",
 ) -> tuple[ResidualDay, ...]:
     """The last `score` days up to `end` against a robust STL fit of them and `weeks` weeks before
     (or as many whole weeks as there are, at least 4).
 
-    Local-constant seasonal and trend smoothers (degree 0, a 13-cycle seasonal, a 29-day trend)
-    keep a few unusual days at the window's end from bending the fit: on generated series the
-    STL defaults gave 11% of plain weeks a day beyond z 5, these settings 0.7% (before the wider
+    Local-constant seasonal and trend smoothers (see STL_*): on generated series the STL
+    defaults gave 11% of plain weeks a day beyond z 5, these settings 0.7% (before the wider
     window and END_SCALE brought it lower). Logs for a positive series, so effects are relative.
-    The z scale comes from the residuals before the scored days only.
+    The z scale comes from the residuals before the scored days only. `engine`: see
+    `stl_residuals` (the numpy one gives the same days without importing statsmodels).
     """
-    from statsmodels.tsa.seasonal import STL  # deferred: statsmodels costs ~0.5 s to import
-
     stop = int(daily.index.searchsorted(pd.Timestamp(end), side="right"))
     days = min(weeks * 7, stop - score)  # a young metric: as many whole weeks as it has
     days -= days % 7
@@ -114,9 +293,8 @@ def residual_fit(
     log = bool((values[present] > 0).all())
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.log(values) if log else values
-    filled = pd.Series(x).interpolate(limit_direction="both").to_numpy()
-    stl = STL(filled, period=7, seasonal=13, seasonal_deg=0, trend=29, trend_deg=0, robust=True)
-    resid = np.asarray(stl.fit(outer_iter=5).resid)
+    filled = pd.Series(x).interpolate(limit_direction="both").to_numpy() if not present.all() else x
+    resid = stl_residuals(filled, engine)
     earlier = resid[:-score][present[:-score]]
     centre = float(np.median(earlier))
     scale = _robust_scale(earlier - centre) * END_SCALE
@@ -134,6 +312,8 @@ def residual_fit(
     return tuple(out)
 
 
-def residual_days(daily: pd.Series, week_end: dt.date) -> tuple[ResidualDay, ...]:
+def residual_days(
+    daily: pd.Series, week_end: dt.date, engine: str = "statsmodels"
+) -> tuple[ResidualDay, ...]:
     """The 7 days of the week ending `week_end`, scored against their STL seasonal-trend fit."""
-    return residual_fit(daily, week_end, 7)
+    return residual_fit(daily, week_end, 7, engine=engine)

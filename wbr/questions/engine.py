@@ -178,7 +178,9 @@ class Facts:
         """Week-end dates of the weekly history."""
         if self.history is None:
             return []
-        return [day.date() for day in self.history.weekly.index]
+        index = self.history.weekly.index
+        dates = getattr(index, "date", None)  # a DatetimeIndex converts all at once, in C
+        return dates.tolist() if dates is not None else [day.date() for day in index]
 
     @cached_property
     def plan_variances(self) -> np.ndarray:

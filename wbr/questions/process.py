@@ -308,7 +308,7 @@ def explaining_noise(f: Facts) -> Fill | None:
 )
 def launch_without_signal(f: Facts) -> Fill | None:
     """Q16: a launch on this metric or its inputs, 4-13 weeks old, with no XmR signal since."""
-    if f.xmr is None or f.signalled(f.block.metric) or not f.week_ends:
+    if f.xmr is None or f.signalled(f.block.metric):
         return None
     own = [(f.block.metric, e) for e in f.events if e.description]
     candidates = [
@@ -317,7 +317,7 @@ def launch_without_signal(f: Facts) -> Fill | None:
         if _LAUNCH.search(e.description)
         and LAUNCH_WEEKS[0] * 7 <= (f.week_ending - e.date).days <= LAUNCH_WEEKS[1] * 7
     ]
-    if not candidates:
+    if not candidates or not f.week_ends:  # week ends only when there is a launch to date
         return None
     metric, event = max(candidates, key=lambda pair: pair[1].date)
     x = f.xmr
