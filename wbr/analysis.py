@@ -114,32 +114,37 @@ def _assess(
     metric: str,
     events: tuple[Event, ...],
     block: Block | None,
-) -> tuple[tuple[Flag, ...], XmrView | None]:
-    """Flags of one metric's week and the XmR chart they were judged on (None without flags.py)."""
+) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None]:
+    """Flags of one metric's week, the XmR chart they were judged on (None without flags.py)
+    and the weekly cy/py/plan arrays the flags read (None when they do not say)."""
     try:
         flags = importlib.import_module("wbr.flags")
     except ImportError:  # flags.py not installed yet: keep whatever flags the block has
-        return (block.flags if block else ()), None
+        return (block.flags if block else ()), None, None
     spec = config.metrics[metric]
     settings = config.flag_settings(metric)
     pairs = tuple((e.date, e.description) for e in events)
     plan_score = block.plan if block else None
     if not hasattr(flags, "assess_metric"):
-        return tuple(flags.flag_metric(history, spec, settings, pairs, plan_score=plan_score)), None
+        found = flags.flag_metric(history, spec, settings, pairs, plan_score=plan_score)
+        return tuple(found), None, None
     assessment = flags.assess_metric(history, spec, settings, pairs, plan_score=plan_score)
+    rows = getattr(assessment, "rows", None)
+    weekly = None if rows is None else {"cy": rows.cy, "py": rows.py, "plan": rows.plan}
     view = None
     chart = assessment.chart
     if chart is not None and assessment.xmr_series in ("raw", "yoy"):
-        if assessment.xmr_series == "raw":
+        values = getattr(assessment, "series", None)
+        if values is None and assessment.xmr_series == "raw":
             values = history.weekly["cy"].to_numpy(dtype=float)
-        else:
+        elif values is None:
             values = flags.yoy_series(history.weekly, spec.comparison_method)
         limits = chart.limits
         no_lower = bool(
             assessment.xmr_series == "raw" and limits.lnpl < 0 and np.nanmin(values) >= 0
         )
         view = XmrView(assessment.xmr_series, values, limits.mean, limits.mr_mean, no_lower)
-    return assessment.flags, view
+    return assessment.flags, view, weekly
 
 
 def quarter_forecasts(
@@ -247,12 +252,13 @@ def analyse(
 
     flags_by_metric: dict[str, tuple[Flag, ...]] = {}
     views: dict[str, XmrView | None] = {}
+    weekly: dict[str, dict[str, np.ndarray] | None] = {}
     for metric in linked:
         if metric in histories:
-            found, view = _assess(
+            found, view, rows = _assess(
                 histories[metric], config, metric, explaining[metric], by_metric.get(metric)
             )
-            flags_by_metric[metric], views[metric] = found, view
+            flags_by_metric[metric], views[metric], weekly[metric] = found, view, rows
         elif metric in by_metric:
             flags_by_metric[metric] = by_metric[metric].flags
 
@@ -286,6 +292,8 @@ def analyse(
             input_events=tuple((m, e) for m in inputs for e in own.get(m, ())),
             complete_through=_complete_through(config, last_days, metric),
             xmr=views.get(metric),
+            weekly_rows=weekly.get(metric),
+            driven_by=driven_by,
         )
         analysed.append(replace(filled, questions=ask(facts)))
     return tuple(analysed)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -32,10 +32,11 @@ from wbr.residuals import (
     ResidualDay,
     daily_window,
     residual_days,
+    sorted_median,
     weekday_residuals,
     weekday_screen,
 )
-from wbr.rule_flags import data_flags, plan_flags, trend_flags
+from wbr.rule_flags import WeeklyRows, data_flags, plan_flags, trend_flags
 from wbr.xmr import (
     HALFWAY_SCALING,
     MOVING_RANGE,
@@ -91,6 +92,9 @@ class Assessment:
     xmr_series: str | None  # "raw" or "yoy": the weekly series the XmR flags are about
     chart: XmrChart | None  # that series' chart, judged at the deck's week
     skipped: str | None = None  # why XmR and seasonal flags were not judged at all
+    # that series' values and the weekly rows read, so that callers need not read them again
+    series: np.ndarray | None = field(default=None, compare=False, repr=False)
+    rows: WeeklyRows | None = field(default=None, compare=False, repr=False)
 
 
 # ----------------------------------------------------------------------------- weekly series
@@ -98,8 +102,12 @@ class Assessment:
 
 def yoy_series(weekly: pd.DataFrame, comparison: str) -> np.ndarray:
     """Weekly YoY growth: % change on the week 364 days earlier, or the bps difference for rates."""
-    cy = weekly["cy"].to_numpy(dtype=float)
-    py = weekly["py"].to_numpy(dtype=float)
+    return _growth(
+        weekly["cy"].to_numpy(dtype=float), weekly["py"].to_numpy(dtype=float), comparison
+    )
+
+
+def _growth(cy: np.ndarray, py: np.ndarray, comparison: str) -> np.ndarray:
     if comparison == "bps":
         return (cy - py) * 10_000
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -140,10 +148,10 @@ def is_seasonal(values: np.ndarray) -> bool:
     seasonal_error = _trailing_error(yoy, LEVEL_SPAN)
     seasonal_error = seasonal_error[~np.isnan(seasonal_error)]
     if len(seasonal_error) >= LEVEL_SPAN // 2:
-        yoy_error = float(np.median(np.abs(seasonal_error)))
+        yoy_error = float(sorted_median(np.abs(seasonal_error)))
     else:
         yoy_error = float(np.nanmedian(np.abs(np.diff(x))))
-    return bool(yoy_error < np.median(np.abs(level_error)))
+    return bool(yoy_error < sorted_median(np.abs(level_error)))
 
 
 # ----------------------------------------------------------------------------- the metric's week
@@ -157,12 +165,19 @@ class _Week:
     metric: MetricConfig
     settings: FlagSettings
     events: tuple[tuple[dt.date, str], ...]
-    ends: pd.DatetimeIndex
-    cy: np.ndarray
+    rows: WeeklyRows
+
+    @property
+    def ends(self) -> pd.DatetimeIndex:
+        return self.rows.ends
+
+    @property
+    def cy(self) -> np.ndarray:
+        return self.rows.cy
 
     @property
     def week_end(self) -> dt.date:
-        return self.ends[-1].date()
+        return self.rows.week_end
 
     @property
     def method(self) -> str:
@@ -173,7 +188,7 @@ class _Week:
 
     def ago(self, weeks: int) -> int | None:
         """Position of the week `weeks` weeks before the deck's week, if the history has it."""
-        target = self.ends[-1] - pd.Timedelta(weeks=weeks)
+        target = self.rows.last - pd.Timedelta(weeks=weeks)
         at = int(self.ends.searchsorted(target))
         return at if at < len(self.ends) and self.ends[at] == target else None
 
@@ -212,12 +227,12 @@ def _view(week: _Week, name: str) -> _View:
     if name == "raw":
         values, label = week.cy, "weekly values"
     elif name == "yoy":
-        values = yoy_series(week.history.weekly, week.method)
+        values = _growth(week.cy, week.rows.py, week.method)
         label = "weekly YoY bps" if week.method == "bps" else "weekly YoY growth %"
     else:  # growth on the week 728 days earlier: the check on a YoY signal
         base = pd.Series(week.cy, index=week.ends).reindex(week.ends - pd.Timedelta(days=728))
-        frame = pd.DataFrame({"cy": week.cy, "py": base.to_numpy()}, index=week.ends)
-        values, label = yoy_series(frame, week.method), "growth on two years ago"
+        values = _growth(week.cy, base.to_numpy(dtype=float), week.method)
+        label = "growth on two years ago"
     start = 0
     if week.settings.xmr_baseline_start is not None:
         start = int(week.ends.searchsorted(pd.Timestamp(week.settings.xmr_baseline_start)))
@@ -315,8 +330,9 @@ class _Days:
     def screen(self) -> bool:
         """Cheap look: does a day of the week stand out from the same weekdays before it?"""
         daily = self.week.history.daily
-        weeks = min(RESIDUAL_WEEKS, int(daily.index.searchsorted(self.week.ends[-1], "right")) // 7)
-        values = daily_window(daily, self.week.ends[-1], weeks * 7) if weeks >= 5 else None
+        end = self.week.rows.last
+        weeks = min(RESIDUAL_WEEKS, int(daily.index.searchsorted(end, "right")) // 7)
+        values = daily_window(daily, end, weeks * 7) if weeks >= 5 else None
         if values is None or np.isnan(values[-7:]).all():
             return False
         bar = SCREEN_SHARE * self.week.settings.seasonal_z
@@ -361,7 +377,7 @@ class _Days:
 
     def _prior_days(self, years: int) -> list[tuple[dt.date, float, float]]:
         """(date, z, residual) of the weeks before, of and after the deck's week `years` back."""
-        end = self.week.ends[-1] - pd.Timedelta(days=years * PY_DAYS - 7)
+        end = self.week.rows.last - pd.Timedelta(days=years * PY_DAYS - 7)
         values = daily_window(self.week.history.daily, end, (RESIDUAL_WEEKS + 3) * 7)
         if values is None or np.isnan(values).mean() > 0.2:
             return []
@@ -561,16 +577,9 @@ def assess_metric(
     `events` are (date, description) pairs for this metric or the whole business; `plan_score`
     (the block's PlanScore) adds its MTD/QTD/YTD variances to the plan-miss test.
     """
-    weekly = history.weekly
-    week = _Week(
-        history,
-        metric,
-        settings,
-        tuple(events),
-        pd.DatetimeIndex(weekly.index),
-        weekly["cy"].to_numpy(dtype=float),
-    )
-    flags = data_flags(history, metric, settings)
+    rows = WeeklyRows.of(history)
+    week = _Week(history, metric, settings, tuple(events), rows)
+    flags = data_flags(history, metric, settings, rows)
     aside: list[Flag] = []
     view, skipped = None, None
     denominator = history.denominator
@@ -585,7 +594,7 @@ def assess_metric(
     else:
         raised, aside, view = _signal_flags(week)
         flags += raised
-    flags += plan_flags(history, metric, settings, plan_score)
+    flags += plan_flags(history, metric, settings, plan_score, rows)
     flags += trend_flags(history, metric, settings)
     if aside and flags:
         why = "; ".join(f"{f.type}/{f.rule} ({f.detail.split('. ')[0]})" for f in aside)
@@ -596,6 +605,8 @@ def assess_metric(
         view.name if view else None,
         view.chart if view else None,
         skipped,
+        view.values if view else None,
+        rows,
     )
 
 

@@ -8,8 +8,10 @@ seasonal flags are in wbr/flags.py, which calls these.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from wbr.compare import favourable
 from wbr.config import FlagSettings, MetricConfig
@@ -21,6 +23,37 @@ from wbr.residuals import daily_window
 ZERO_SHARE = 0.02  # a metric zero on fewer than 2% of last year's days is "rarely zero"
 TREND_BLOCK_WEEKS = 4  # YoY of 4-week blocks stands in for monthly YoY on weekly rows
 TREND_BLOCKS = 4
+
+
+@dataclass(frozen=True)
+class WeeklyRows:
+    """A metric's weekly rows as arrays: MetricHistory.weekly read once for every rule (a
+    DataFrame column read costs ~7 µs, and a deck judges hundreds of metrics)."""
+
+    ends: pd.DatetimeIndex
+    cy: np.ndarray
+    py: np.ndarray
+    plan: np.ndarray
+    complete: np.ndarray
+    last: pd.Timestamp  # the deck's week ending
+    week_end: dt.date
+
+    @classmethod
+    def of(cls, history: MetricHistory) -> WeeklyRows:
+        """The rows of a history (its index as a DatetimeIndex)."""
+        weekly = history.weekly
+        ends = weekly.index
+        ends = ends if isinstance(ends, pd.DatetimeIndex) else pd.DatetimeIndex(ends)
+        last = ends[-1]
+        return cls(
+            ends,
+            weekly["cy"].to_numpy(dtype=float),
+            weekly["py"].to_numpy(dtype=float),
+            weekly["plan"].to_numpy(dtype=float),
+            weekly["complete"].to_numpy(),
+            last,
+            last.date(),
+        )
 
 
 def _streak(hits: np.ndarray) -> int:
@@ -37,6 +70,10 @@ def plan_variance(history: MetricHistory, method: str) -> np.ndarray:
     """Weekly variance to plan: % for volumes, bps for rates; NaN where there is no usable plan."""
     cy = history.weekly["cy"].to_numpy(dtype=float)
     plan = history.weekly["plan"].to_numpy(dtype=float)
+    return _variance(cy, plan, method)
+
+
+def _variance(cy: np.ndarray, plan: np.ndarray, method: str) -> np.ndarray:
     if method == "bps":
         return (cy - plan) * 10_000
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -55,14 +92,19 @@ def plan_flags(
     metric: MetricConfig,
     settings: FlagSettings,
     plan_score: PlanScore | None = None,
+    rows: WeeklyRows | None = None,
 ) -> list[Flag]:
-    """Plan miss beyond the threshold (LastWk or to date), N misses running, a widening gap."""
+    """Plan miss beyond the threshold (LastWk or to date), N misses running, a widening gap.
+
+    `rows`: the history's WeeklyRows when the caller has them already (as for every rule here).
+    """
+    rows = rows or WeeklyRows.of(history)
     method = metric.comparison_method
-    variance = plan_variance(history, method)
+    variance = _variance(rows.cy, rows.plan, method)
     polarity = metric.polarity
     threshold = settings.plan_miss_bps if method == "bps" else settings.plan_miss_pct
     behind = None if polarity == "neutral" else False
-    week_end = _week_end(history)
+    week_end = rows.week_end
     last = float(variance[-1])
     windows: dict[str, float | None] = {"LastWk": last}
     if plan_score is not None:
@@ -91,7 +133,7 @@ def plan_flags(
     gaps = _gap(variance, polarity)
     run = _streak(gaps > 0)  # NaN compares False: a week without plan ends a streak
     if run >= settings.plan_streak_weeks:
-        since = history.weekly.index[-run].date().isoformat()
+        since = rows.ends[-run].date().isoformat()
         flags.append(
             Flag(
                 "plan",
@@ -123,15 +165,21 @@ def plan_flags(
     return flags
 
 
-def data_flags(history: MetricHistory, metric: MetricConfig, settings: FlagSettings) -> list[Flag]:
+def data_flags(
+    history: MetricHistory,
+    metric: MetricConfig,
+    settings: FlagSettings,
+    rows: WeeklyRows | None = None,
+) -> list[Flag]:
     """Incomplete week, a value stuck for N weeks, exact zeros where the metric is rarely zero."""
-    week_end = _week_end(history)
-    end = history.weekly.index[-1]
+    rows = rows or WeeklyRows.of(history)
+    week_end = rows.week_end
+    end = rows.last
     found = daily_window(history.daily, end, 7)
     days = np.full(7, np.nan) if found is None else found
     dates = [week_end - dt.timedelta(days=6 - i) for i in range(7)]
     flags = []
-    if not bool(history.weekly["complete"].iloc[-1]):
+    if not bool(rows.complete[-1]):
         missing = [d.isoformat() for d, v in zip(dates, days, strict=True) if np.isnan(v)]
         present = int((~np.isnan(days)).sum())
         flags.append(
@@ -146,13 +194,13 @@ def data_flags(history: MetricHistory, metric: MetricConfig, settings: FlagSetti
                 f"{present} of 7 days loaded; missing {', '.join(missing) or 'none'}",
             )
         )
-    cy = history.weekly["cy"].to_numpy(dtype=float)
+    cy = rows.cy
     last = float(cy[-1])
     if np.isfinite(last):
         run = _streak(cy == last)
         always_zero = last == 0 and bool((cy[:-run] == 0).all())
         if run >= settings.stuck_weeks and not always_zero:
-            since = history.weekly.index[-run].date().isoformat()
+            since = rows.ends[-run].date().isoformat()
             flags.append(
                 Flag(
                     "data",

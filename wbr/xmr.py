@@ -158,6 +158,17 @@ class _Rules:
         self.out_up = ((self.out_up << 1) | (value > mean + reach)) & 7
         self.out_down = ((self.out_down << 1) | (value < mean - reach)) & 7
 
+    def state(self) -> tuple[int, int, int, int, int, int]:
+        """Run lengths up and down, then the halfway and outside bits up and down."""
+        return (
+            self.run_up,
+            self.run_down,
+            self.half_up,
+            self.half_down,
+            self.out_up,
+            self.out_down,
+        )
+
     def sides(self) -> tuple[tuple[int, int, int, int], ...]:
         return (1, self.run_up, self.half_up, self.out_up), (
             -1,
@@ -244,17 +255,57 @@ def xmr_chart(
     total = sum(x[:size])
     ranges = _range_sum(x[:size])
     pending: tuple[int, int, str, float, int] | None = None  # start, side, why, old mean, at
+    # The loop below is _Rules.push and _Rules.shift written out on local variables (the same
+    # comparisons in the same order): it runs for every week of every metric's chart.
+    run_up, run_down = rules.run_up, rules.run_down
+    half_up, half_down, out_up, out_down = (
+        rules.half_up,
+        rules.half_down,
+        rules.out_up,
+        rules.out_down,
+    )
+    bits = _BITS
+    judged = None  # the limits the thresholds below were worked out from
+    mean = upper_half = lower_half = upper = lower = 0.0
     for t in range(size, n - 1):
         if not locked:
             lim = _young_limits(total, ranges, t - seg, prior)
+        if lim is not judged:
+            judged, mean = lim, lim.mean
+            reach, half = NPL_SCALING * lim.mr_mean, HALFWAY_SCALING * lim.mr_mean
+            upper_half, lower_half, upper, lower = (
+                mean + half,
+                mean - half,
+                mean + reach,
+                mean - reach,
+            )
         value = x[t]
-        rules.push(value, lim)
+        run_up = run_up + 1 if value > mean else 0
+        run_down = run_down + 1 if value < mean else 0
+        half_up = ((half_up << 1) | (value > upper_half)) & 15
+        half_down = ((half_down << 1) | (value < lower_half)) & 15
+        out_up = ((out_up << 1) | (value > upper)) & 7
+        out_down = ((out_down << 1) | (value < lower)) & 7
         total += value
         ranges += abs(value - x[t - 1]) if t > seg else 0.0
-        if pending is None:
+        if pending is None and (
+            run_up >= RUN_LENGTH
+            or run_down >= RUN_LENGTH
+            or bits[half_up] >= 3
+            or bits[half_down] >= 3
+            or bits[out_up] >= 2
+            or bits[out_down] >= 2
+        ):
+            rules.run_up, rules.run_down = run_up, run_down
+            rules.half_up, rules.half_down, rules.out_up, rules.out_down = (
+                half_up,
+                half_down,
+                out_up,
+                out_down,
+            )
             found = rules.shift(t)
             if found is not None:
-                pending = (*found, lim.mean, t)
+                pending = (*found, mean, t)
         if pending is not None and t >= pending[4] + CONFIRM_POINTS:
             start, side, reason, old_mean, at = pending
             pending = None
@@ -270,10 +321,19 @@ def xmr_chart(
                     LimitChange(int(where[seg]), lim, f"{reason} from point {where[seg]}")
                 )
                 rules = _Rules(x[seg : t + 1], lim)
+                run_up, run_down, half_up, half_down, out_up, out_down = rules.state()
         if not locked and t + 1 - seg >= baseline_points:
             lim, locked = xmr_limits(x[seg : seg + baseline_points]), True
             changes[-1] = replace(changes[-1], limits=lim)
             rules = _Rules(x[seg : t + 1], lim)
+            run_up, run_down, half_up, half_down, out_up, out_down = rules.state()
+    rules.run_up, rules.run_down = run_up, run_down
+    rules.half_up, rules.half_down, rules.out_up, rules.out_down = (
+        half_up,
+        half_down,
+        out_up,
+        out_down,
+    )
     if not locked:
         lim = _young_limits(total, ranges, n - 1 - seg, prior)
         changes[-1] = replace(changes[-1], limits=lim)

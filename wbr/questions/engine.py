@@ -84,6 +84,10 @@ class Facts:
     input_events: tuple[tuple[str, Event], ...] = ()  # (input metric, event)
     complete_through: dt.date | None = None
     xmr: XmrView | None = None
+    # what the caller has read already: the history's weekly cy/py/plan arrays, and per metric
+    # the metrics whose `drives` list it (built once per deck; each Facts would scan the config)
+    weekly_rows: Mapping[str, np.ndarray] | None = None
+    driven_by: Mapping[str, Sequence[str]] | None = None
 
     # -- identity
     @property
@@ -112,6 +116,8 @@ class Facts:
     @cached_property
     def inputs(self) -> tuple[str, ...]:
         """Metrics whose `drives` list this one."""
+        if self.driven_by is not None:
+            return tuple(self.driven_by.get(self.block.metric, ()))
         return tuple(
             m for m, spec in self.config.metrics.items() if self.block.metric in spec.drives
         )
@@ -170,6 +176,8 @@ class Facts:
         """Whole weekly history as arrays: cy, py, plan (empty when there is no history)."""
         if self.history is None or self.history.weekly.empty:
             return {"cy": np.array([]), "py": np.array([]), "plan": np.array([])}
+        if self.weekly_rows is not None:
+            return {k: self.weekly_rows[k] for k in ("cy", "py", "plan")}
         frame = self.history.weekly
         return {k: frame[k].to_numpy(dtype=float) for k in ("cy", "py", "plan")}
 
