@@ -255,7 +255,6 @@ def _plain(value: Any) -> Any:
 
 
 _ESCAPE = json.encoder.encode_basestring_ascii  # json.dumps' own string encoder (ensure_ascii)
-_FIELD_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
 
 
 class _JsonWriter:
@@ -265,6 +264,7 @@ class _JsonWriter:
         self.write = parts.append
         self.indent = indent
         self.pads: list[str] = []
+        self.layouts: dict[tuple[type, int, str | None], tuple[tuple[str, str], ...]] = {}
 
     def pad(self, level: int) -> str:
         """A newline and the indent of a nesting level."""
@@ -275,25 +275,42 @@ class _JsonWriter:
     def fields(self, value: Any, level: int, lead: str | None = None) -> None:
         """A dataclass as an object, its fields in order (the `lead` field first)."""
         kind = type(value)
-        names = _FIELD_NAMES.get(kind)
-        if names is None:
-            names = _FIELD_NAMES[kind] = tuple(
-                (f.name, _ESCAPE(f.name) + ": ") for f in fields(kind)
-            )
-        if not names:
-            self.write("{}")
+        layout = self.layouts.get((kind, level, lead))
+        if layout is None:
+            layout = self.layouts[kind, level, lead] = self.layout(kind, level, lead)
+        write = self.write
+        if not layout:
+            write("{}")
             return
-        if lead is not None:
-            names = tuple(sorted(names, key=lambda pair: pair[0] != lead))
-        inner, write = self.pad(level + 1), self.write
-        separator = "," + inner
-        write("{" + inner)
-        for i, (name, key) in enumerate(names):
-            if i:
-                write(separator)
-            write(key)
-            self.value(getattr(value, name), level + 1)
+        for name, prefix in layout:
+            # scalars written here: a call per field would double the time of the whole file
+            item = getattr(value, name)
+            kind = type(item)
+            if kind is str:
+                write(prefix + _ESCAPE(item))
+            elif item is None:
+                write(prefix + "null")
+            elif kind is float:
+                write(prefix + (float.__repr__(item) if math.isfinite(item) else "null"))
+            elif kind is bool:
+                write(prefix + ("true" if item else "false"))
+            elif kind is int:
+                write(prefix + int.__repr__(item))
+            else:
+                write(prefix)
+                self.value(item, level + 1)
         write(self.pad(level) + "}")
+
+    def layout(self, kind: type, level: int, lead: str | None) -> tuple[tuple[str, str], ...]:
+        """Each field's name and the text before its value ('{' or ',', newline, indent, key)."""
+        names = [f.name for f in fields(kind)]
+        if lead is not None:
+            names.sort(key=lambda name: name != lead)
+        inner = self.pad(level + 1)
+        return tuple(
+            (name, ("," if i else "{") + inner + _ESCAPE(name) + ": ")
+            for i, name in enumerate(names)
+        )
 
     def value(self, value: Any, level: int) -> None:
         """Any deck value: what _plain would make of it, then what json.dumps writes for that."""
@@ -313,7 +330,7 @@ class _JsonWriter:
             self.sequence(value, level)
         elif kind is dict:
             self.mapping(value, level)
-        elif kind in _FIELD_NAMES or dataclasses.is_dataclass(value):
+        elif dataclasses.is_dataclass(value):
             self.fields(value, level)
         elif kind is dt.date:
             write('"' + value.isoformat() + '"')
