@@ -18,7 +18,7 @@ from wbr.fmt import format_change, format_value, scaled
         (1_234, "1.23K"),
         (-2_500_000, "-2.50M"),
         (42, "42"),
-        (0.5, "0.50"),
+        (0.5, "0.500"),
     ],
 )
 def test_scaled_keeps_three_significant_figures(value, text):

@@ -150,8 +150,9 @@ def weekly_history(
     config: Config, matrix: DailyMatrix, week_ending: dt.date
 ) -> tuple[list[dt.date], WindowValues]:
     """Every whole week in the data up to `week_ending` (oldest first) for every metric."""
+    # At least the deck's own week, even when the data starts inside it (its days pad as NaN).
     first_end = matrix.first_day + dt.timedelta(days=6)
-    n_weeks = (week_ending - first_end).days // 7 + 1
+    n_weeks = max(1, (week_ending - first_end).days // 7 + 1)
     ends = [week_ending - dt.timedelta(days=7 * k) for k in range(n_weeks - 1, -1, -1)]
     windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
     return ends, window_values(config, matrix, windows)

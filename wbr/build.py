@@ -52,8 +52,16 @@ def resolve_week_ending(
     calendar = Calendar.from_config(config.calendar)
     wanted = config.week_ending if requested is None else requested
     last_actual = dataset.last_actual_date
+    first_actual = dataset.actuals.dropna(how="all").index.min().date()
     if isinstance(wanted, str) and wanted.strip().lower() == "latest":
-        return calendar.week_end_on_or_before(last_actual)
+        latest = calendar.week_end_on_or_before(last_actual)
+        if latest < first_actual:
+            raise DataError(
+                f"no week with data: the actuals run {first_actual} .. {last_actual}, and the "
+                f"latest week end on or before them is {latest} "
+                f"({calendar.week_end_day.title()} weeks)"
+            )
+        return latest
     if isinstance(wanted, str):
         try:
             wanted = dt.date.fromisoformat(wanted.strip())
@@ -66,6 +74,8 @@ def resolve_week_ending(
             f"week ending {wanted} is a {wanted:%A}, but weeks end on "
             f"{calendar.week_end_day.title()} (calendar.week_end_day)"
         )
+    if wanted < first_actual:
+        raise DataError(f"week ending {wanted} is before the first actual date {first_actual}")
     if wanted > last_actual:
         raise DataError(
             f"week ending {wanted} is after the last actual date {last_actual}; "

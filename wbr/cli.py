@@ -96,7 +96,10 @@ def cmd_deck(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     deck = build_deck(config, week_ending=args.week, progress=None if args.quiet else _progress)
     if args.json:
-        path = deck.write_json(args.json)
+        try:
+            path = deck.write_json(args.json)
+        except OSError as exc:
+            raise WbrError(f"{args.json}: cannot write deck.json: {exc.strerror or exc}") from None
         if not args.quiet:
             _progress(f"wrote {path}")
     if not args.quiet:

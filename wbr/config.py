@@ -242,6 +242,27 @@ def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
     return lines
 
 
+def _duplicate_keys(node: yaml.Node, source: str, path: tuple = ()) -> list[str]:
+    """Keys given twice in one mapping (YAML would silently keep only the second)."""
+    problems = []
+    if isinstance(node, yaml.MappingNode):
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key, line = key_node.value, key_node.start_mark.line + 1
+            dotted = ".".join(str(p) for p in (*path, key))
+            if key in first_line:
+                problems.append(
+                    f"{source}:{line}: '{dotted}' is given twice (first on line "
+                    f"{first_line[key]}); only one can count"
+                )
+            first_line.setdefault(key, line)
+            problems += _duplicate_keys(value_node, source, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            problems += _duplicate_keys(item, source, (*path, i))
+    return problems
+
+
 def _line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
     """The line of the deepest known prefix of a key path."""
     for end in range(len(loc), -1, -1):
@@ -272,18 +293,22 @@ def _check_references(config: Config, lines: dict[tuple, int], source: str) -> l
     """Ratio operands and `drives` must name known metrics, with no cycles between ratios."""
     problems = []
     for metric_id, metric in config.metrics.items():
-        refs = [("numerator", metric.numerator), ("denominator", metric.denominator)]
+        refs = [(("numerator",), metric.numerator), (("denominator",), metric.denominator)]
         if metric.formula is not None:
-            refs += [("formula.operands", operand) for operand in metric.formula.operands]
-        for field, target in refs:
+            refs += [
+                (("formula", "operands", index), operand)
+                for index, operand in enumerate(metric.formula.operands)
+            ]
+        for place, target in refs:
+            field = ".".join(part for part in place if isinstance(part, str))
             if target and target not in config.metrics:
-                line = _line_of(lines, ("metrics", metric_id, *field.split(".")))
+                line = _line_of(lines, ("metrics", metric_id, *place))
                 problems.append(
                     f"{source}:{line}: metrics.{metric_id}.{field}: unknown metric '{target}'"
                 )
-        for target in metric.drives:
+        for index, target in enumerate(metric.drives):
             if target not in config.metrics:
-                line = _line_of(lines, ("metrics", metric_id, "drives"))
+                line = _line_of(lines, ("metrics", metric_id, "drives", index))
                 problems.append(
                     f"{source}:{line}: metrics.{metric_id}.drives: unknown metric '{target}'"
                 )
@@ -363,6 +388,9 @@ def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = No
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a mapping of settings at the top level")
     lines = _line_index(root) if root is not None else {}
+    duplicates = _duplicate_keys(root, source) if root is not None else []
+    if duplicates:
+        raise ConfigError("\n".join(duplicates))
     if "base_dir" in raw:
         raise ConfigError(f"{source}:{lines.get(('base_dir',))}: unknown key 'base_dir'")
     try:
@@ -380,9 +408,9 @@ def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = No
                 f"{WEEKDAYS[weekday].title()}, but weeks end on "
                 f"{config.calendar.week_end_day.title()} (calendar.week_end_day)"
             )
-    for name in config.sections:
+    for index, name in enumerate(config.sections):
         if not any(config.section_of(m) == name for m in config.metrics):
-            line = _line_of(lines, ("sections",))
+            line = _line_of(lines, ("sections", index))
             problems.append(f"{source}:{line}: sections: '{name}' has no metrics")
     if problems:
         raise ConfigError("\n".join(problems))
@@ -396,6 +424,10 @@ def load_config(path: str | Path) -> Config:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the config as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
     return parse_config(text, source=str(path), base_dir=path.resolve().parent)

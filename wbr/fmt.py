@@ -9,16 +9,24 @@ CURRENCY_UNITS = ("currency", "usd", "$")
 
 
 def scaled(value: float) -> str:
-    """7.56M / 12.6M / 1.23K / 126B: three significant figures for large magnitudes."""
-    magnitude = abs(value)
+    """Three significant figures: 7.56M, 12.6M, 1.23K, 126B, 94.4, 0.00490; counts stay whole."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:,.0f}" if value == 0 else str(value)
+    rounded = float(f"{value:.3g}")  # round first, so 99.96 is 100 and 999,999 is 1.00M
+    magnitude = abs(rounded)
     for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if magnitude >= threshold * 0.9995:  # 999,999 is 1.00M, not 1,000K
-            short = value / threshold
-            decimals = 2 if abs(short) < 9.995 else 1 if abs(short) < 99.95 else 0
-            return f"{short:,.{decimals}f}{suffix}"
+        if magnitude >= threshold:
+            return f"{rounded / threshold:,.{_decimals(magnitude / threshold)}f}{suffix}"
     if magnitude >= 100 or value == int(value):
-        return f"{value:,.0f}"
-    return f"{value:,.{1 if magnitude >= 10 else 2}f}"
+        return f"{rounded:,.0f}"
+    return f"{rounded:,.{_decimals(magnitude)}f}"
+
+
+def _decimals(magnitude: float) -> int:
+    """Decimals that show three significant figures of a number already rounded to them."""
+    if magnitude >= 100:
+        return 0
+    return min(9, 2 - math.floor(math.log10(magnitude)))
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -8,9 +8,11 @@ reported together, each with file, line and column.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from wbr.config import Config, SourceConfig
 from wbr.errors import DataError
 
 MAX_PROBLEMS_SHOWN = 20
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # outside: placeholder dates such as 9999-12-31
 DATE_FORMATS = (
     ("%Y-%m-%d", "YYYY-MM-DD"),
     ("%m/%d/%Y", "M/D/YYYY"),
@@ -86,6 +89,36 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _header(path: Path) -> list[str]:
+    """The header row's names, as written."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        first = next(csv.reader(handle), None)
+    if first is None:
+        raise pd.errors.EmptyDataError
+    return first
+
+
+def _reject_repeated_columns(frame: pd.DataFrame, used: list[str], problems: Problems) -> None:
+    """A column the deck reads must appear once: pandas would keep one and rename the other."""
+    for name in frame.attrs.get("repeated_columns", ()):
+        if name in used:
+            problems.add(f"column '{name}' appears more than once in the header", line=1)
+
+
+def _check_extra_fields(path: Path, width: int) -> None:
+    """Rows with more fields than the header: fine when the extras are empty (trailing commas)."""
+    problems = Problems(path)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for line, row in enumerate(csv.reader(handle), start=1):
+            if line > 1 and len(row) > width and any(cell.strip() for cell in row[width:]):
+                problems.add(
+                    f"{len(row)} fields but the header names {width} columns "
+                    f"(extra: {', '.join(repr(c) for c in row[width:] if c.strip())})",
+                    line=line,
+                )
+    problems.raise_if_any()
+
+
 def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame:
     """Read a CSV (BOM stripped) keeping blank lines, so frame row i is file line i + 2.
 
@@ -94,24 +127,35 @@ def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame
     """
     display = _display(path)
     try:
-        header = pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns
-        text = [c for c in header if text_columns is None or str(c).strip().lower() in text_columns]
-        frame = pd.read_csv(
-            path,
-            encoding="utf-8-sig",
-            skip_blank_lines=False,
-            skipinitialspace=True,
-            dtype={column: str for column in text},
-            keep_default_na=False,
-            na_values={column: NA_TOKENS for column in header if column not in text},
-        )
+        names = _header(path)
+        text = [c for c in names if text_columns is None or c.strip().lower() in text_columns]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                encoding="utf-8-sig",
+                skip_blank_lines=False,
+                skipinitialspace=True,
+                index_col=False,  # a trailing comma on data rows must not become an index
+                dtype={column: str for column in text},
+                keep_default_na=False,
+                na_values={column: NA_TOKENS for column in names if column not in text},
+            )
     except FileNotFoundError:
         raise DataError(f"{display}: file not found") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{display}: file is empty (expected a header row)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{display}: not a readable CSV file: {exc}") from None
+    except OSError as exc:
+        raise DataError(f"{display}: cannot read: {exc.strerror or exc}") from None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        _check_extra_fields(path, len(names))
     frame.columns = [str(name).strip() for name in frame.columns]
+    stripped = [name.strip() for name in names]
+    frame.attrs["repeated_columns"] = sorted(
+        {name for name in stripped if name and stripped.count(name) > 1}
+    )
     blank = np.ones(len(frame), dtype=bool)
     for column in frame.columns:
         cells = frame[column]
@@ -167,12 +211,18 @@ def parse_dates(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
             break
     assert best is not None and best_parsed is not None
     fmt, label = best
-    lookup = dict(zip(uniques, best_parsed, strict=True))
+    years = best_parsed.dt.year
+    in_range = best_parsed.notna() & (years >= FIRST_YEAR) & (years <= LAST_YEAR)
+    out_of_range = set(uniques[best_parsed.notna() & ~in_range])
+    lookup = dict(zip(uniques, best_parsed.where(in_range), strict=True))
     parsed_all = text.map(lookup)
     bad = present & parsed_all.isna()
     for index in np.flatnonzero(bad.to_numpy()):
+        cell = text.iloc[index]
         problems.add(
-            f"'{text.iloc[index]}' is not a date in this file's format {label}",
+            f"'{cell}' is outside the years {FIRST_YEAR}-{LAST_YEAR} (a placeholder date?)"
+            if cell in out_of_range
+            else f"'{cell}' is not a date in this file's format {label}",
             line=_line(raw, index),
             column=column,
         )
@@ -228,7 +278,11 @@ def _report_duplicates(frame: pd.DataFrame, keys: list[str], problems: Problems,
     for key, rows in groups:
         key = key if isinstance(key, tuple) else (key,)
         described = ", ".join(
-            f"{name}={value:%Y-%m-%d}" if isinstance(value, pd.Timestamp) else f"{name}={value}"
+            f"{name}={value:%Y-%m-%d}"
+            if isinstance(value, pd.Timestamp)
+            else f"{name}=(blank)"
+            if pd.isna(value)
+            else f"{name}={value}"
             for name, value in zip(keys, key, strict=True)
         )
         lines = ", ".join(str(position + 2) for position in rows["_row"])
@@ -268,8 +322,29 @@ def read_metric_rows(
     rows = rows.sort_values(keys, kind="stable", na_position="first")
     if source.duplicates == "error":
         _report_duplicates(rows, keys, problems, "row")
-        problems.raise_if_any()
+    _report_totals_beside_slices(rows, dimensions, problems)
+    problems.raise_if_any()
     return rows.drop(columns="_row")
+
+
+def _report_totals_beside_slices(
+    rows: pd.DataFrame, dimensions: list[str], problems: Problems
+) -> None:
+    """A day's rows must all be split by a dimension or all not: a total beside its slices
+    would be counted twice."""
+    for dimension in dimensions:
+        blank = rows[dimension].isna()
+        if not blank.any() or blank.all():
+            continue
+        by_day = blank.groupby([rows["date"], rows["metric"]], sort=False)
+        mixed = by_day.transform("any") & ~by_day.transform("all")
+        for (day, metric), group in rows[mixed].groupby(["date", "metric"], sort=True):
+            lines = ", ".join(str(position + 2) for position in group["_row"])
+            problems.add(
+                f"rows for {metric} on {day:%Y-%m-%d} mix a blank {dimension} (a total?) with "
+                f"{dimension} values on lines {lines}: a total beside its slices would be "
+                f"counted twice"
+            )
 
 
 def read_wide_daily(
@@ -295,6 +370,7 @@ def _long_rows(
     required: bool,
 ) -> pd.DataFrame:
     columns = _require_columns(frame, ["date", "metric", "value", *dimensions], problems)
+    _reject_repeated_columns(frame, list(columns.values()), problems)
     if len(columns) < 3 + len(dimensions):
         problems.raise_if_any()
     metric_names = frame[columns["metric"]].fillna("").str.strip()
@@ -324,6 +400,7 @@ def _wide_values(
 ) -> pd.DataFrame:
     """Columns date, _row and one parsed float column per configured metric in the file."""
     date_column = _find_column(frame, "date") or frame.columns[0]
+    _reject_repeated_columns(frame, [date_column, *metrics], problems)
     if required:
         for metric in metrics:
             if metric not in frame.columns:
@@ -339,9 +416,11 @@ def _wide_values(
 
 def daily_totals(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     """Sum dimension rows to one value per metric per day; days with no value are NaN."""
-    totals = (
-        rows.groupby(["date", "metric"], sort=False)["value"].sum(min_count=1).unstack("metric")
-    )
+    grouped = rows.groupby(["date", "metric"], sort=False)["value"]
+    sums = grouped.sum(min_count=1)
+    # One blank slice makes the day's total unknown, never a partial sum that looks final.
+    sums[grouped.count() < grouped.size()] = np.nan
+    totals = sums.unstack("metric")
     days = pd.date_range(totals.index.min(), totals.index.max(), freq="D", name="date")
     present = [m for m in metrics if m in totals.columns]
     return totals.reindex(index=days, columns=present).astype(float)
@@ -387,6 +466,36 @@ def _text_table(path: Path, names: list[str], date_column: str) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def _reject_computed_metrics(path: Path, source: SourceConfig, config: Config) -> None:
+    """A plan for a ratio or derived metric is computed from its operands' plans, never read."""
+    if source.format == "wide":
+        names = {name.strip() for name in _header(path)}
+    else:
+        frame = read_table(path)
+        column = _find_column(frame, "metric")
+        names = set(frame[column].fillna("").str.strip()) if column else set()
+    problems = Problems(path)
+    for metric, spec in config.metrics.items():
+        if metric in names and spec.operands:
+            problems.add(
+                f"plan rows for '{metric}', a {spec.aggregation} metric: its plan is computed "
+                f"from its operands' plans; give plan rows for {' and '.join(spec.operands)} "
+                f"instead"
+            )
+    problems.raise_if_any()
+
+
+def _report_months_given_twice(path: Path, rows: pd.DataFrame) -> None:
+    """Monthly plan rows: one per metric per month (two would double the month's plan)."""
+    months = rows.assign(month=rows["date"].dt.strftime("%Y-%m"))
+    twice = months[months.duplicated(["month", "metric"], keep=False)]
+    problems = Problems(path)
+    for (month, metric), group in twice.groupby(["month", "metric"], sort=True):
+        dates = ", ".join(f"{day:%Y-%m-%d}" for day in group["date"])
+        problems.add(f"{len(group)} monthly plan rows for {metric} in {month} ({dates})")
+    problems.raise_if_any()
+
+
 def _load_metric_source(
     config: Config, source: SourceConfig, required: bool
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
@@ -396,9 +505,13 @@ def _load_metric_source(
     if source.format == "wide" and source.grain == "daily":
         return read_wide_daily(path, source, metrics, required), None
     dimensions = config.dimensions if (required and source.format == "long") else []
+    if not required:
+        _reject_computed_metrics(path, source, config)
     rows = read_metric_rows(path, source, metrics, dimensions, required)
     if rows.empty:
         return None, None
+    if source.grain == "monthly":
+        _report_months_given_twice(path, rows)
     if source.grain != "daily":
         rows = _phase_plan(rows, source.grain, config, Problems(path))
     return daily_totals(rows, metrics), rows if dimensions else None
