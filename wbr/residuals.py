@@ -16,6 +16,7 @@ pays no import.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -121,6 +122,10 @@ def _robust_scale(resid: np.ndarray) -> float:
 STL_PERIOD, STL_SEASONAL, STL_TREND, STL_LOW_PASS = 7, 13, 29, 9
 STL_SEASONAL_DEG, STL_TREND_DEG, STL_LOW_PASS_DEG = 0, 0, 1
 STL_INNER, STL_OUTER = 2, 5
+# statsmodels versions whose STL the numpy transcription was checked against, bit for bit (5,000
+# generated, heavy-tailed, constant and stepped series of 5-13 weeks); with any other version the
+# numpy engine fits statsmodels instead, so an upgrade can cost time but never change a flag.
+STL_CHECKED = ("0.15.",)
 
 
 def stl_residuals(x: np.ndarray, engine: str = "statsmodels") -> np.ndarray:
@@ -129,7 +134,8 @@ def stl_residuals(x: np.ndarray, engine: str = "statsmodels") -> np.ndarray:
     engine "statsmodels" fits statsmodels' STL; "numpy" runs `_NumpyStl`, the transcription of
     the same code, without importing statsmodels (for whole weeks only; otherwise statsmodels).
     """
-    if engine == "numpy" and len(x) % STL_PERIOD == 0 and len(x) >= 2 * STL_PERIOD:
+    whole_weeks = len(x) % STL_PERIOD == 0 and len(x) >= 2 * STL_PERIOD
+    if engine == "numpy" and whole_weeks and _transcription_checked():
         return _NumpyStl.fit(np.asarray(x, dtype=float))
     from statsmodels.tsa.seasonal import STL  # deferred: statsmodels costs ~0.6 s to import
 
@@ -145,6 +151,15 @@ def stl_residuals(x: np.ndarray, engine: str = "statsmodels") -> np.ndarray:
         robust=True,
     )
     return np.asarray(stl.fit(inner_iter=STL_INNER, outer_iter=STL_OUTER).resid)
+
+
+@lru_cache(maxsize=1)
+def _transcription_checked() -> bool:
+    """Is the installed statsmodels one that `_NumpyStl` was checked against (STL_CHECKED)?"""
+    try:
+        return importlib.metadata.version("statsmodels").startswith(STL_CHECKED)
+    except importlib.metadata.PackageNotFoundError:
+        return False
 
 
 def _rowsum(a: np.ndarray) -> np.ndarray:
