@@ -37,6 +37,8 @@ def test_changes_round_only_for_display():
     assert format_change(2.449, "pct") == "+2.4%"
     assert format_change(-24.6, "bps") == "-25 bps"
     assert format_change(None, "pct") == "N/A"
+    assert format_change(-0.04, "pct") == "0.0%"  # never "-0.0%"
+    assert format_change(0.3, "bps") == "0 bps"
 
 
 @pytest.mark.parametrize(("value", "text"), [(94.39, "94.4"), (86.7, "86.7"), (9.444, "9.44")])

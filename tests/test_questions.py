@@ -582,7 +582,7 @@ def test_q4_silent_when_ytd_is_behind_plan() -> None:
 def test_q6_quarter_misses_while_the_week_looks_fine() -> None:
     assert text(q6(), "Q6").startswith(
         "At QTD actual plus plan for the rest of the quarter, Orders lands at 950 vs plan 1.00K "
-        "(-5.0%) for the quarter ending 2026-12-31, although last week was +0.0% vs plan."
+        "(-5.0%) for the quarter ending 2026-12-31, although last week was 0.0% vs plan."
     )
 
 

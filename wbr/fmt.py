@@ -46,5 +46,5 @@ def format_change(change: float | None, method: str) -> str:
     if change is None or not math.isfinite(change):
         return "N/A"
     if method == "bps":
-        return f"{change:+,.0f} bps"
-    return f"{change:+,.1f}%"
+        return "0 bps" if round(change) == 0 else f"{change:+,.0f} bps"
+    return "0.0%" if round(change, 1) == 0 else f"{change:+,.1f}%"
