@@ -8,7 +8,6 @@ questions are added afterwards by wbr.analysis from the same numbers.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from collections.abc import Callable
 
 import numpy as np
@@ -378,7 +377,7 @@ def build_deck(
         sections.append(Section(title, tuple(numbers)))
 
     questions: tuple = ()
-    if analyse and importlib.util.find_spec("wbr.analysis") is not None:
+    if analyse:
         note("flagging variances and asking questions")
         from wbr import analysis  # imported here: it pulls in statsmodels
 
