@@ -279,3 +279,12 @@ def test_every_deck_number_matches_an_independent_computation(
     assert august.cy is None and not august.complete
     assert dt.date(2026, 8, 12) in latency.status.missing_days
     assert not latency.status.complete
+
+
+def test_numbers_do_not_depend_on_declaring_the_region_dimension(tmp_path):
+    _write_business(tmp_path, "saturday", 1, "calendar_date", 21)
+    declared = build_deck(load_config(tmp_path / "wbr.yaml"), analyse=False)
+    config_path = tmp_path / "wbr.yaml"
+    config_path.write_text(config_path.read_text().replace("dimensions: [region]\n", ""))
+    undeclared = build_deck(load_config(config_path), analyse=False)
+    assert declared.blocks == undeclared.blocks

@@ -152,3 +152,35 @@ def test_commentary_and_events_load_with_their_dates(tmp_path):
     assert data.commentary.loc[0, "text"] == "Up 5%, promo"
     assert data.events.loc[0, "date"] == pd.Timestamp("2026-11-20")
     assert pd.isna(data.events.loc[0, "metric"])
+
+
+def test_undeclared_slice_columns_of_a_long_file_are_summed_not_duplicates(tmp_path):
+    config = """\
+    title: T
+    sources:
+      actuals: {path: metrics.csv}
+    metrics:
+      orders: {}
+    """
+    csv = """\
+    date,metric,value,region
+    2026-01-01,orders,4,north
+    2026-01-01,orders,3,south
+    2026-01-02,orders,5,north
+    2026-01-02,orders,1,south
+    """
+    data = _load(tmp_path, config, csv)
+    assert data.actuals["orders"].tolist() == [7.0, 6.0]
+    assert data.slices is None  # not declared under `dimensions:`, so no drill-down
+
+
+def test_rows_equal_in_every_column_but_the_value_are_still_duplicates(tmp_path):
+    from wbr.errors import DataError
+
+    config = "title: T\nsources:\n  actuals: {path: metrics.csv}\nmetrics:\n  orders: {}\n"
+    csv = "date,metric,value,region\n2026-01-01,orders,4,north\n2026-01-01,orders,3,north\n"
+    with pytest.raises(
+        DataError,
+        match=r"duplicate row \(date=2026-01-01, metric=orders, region=north\) on lines 2, 3",
+    ):
+        _load(tmp_path, config, csv)

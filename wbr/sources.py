@@ -23,6 +23,7 @@ from wbr.config import Config, SourceConfig
 from wbr.errors import DataError
 
 MAX_PROBLEMS_SHOWN = 20
+EXTRA_PREFIX = "_extra:"  # undeclared slice columns of a long file, kept only to key its rows
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # outside: placeholder dates such as 9999-12-31
 DATE_FORMATS = (
     ("%Y-%m-%d", "YYYY-MM-DD"),
@@ -280,9 +281,9 @@ def _report_duplicates(frame: pd.DataFrame, keys: list[str], problems: Problems,
         described = ", ".join(
             f"{name}={value:%Y-%m-%d}"
             if isinstance(value, pd.Timestamp)
-            else f"{name}=(blank)"
+            else f"{name.removeprefix(EXTRA_PREFIX)}=(blank)"
             if pd.isna(value)
-            else f"{name}={value}"
+            else f"{name.removeprefix(EXTRA_PREFIX)}={value}"
             for name, value in zip(keys, key, strict=True)
         )
         lines = ", ".join(str(position + 2) for position in rows["_row"])
@@ -317,14 +318,15 @@ def read_metric_rows(
         return rows[["date", "metric", "value"]]
     rows = _long_rows(frame, metrics, dimensions, problems, required)
     problems.raise_if_any()
-    keys = ["date", "metric", *dimensions]
+    extras = [c for c in rows.columns if c.startswith(EXTRA_PREFIX)]
+    keys = ["date", "metric", *dimensions, *extras]
     # Floating-point sums depend on order: sort so totals never depend on the file's row order.
     rows = rows.sort_values(keys, kind="stable", na_position="first")
     if source.duplicates == "error":
         _report_duplicates(rows, keys, problems, "row")
     _report_totals_beside_slices(rows, dimensions, problems)
     problems.raise_if_any()
-    return rows.drop(columns="_row")
+    return rows.drop(columns=["_row", *extras])
 
 
 def _report_totals_beside_slices(
@@ -391,6 +393,11 @@ def _long_rows(
     for dimension in dimensions:
         cells = frame[columns[dimension]].fillna("").str.strip()
         rows[dimension] = cells.where(cells != "", None)
+    # Columns after date, metric, value are slices by definition (date,metric,value[,dims]):
+    # undeclared ones still tell rows apart, they are just not offered for drill-down.
+    for extra in [c for c in frame.columns if c not in set(columns.values())]:
+        cells = frame[extra].astype(str).str.strip().where(frame[extra].notna(), "")
+        rows[EXTRA_PREFIX + extra] = cells.where(cells != "", None)
     rows["_row"] = frame.index.to_numpy()
     return rows
 
