@@ -130,12 +130,15 @@ def cmd_send(args: argparse.Namespace) -> int:
     """Email the week's report (rendering it first if needed), or write it to an .eml file."""
     from wbr.mail import send_report
 
+    if args.dry_run is not None and not args.dry_run.strip():
+        # an unset shell variable must never turn a rehearsal into a real send
+        raise WbrError("--dry-run: expected a file name for the .eml, got an empty string")
     started = time.perf_counter()
     written = send_report(
         args.config,
         week_ending=args.week,
         recipients=args.to,
-        dry_run=Path(args.dry_run) if args.dry_run else None,
+        dry_run=Path(args.dry_run) if args.dry_run is not None else None,
         reports_dir=args.out,
         progress=_progress,
     )
