@@ -27,6 +27,7 @@ def test_scaled_keeps_three_significant_figures(value, text):
 
 def test_values_by_unit():
     assert format_value(0.0335, "percent") == "3.35%"
+    assert format_value(0.0000412, "percent") == "0.00412%"
     assert format_value(7_563_000, "currency") == "$7.56M"
     assert format_value(453.2, "ms") == "453 ms"
     assert format_value(None, "count") == "N/A"

@@ -34,7 +34,10 @@ def format_value(value: float | None, unit: str) -> str:
     if value is None or not math.isfinite(value):
         return "N/A"
     if unit in PERCENT_UNITS:
-        return f"{value * 100:.2f}%"
+        points = value * 100
+        if points != 0 and abs(points) < 0.01:  # never show a real rate as 0.00%
+            return f"{scaled(points)}%"
+        return f"{points:.2f}%"
     if unit in CURRENCY_UNITS:
         return ("-$" if value < 0 else "$") + scaled(abs(value))
     text = scaled(value)
