@@ -21,11 +21,13 @@ SmtpSettings and send_message are re-exported here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
@@ -85,7 +87,7 @@ def subject_line(deck: Deck, config: Config) -> str:
     }
     try:
         subject = config.email.subject.format(**fields)
-    except (KeyError, IndexError, ValueError) as error:
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as error:
         raise DeliveryError(
             f"email.subject: cannot fill {config.email.subject!r} ({type(error).__name__}: "
             f"{error}); the placeholders are {{{'}, {'.join(fields)}}}"
@@ -100,9 +102,33 @@ def _address(raw: str, what: str) -> str:
     """The address as given, after checking it is one address with an @ and no line breaks."""
     text = raw.strip()
     found = getaddresses([text])
-    if "\n" in text or "\r" in text or len(found) != 1 or "@" not in found[0][1]:
+    # any line break (\u2028, \x85, \x0b ... too) would end or split the header
+    if len(text.splitlines()) > 1 or len(found) != 1 or "@" not in found[0][1]:
         raise DeliveryError(f"{what} {raw!r} is not an email address")
-    return text
+    name, addr_spec = found[0]
+    local, _, domain = addr_spec.rpartition("@")
+    if not local.isascii():
+        raise DeliveryError(
+            f"{what} {raw!r}: a non-ASCII name before the @ cannot be sent (SMTPUTF8 is not "
+            "supported); use an ASCII address"
+        )
+    if domain.isascii():
+        return text
+    try:  # an internationalised domain travels as its ASCII (IDNA) form in headers
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise DeliveryError(f"{what} {raw!r}: the domain {domain!r} is not a valid name") from None
+    return str(Address(display_name=name, addr_spec=f"{local}@{ascii_domain}"))
+
+
+def _message_id_domain(sender: str) -> str:
+    """The sender's domain in ASCII for the Message-ID; wbr.local when it has none."""
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "wbr.local"
+    return domain or "wbr.local"
 
 
 def attachment_name(deck: Deck) -> str:
@@ -138,7 +164,7 @@ def build_message(
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid("wbr", domain=parseaddr(sender)[1].rpartition("@")[2])
+    message["Message-ID"] = make_msgid("wbr", domain=_message_id_domain(sender))
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     html_part = message.get_payload()[1]
@@ -157,14 +183,21 @@ def build_message(
 def write_eml(message: EmailMessage, path: str | Path) -> Path:
     """Write the message as an .eml file atomically (a temporary file renamed into place)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        partial.write_bytes(message.as_bytes())
+        data = message.as_bytes()
+    except UnicodeError as error:
+        raise DeliveryError(f"{path}: cannot encode the message ({error})") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
         partial.replace(path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise DeliveryError(f"{path}: cannot write the message ({error.strerror})") from None
+        with contextlib.suppress(OSError):  # no folder was made: there is no partial file
+            partial.unlink(missing_ok=True)
+        raise DeliveryError(
+            f"{path}: cannot write the message ({error.strerror or error})"
+        ) from None
     return path
 
 
@@ -184,6 +217,19 @@ def _week_of(config: Config, week_ending: dt.date | str | None) -> dt.date:
     from wbr.sources import load_data
 
     return resolve_week_ending(config, load_data(config), wanted)
+
+
+def _read_deck(path: Path) -> Deck:
+    """The report's deck.json; a damaged or older file is one error saying how to re-render."""
+    try:
+        return Deck.read_json(path)
+    except OSError as error:
+        raise DeliveryError(f"{path}: cannot read the deck ({error.strerror})") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # bad JSON or fields
+        raise DeliveryError(
+            f"{path}: damaged or from an older wbr ({type(error).__name__}: {error}); delete "
+            f"the folder {path.parent} to re-render the report"
+        ) from None
 
 
 def send_report(
@@ -226,7 +272,7 @@ def send_report(
     if not ((report / DECK_JSON_NAME).is_file() and (report / HTML_NAME).is_file()):
         note(f"no report for week ending {week} in {reports_dir}: rendering it")
         report = run_report(config_path, week_ending=week, out_dir=reports_dir, progress=note)
-    deck = Deck.read_json(report / DECK_JSON_NAME)
+    deck = _read_deck(report / DECK_JSON_NAME)
     numbers = chart_blocks(deck)
     note(f"drawing {len(numbers)} chart images")
     charts = render_charts(deck, numbers)

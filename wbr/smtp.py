@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 import smtplib
 import socket
@@ -87,10 +88,23 @@ class SmtpSettings:
         try:
             timeout = float(timeout_text) if timeout_text else 30.0
         except ValueError:
+            timeout = math.nan
+        if not (math.isfinite(timeout) and timeout > 0):
             raise DeliveryError(
-                f"WBR_SMTP_TIMEOUT: expected seconds, got {timeout_text!r}"
-            ) from None
+                f"WBR_SMTP_TIMEOUT: expected seconds (a number above 0), got {timeout_text!r}"
+            )
         user = environ.get("WBR_SMTP_USER", "").strip() or None
+        password = environ.get("WBR_SMTP_PASSWORD") or None
+        # smtplib encodes the login as ASCII; its UnicodeEncodeError would carry the password
+        if user and not user.isascii():
+            raise DeliveryError(
+                f"WBR_SMTP_USER: {user!r} has non-ASCII characters; SMTP logins are ASCII-only"
+            )
+        if password and not password.isascii():
+            raise DeliveryError(
+                "WBR_SMTP_PASSWORD has non-ASCII characters; SMTP logins are ASCII-only "
+                "(the password is not shown)"
+            )
         sender = environ.get("WBR_SMTP_FROM", "").strip() or None
         if sender is None and user and "@" in user:
             sender = user  # Gmail, Office 365: the login is the address
@@ -102,7 +116,7 @@ class SmtpSettings:
             port=port,
             sender=sender,
             user=user,
-            password=environ.get("WBR_SMTP_PASSWORD") or None,
+            password=password,
             starttls=starttls,
             ssl=use_ssl,
             cafile=Path(cafile) if cafile else None,
