@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import html
 import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import plotly.graph_objects as go
 from wbr.deck import Block
 from wbr.errors import RenderError
 from wbr.fmt import CURRENCY_UNITS, PERCENT_UNITS
+from wbr.fmt import _decimals as _significant_decimals  # the box score's 3-figure rule
 
 # Okabe-Ito based, safe for the common colour-vision deficiencies; CY and PY also differ in
 # lightness and width, plan in shape, so nothing depends on hue alone.
@@ -36,6 +38,8 @@ FONT = "Helvetica Neue, Helvetica, Arial, sans-serif"
 CHART_HEIGHT = 360
 PNG_WIDTH = 960
 GAP_LABEL = " "
+# d3-format's largest precision: a tick step of 1e-20 still prints distinct ticks
+MAX_TICK_DECIMALS = 20
 PARTIAL_MARK = "*"
 # Monthly totals of an additive metric are about 4.3 weekly totals: past 3x they get their own axis.
 DUAL_AXIS_RATIO = 3.0
@@ -96,17 +100,17 @@ def axis_format(unit: str, values: Sequence[float | None]) -> AxisFormat:
         return AxisFormat(divisor, "$", scale, decimals, f"${scale}")
     if unit in ("count", ""):
         return AxisFormat(divisor, "", scale, decimals, scale or "count")
+    unit = _plain(unit)  # free text from wbr.yaml, shown as typed
     suffix = f"{scale} {unit}" if scale else f" {unit}"
     return AxisFormat(divisor, "", suffix, decimals, f"{scale} {unit}".strip())
 
 
 def _decimals(largest_scaled: float) -> int:
-    """Decimals for about three significant figures at the axis's largest value."""
-    if largest_scaled >= 100:
-        return 0
-    if largest_scaled >= 10:
-        return 1
-    return 2
+    """Decimals for three significant figures at the axis's largest value, as in the box score
+    (0.00400, not 0.00, for a rate around 0.004)."""
+    if largest_scaled == 0 or not math.isfinite(largest_scaled):
+        return 2
+    return _significant_decimals(abs(float(f"{largest_scaled:.3g}")))
 
 
 def _nice_step(span: float) -> float:
@@ -120,11 +124,12 @@ def _nice_step(span: float) -> float:
 
 
 def _step_decimals(step: float) -> int:
-    """Fewest decimals that print every tick of a `step` grid exactly (2.5 -> 1, 0.25 -> 2)."""
-    for decimals in range(6):
+    """Fewest decimals that print every tick of a `step` grid exactly (2.5 -> 1, 0.25 -> 2,
+    2e-7 -> 7), so neighbouring ticks never print the same text."""
+    for decimals in range(MAX_TICK_DECIMALS):
         if abs(round(step, decimals) - step) < step * 1e-6:
             return decimals
-    return 6
+    return MAX_TICK_DECIMALS
 
 
 def nice_range(values: Sequence[float | None]) -> tuple[float, float, float]:
@@ -180,10 +185,18 @@ def chart_title(block: Block) -> str:
     weekly_fmt, monthly_fmt = _axis_formats(block)
     label = _plain(block.label)
     if weekly_fmt.unit_label == monthly_fmt.unit_label:
-        if weekly_fmt.unit_label.lower() in block.label.lower():
+        # a scale (K, M, B) is always shown: only a unit the label already names is left out
+        if weekly_fmt.divisor < 1e3 and _names_unit(label, weekly_fmt.unit_label):
             return label  # "Delivery days", not "Delivery days (days)"
         return f"{label} ({weekly_fmt.unit_label})"
     return f"{label} ({weekly_fmt.unit_label} weekly, {monthly_fmt.unit_label} monthly)"
+
+
+def _names_unit(label: str, unit_label: str) -> bool:
+    """True when the label holds the unit as a whole word ('days' in 'Delivery days', never the
+    'k' of 'Clicks')."""
+    pattern = rf"(?<!\w){re.escape(unit_label.lower())}(?!\w)"
+    return re.search(pattern, label.lower()) is not None
 
 
 def _axis_formats(block: Block) -> tuple[AxisFormat, AxisFormat]:

@@ -23,7 +23,9 @@ from wbr.deck import Block, Deck, Flag, Section
 from wbr.fmt import format_change, format_value
 
 CHART_DIV_CLASS = 'class="plotly-graph-div"'
-PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
+# typesetMath off: a label such as "$5 to $10 orders" must never be typeset as maths
+PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True, "typesetMath": False}
+CHART_LOADER = "window.wbrChart = function"  # defined once, in templates/charts.js
 TOP_QUESTIONS = 10
 SUMMARY_DETAIL_CHARS = 180  # the summary quotes the most severe flag; the block has them all
 FAVOURABLE = "favourable"
@@ -65,6 +67,11 @@ def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
     return get_plotlyjs()
+
+
+def _plotly_banner() -> str:
+    """The licence comment that opens plotly.js: marks the library's one copy on a page."""
+    return _plotly_js().split("*/", 1)[0]
 
 
 def head_html() -> str:
@@ -196,9 +203,9 @@ def cover_html(deck: Deck) -> str:
     ]
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
     contents = "".join(
-        f'<a href="#{_section_anchor(s)}">{escape(s.title)}'
+        f'<a href="#{anchor}">{escape(s.title)}'
         f'<span class="wbr-muted"> ({_block_range(s)})</span></a>'
-        for s in deck.sections
+        for s, anchor in zip(deck.sections, section_anchors(deck), strict=True)
     )
     incomplete_data = ""
     if deck.data_complete_through and deck.data_complete_through < deck.week_ending:
@@ -220,6 +227,21 @@ def cover_html(deck: Deck) -> str:
 def _section_anchor(section: Section) -> str:
     slug = "".join(c if c.isalnum() else "-" for c in section.title.lower()).strip("-")
     return f"section-{slug or 'untitled'}"
+
+
+def section_anchors(deck: Deck) -> list[str]:
+    """The id of each section heading, in deck order: the title's slug, with -2, -3... added
+    when two titles give the same slug ('Sales & Ops', 'Sales / Ops')."""
+    used: set[str] = set()
+    anchors = []
+    for section in deck.sections:
+        base = anchor = _section_anchor(section)
+        repeat = 2
+        while anchor in used:
+            anchor, repeat = f"{base}-{repeat}", repeat + 1
+        used.add(anchor)
+        anchors.append(anchor)
+    return anchors
 
 
 def _block_range(section: Section) -> str:
@@ -565,10 +587,10 @@ def block_html(block: Block, week_ending: dt.date | None = None) -> str:
     )
 
 
-def section_html(section: Section) -> str:
-    """A section heading, linked from the cover."""
+def section_html(section: Section, anchor: str | None = None) -> str:
+    """A section heading, linked from the cover (`anchor` from section_anchors)."""
     return (
-        f'<div class="wbr"><h2 class="wbr-section-title" id="{_section_anchor(section)}">'
+        f'<div class="wbr"><h2 class="wbr-section-title" id="{anchor or _section_anchor(section)}">'
         f"{escape(section.title)}</h2></div>"
     )
 
@@ -577,8 +599,8 @@ def sections_html(deck: Deck) -> list[str]:
     """Section headings and blocks in deck order, one fragment each."""
     by_number = {b.number: b for b in deck.blocks}
     fragments = []
-    for section in deck.sections:
-        fragments.append(section_html(section))
+    for section, anchor in zip(deck.sections, section_anchors(deck), strict=True):
+        fragments.append(section_html(section, anchor))
         fragments.extend(
             block_html(by_number[n], deck.week_ending) for n in section.blocks if n in by_number
         )
@@ -647,3 +669,16 @@ def deck_html(deck: Deck) -> str:
 def count_charts(html: str) -> int:
     """How many plotly chart divs a page holds (plotly.js itself contains none)."""
     return html.count(CHART_DIV_CLASS)
+
+
+def chart_loader_problem(html: str) -> str | None:
+    """Why a page's charts would not draw (plotly.js or wbrChart missing, repeated, or after the
+    first chart), or None when `head_html` is on the page once, before every chart."""
+    first_chart = html.find(CHART_DIV_CLASS)
+    for name, marker in (("plotly.js", _plotly_banner()), ("the wbrChart loader", CHART_LOADER)):
+        found = html.count(marker)
+        if found != 1:
+            return f"the page holds {name} {found} times, not once"
+        if 0 <= first_chart < html.index(marker):
+            return f"{name} comes after the first chart"
+    return None

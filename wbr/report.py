@@ -14,8 +14,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import datetime as dt
+import errno
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -27,7 +29,6 @@ from wbr.deck import Deck
 from wbr.errors import RenderError
 
 KERNEL_NAME = "wbr"
-KERNEL_INSTALL = "python -m ipykernel install --sys-prefix --name wbr --display-name 'Python (wbr)'"
 DECK_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "wbr_deck.ipynb"
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "deck.html.j2"
 HTML_NAME = "deck.html"
@@ -107,10 +108,13 @@ def render_report(
         raise RenderError(f"{notebook}: deck notebook not found")
     check_kernel(kernel_name)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / deck.week_ending.isoformat()
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=out_dir))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report folder is not
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=out_dir))
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report folder is not
+    except OSError as error:  # under a file, read-only, no permission, disk full
+        raise RenderError(f"cannot make the report folder: {_os_failure(error, out_dir)}") from None
     try:
         deck.write_json(staging / DECK_JSON_NAME)
         flagged = sum(b.flagged for b in deck.blocks)
@@ -137,6 +141,11 @@ def render_report(
         _check_html(html, expected_charts=_chart_count(deck), where=staging / HTML_NAME)
         (staging / HTML_NAME).write_text(html, encoding="utf-8")
         _swap_into_place(staging, target)
+    except OSError as error:  # disk full or permissions while writing the report folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RenderError(
+            f"cannot write the report: {_os_failure(error, staging)}; {_previous(target)}"
+        ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -144,10 +153,25 @@ def render_report(
     return target
 
 
+def _os_failure(error: OSError, where: Path) -> str:
+    """'reports/2026-11-21: No space left on device': the path the system named, and why."""
+    path = error.filename if error.filename is not None else where
+    return f"{os.fsdecode(path)}: {error.strerror or type(error).__name__}"
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def kernel_install_command(kernel_name: str = KERNEL_NAME) -> str:
+    """The shell command that registers this environment's Python as the named Jupyter kernel."""
+    return (
+        f"{shlex.quote(sys.executable)} -m ipykernel install --sys-prefix "
+        f"--name {shlex.quote(kernel_name)} "
+        f"--display-name {shlex.quote(f'Python ({kernel_name})')}"
+    )
 
 
 def check_kernel(kernel_name: str = KERNEL_NAME) -> None:
@@ -159,7 +183,7 @@ def check_kernel(kernel_name: str = KERNEL_NAME) -> None:
     except NoSuchKernel:
         raise RenderError(
             f"Jupyter kernel '{kernel_name}' is not installed; register it with: "
-            f"{sys.executable} -m {KERNEL_INSTALL.removeprefix('python -m ')}"
+            f"{kernel_install_command(kernel_name)}"
         ) from None
     interpreter = spec.argv[0] if spec.argv else ""
     if kernel_name == KERNEL_NAME and os.path.dirname(os.path.abspath(interpreter)) != (
@@ -169,7 +193,7 @@ def check_kernel(kernel_name: str = KERNEL_NAME) -> None:
         raise RenderError(
             f"Jupyter kernel '{kernel_name}' ({spec.resource_dir}) runs {interpreter}, not this "
             f"environment's {sys.executable}; re-register it with: "
-            f"{sys.executable} -m {KERNEL_INSTALL.removeprefix('python -m ')}"
+            f"{kernel_install_command(kernel_name)}"
         )
 
 
@@ -292,8 +316,9 @@ _EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\ssrc\s*=", re.IGNORECASE)
 
 
 def _check_html(html: str, expected_charts: int, where: Path) -> None:
-    """RenderError when charts were dropped or the page would load a script from elsewhere."""
-    from wbr.render import count_charts
+    """RenderError when charts were dropped, the page would load a script from elsewhere, or
+    plotly.js and the chart loader are not on the page once, before the first chart."""
+    from wbr.render import chart_loader_problem, count_charts
 
     found = count_charts(html)
     if found < expected_charts:
@@ -303,6 +328,12 @@ def _check_html(html: str, expected_charts: int, where: Path) -> None:
         )
     if _EXTERNAL_SCRIPT.search(html):
         raise RenderError(f"{where}: the HTML loads an external script; the deck must be offline")
+    problem = chart_loader_problem(html) if found else None
+    if problem:
+        # a notebook without `show.head()` before its charts gives a page of blank charts
+        raise RenderError(
+            f"{where}: {problem} (the notebook must call show.head() once, before its charts)"
+        )
 
 
 def _chart_count(deck: Deck) -> int:
@@ -325,8 +356,13 @@ _AT_FDCWD = -100
 def _swap_into_place(staging: Path, target: Path) -> None:
     """Make `staging` the `target` folder; an existing target is replaced in one step on Linux."""
     if not target.exists():
-        staging.rename(target)
-        return
+        try:
+            staging.rename(target)
+            return
+        except OSError as error:
+            # another run of the same week landed its folder after our check: replace it below
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not target.exists():
+                raise
     if _exchange(staging, target):
         shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old report
         return
