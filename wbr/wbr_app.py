@@ -18,6 +18,7 @@ equivalent is listed as not converted, never dropped silently.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ COMPARISON_SUFFIXES = ("YOY", "WOW", "MOM")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 FUNCTIONS = ("divide", "sum", "difference", "product")
 SETUP_DONE = {"week_ending", "title", "fiscal_year_end_month"}
+# Column names our wide files and their loader use themselves: an App metric cannot be one.
+RESERVED_NAMES = {"date", "_row"}
 SETUP_IGNORED = {
     "week_number": "our week numbers come from the calendar (the App's label arithmetic breaks "
     "in 53-week years)",
@@ -78,14 +81,74 @@ class _Block:
     label: str | None = None
     unit: str | None = None
     section: str | None = None
+    key: tuple | None = None  # the App deck key it comes from (for reporting it if dropped)
 
 
 def convert_wbr_app(app_yaml: Path, data_csv: Path, out_yaml: Path) -> ConversionResult:
     """Convert a WBR App deck config and its CSV into our wbr.yaml plus derived CSVs beside it."""
     app_yaml, data_csv, out_yaml = Path(app_yaml), Path(data_csv), Path(out_yaml)
+    outputs = output_paths(out_yaml)
+    _check_outputs(outputs, {"the WBR App config": app_yaml, "the --data CSV": data_csv})
     app, lines = _load_app_yaml(app_yaml)
     converter = _Converter(app, lines, app_yaml, AppTable(data_csv))
-    return converter.write(out_yaml)
+    return converter.write(*outputs)
+
+
+def output_paths(out_yaml: Path) -> tuple[Path, Path, Path]:
+    """The files an import writes: <out>.yaml, <out>.actuals.csv and <out>.plan.csv."""
+    stem = out_yaml.name.removesuffix(".yaml").removesuffix(".yml")
+    return (
+        out_yaml,
+        out_yaml.with_name(f"{stem}.actuals.csv"),
+        out_yaml.with_name(f"{stem}.plan.csv"),
+    )
+
+
+def _check_outputs(outputs: tuple[Path, ...], inputs: dict[str, Path]) -> None:
+    """Refuse, before anything is read or written, outputs that would overwrite an input,
+    that name a folder, or that lie under something that is not a folder."""
+    out_yaml = outputs[0]
+    for path in outputs:
+        for what, source in inputs.items():
+            if path.resolve() == source.resolve() or (
+                path.exists() and source.exists() and path.samefile(source)
+            ):
+                raise ConfigError(
+                    f"--out {out_yaml}: would overwrite {what} {source} (as {path.name}); "
+                    "give another --out"
+                )
+        if path.is_dir():
+            raise ConfigError(
+                f"--out {out_yaml}: {path} is a folder; give a file name such as "
+                f"{path / 'wbr.yaml'}"
+            )
+    parent = out_yaml.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise ConfigError(f"--out {out_yaml}: {parent} is a file, not a folder")
+
+
+def _write_atomically(files: dict[Path, Any]) -> None:
+    """Write every file as a partial file first, then rename them all into place."""
+    partials = {path: path.with_name(f".{path.name}.partial") for path in files}
+    try:
+        for path, content in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, str):
+                partials[path].write_text(content, encoding="utf-8")
+            else:
+                write_wide(partials[path], content)
+        for path, partial in partials.items():
+            partial.replace(path)
+    except OSError as exc:
+        for partial in partials.values():
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+        where = exc.filename or next(iter(files))
+        raise ConfigError(
+            f"{where}: cannot write the converted files ({exc.strerror or exc})"
+        ) from None
 
 
 def report_lines(result: ConversionResult) -> list[str]:
@@ -105,6 +168,12 @@ def _load_app_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: WBR App config not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the WBR App config as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the WBR App config: {exc.strerror}") from None
     try:
         raw = yaml.safe_load(text)
         root = yaml.compose(text)
@@ -204,7 +273,7 @@ class _Converter:
         where = where.lstrip(".") + (f" (line {line})" if line else "")
         self.not_converted.append(NotConverted(where, reason))
 
-    def write(self, out_yaml: Path) -> ConversionResult:
+    def write(self, out_yaml: Path, actuals_path: Path, plan_path: Path) -> ConversionResult:
         """Convert everything and write the yaml and its data files."""
         setup = self.app["setup"]
         where = str(self.source)
@@ -217,7 +286,10 @@ class _Converter:
         self._read_deck()
         self._find_targets()
         for name in self.app_metrics:
-            self._convert(name, ())
+            if not isinstance(name, str):
+                self.skip(("metrics", str(name)), "a metric name must be text (quote it)")
+            else:
+                self._convert(name, ())
         self._attach_targets()
         for name, reason in self.failed.items():
             self.skip(("metrics", name), reason)
@@ -230,15 +302,11 @@ class _Converter:
                 "per date: each metric's rows are reduced per day by its aggf"
             )
 
-        stem = out_yaml.name.removesuffix(".yaml").removesuffix(".yml")
-        actuals_path = out_yaml.with_name(f"{stem}.actuals.csv")
-        plan_path = out_yaml.with_name(f"{stem}.plan.csv")
-        out_yaml.parent.mkdir(parents=True, exist_ok=True)
         data_files = [actuals_path]
-        write_wide(actuals_path, {n: m.daily for n, m in self.converted.items()})
+        files: dict[Path, Any] = {actuals_path: {n: m.daily for n, m in self.converted.items()}}
         plans = {n: m.plan for n, m in self.converted.items() if m.plan is not None}
         if plans:
-            write_wide(plan_path, plans)
+            files[plan_path] = plans
             data_files.append(plan_path)
 
         config = {
@@ -263,7 +331,7 @@ class _Converter:
         text = self._yaml_text(config)
         # Our own output must load: a ConfigError here is a converter bug, not a user error.
         parse_config(text, source=str(out_yaml), base_dir=out_yaml.parent)
-        out_yaml.write_text(text, encoding="utf-8")
+        _write_atomically({**files, out_yaml: text})
         return ConversionResult(
             out_yaml, tuple(self.not_converted), tuple(data_files), tuple(self.notes)
         )
@@ -289,6 +357,9 @@ class _Converter:
         """Labels, units, sections and shown metrics from the App's blocks, in deck order."""
         section = None
         deck = self.app.get("deck") or []
+        if not isinstance(deck, list):
+            self.skip(("deck",), "expected a list of `- block:` entries")
+            return
         for i, item in enumerate(deck):
             block = item.get("block") if isinstance(item, dict) else None
             if not isinstance(block, dict):
@@ -310,6 +381,12 @@ class _Converter:
 
     def _read_graph(self, i: int, block: dict[str, Any], section: str | None) -> None:
         series = block.get("metrics") or {}
+        if not isinstance(series, dict):
+            self.skip(
+                ("deck", i, "block", "metrics"),
+                "expected a mapping of metric names to {line_style: ...}; block not converted",
+            )
+            return
         unit = unit_from_scaling(block.get("y_scaling"))
         if (
             block.get("x_axis_monthly_display", "trailing_twelve_months")
@@ -319,13 +396,23 @@ class _Converter:
                 ("deck", i, "block", "x_axis_monthly_display"),
                 "our 12-month part is always the trailing 12 complete months",
             )
-        lines = [n for n, s in series.items() if (s or {}).get("line_style") != "target"]
+        styles = {}
         for name, style in series.items():
-            style = style or {}
+            key = ("deck", i, "block", "metrics", str(name))
+            if not isinstance(name, str):
+                self.skip(key, "a metric name must be text (quote it)")
+            elif style is not None and not isinstance(style, dict):
+                self.skip(key, f"expected a mapping like {{line_style: primary}}, got {style!r}")
+            else:
+                styles[name] = style or {}
+        lines = [n for n, s in styles.items() if s.get("line_style") != "target"]
+        for name, style in styles.items():
             key = ("deck", i, "block", "metrics", name)
             if style.get("line_style") == "target":
                 if lines:
                     self.plan_of.setdefault(name, lines[0])
+                else:
+                    self.skip(key, "a target line in a block without an actual line is not shown")
                 continue
             if self._is_comparison(name):
                 self._show_base_of(name, unit, section)
@@ -339,13 +426,22 @@ class _Converter:
                 self.skip(key, "not defined under metrics:")
                 continue
             if name in self.blocks and name not in self.placeholders:
-                self.notes.append(f"deck[{i}]: {name} is already shown in an earlier block")
+                self.skip(
+                    key,
+                    f"{name} is already shown by {self._where(name)}: our deck shows "
+                    "each metric in one block",
+                )
                 continue
             self.placeholders.discard(name)
             label = block.get("title") if len(lines) == 1 else style.get("legend_name")
-            self.blocks[name] = _Block(str(label or name), unit, section)
+            self.blocks[name] = _Block(str(label or name), unit, section, key)
             if len(lines) > 1 and name != lines[0]:
                 self.notes.append(f"deck[{i}]: secondary line {name} becomes its own block")
+
+    def _where(self, name: str) -> str:
+        """'deck[3]': the App block a metric's block comes from."""
+        key = self.blocks[name].key
+        return f"deck[{key[1]}]" if key else "an earlier block"
 
     def _read_table_block(self, i: int, block: dict[str, Any], section: str | None) -> None:
         self.skip(
@@ -353,16 +449,33 @@ class _Converter:
             f"{block.get('ui_type')} layout is not "
             "converted: each metric in its rows gets a 6-12 block with the same numbers",
         )
-        for row in block.get("rows") or []:
-            row = (row or {}).get("row") or {}
+        rows = block.get("rows") or []
+        if not isinstance(rows, list):
+            self.skip(("deck", i, "block", "rows"), "expected a list of `- row:` entries")
+            return
+        for j, item in enumerate(rows):
+            row = item.get("row") if isinstance(item, dict) else None
+            if not isinstance(row, dict):
+                self.skip(("deck", i, "block", "rows", j), "expected a `row:` mapping")
+                continue
             name = row.get("metric")
-            if not name or name in self.blocks:
+            if not name:
+                continue
+            if not isinstance(name, str):
+                self.skip(("deck", i, "block", "rows", j), "row.metric must be a metric name")
+                continue
+            if name in self.blocks:
                 continue
             if self._is_comparison(name):
                 self._show_base_of(name, None, section)  # its block's box shows the growth
                 continue
             if name in self.app_metrics:
-                self.blocks[name] = _Block(name, unit_from_scaling(row.get("y_scaling")), section)
+                self.blocks[name] = _Block(
+                    name,
+                    unit_from_scaling(row.get("y_scaling")),
+                    section,
+                    ("deck", i, "block", "rows", j),
+                )
                 self.placeholders.add(name)
 
     def _show_base_of(self, name: str, unit: str | None, section: str | None) -> None:
@@ -406,6 +519,12 @@ class _Converter:
         if name in chain:
             self.failed[name] = f"circular definition {' -> '.join((*chain, name))}"
             return None
+        if name not in self.app_metrics:
+            self.failed[name] = "not defined under metrics:"
+            return None
+        if name.strip().lower() in RESERVED_NAMES:
+            self.failed[name] = f"{name!r} is a column name of our data files; rename the metric"
+            return None
         spec = self.app_metrics.get(name)
         if not isinstance(spec, dict):
             self.failed[name] = "expected a mapping with column, filter or function"
@@ -436,7 +555,11 @@ class _Converter:
             daily = self.table.daily(column, aggregation)
             return _Metric({"aggregation": aggregation}, daily, column=column)
         if "filter" in spec:
-            selector = spec["filter"] or {}
+            selector = spec["filter"]
+            if not isinstance(selector, dict):
+                raise ValueError(
+                    f"filter: expected a mapping with base_column and query, got {selector!r}"
+                )
             column = self._column(str(selector.get("base_column")))
             rows = self.table.rows_where(str(selector.get("query", "")))
             daily = self.table.daily(column, aggregation, rows)
@@ -453,9 +576,10 @@ class _Converter:
         if self.table.has(reference):
             return reference
         prefix, _, column = reference.partition(".")
+        sources = self.app.get("data_sources")
         queries = {
             query
-            for source in (self.app.get("data_sources") or {}).values()
+            for source in (sources.values() if isinstance(sources, dict) else ())
             if isinstance(source, dict)
             for query in source
         }
@@ -468,7 +592,7 @@ class _Converter:
 
     def _aggregation(self, spec: dict[str, Any]) -> str:
         aggf = spec.get("aggf")
-        if aggf in DAILY_REDUCERS:
+        if isinstance(aggf, str) and aggf in DAILY_REDUCERS:
             return str(aggf)
         raise ValueError(f"aggf {aggf!r} is not converted (ours: {', '.join(DAILY_REDUCERS)})")
 
@@ -479,12 +603,17 @@ class _Converter:
         op, operands = next(iter(function.items()))
         if op not in FUNCTIONS:
             raise ValueError(f"function {op!r} is not one of {', '.join(FUNCTIONS)}")
+        if not isinstance(operands, list):
+            raise ValueError(f"{op}: expected a list of operands, got {operands!r}")
         names = []
-        for operand in operands or []:
-            ref = (operand or {}).get("metric") if isinstance(operand, dict) else None
+        for operand in operands:
+            ref = operand.get("metric") if isinstance(operand, dict) else None
             if not isinstance(ref, dict) or "name" not in ref or "function" in ref:
                 raise ValueError("function operands are converted only as `metric: {name: ...}`")
             names.append(str(ref["name"]))
+        undefined = [n for n in names if n not in self.app_metrics]
+        if undefined:
+            raise ValueError(f"operand {', '.join(undefined)} is not defined under metrics:")
         if op in ("divide", "difference") and len(names) != 2:
             raise ValueError(f"{op} needs exactly two operands, got {len(names)}")
         if len(names) < 2:
@@ -523,7 +652,12 @@ class _Converter:
                 self.notes.append(f"{target}: kept as a metric (aggregated unlike {actual})")
                 continue
             owner.plan = source.daily
-            self.blocks.pop(target, None)
+            dropped = self.blocks.pop(target, None)
+            if dropped is not None:
+                self.skip(
+                    dropped.key or ("metrics", target),
+                    f"{target} became the plan line of {actual}'s block, not a block of its own",
+                )
             if target in self.plan_operands:
                 if last_actual is not None:
                     source.daily = source.daily[source.daily.index <= last_actual]

@@ -60,6 +60,8 @@ class AppTable:
         problems = Problems(self.path)
         if "Date" not in frame.columns:
             raise DataError(f"{self.path}: missing column 'Date' (the WBR App's date column)")
+        if (frame["Date"].fillna("").str.strip() == "").all():
+            raise DataError(f"{self.path}: no data rows (only a header)")
         self.dates = parse_dates(frame["Date"], problems, "Date")
         problems.raise_if_any()
         self._numbers: dict[str, pd.Series] = {}
