@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from wbr.deck import Block
 from wbr.errors import RenderError
 from wbr.fmt import CURRENCY_UNITS, PERCENT_UNITS
-from wbr.fmt import _decimals as _significant_decimals  # the box score's 3-figure rule
+from wbr.fmt import significant_decimals as _significant_decimals  # the box score rule
 
 # Okabe-Ito based, safe for the common colour-vision deficiencies; CY and PY also differ in
 # lightness and width, plan in shape, so nothing depends on hue alone.

@@ -16,13 +16,13 @@ def scaled(value: float) -> str:
     magnitude = abs(rounded)
     for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if magnitude >= threshold:
-            return f"{rounded / threshold:,.{_decimals(magnitude / threshold)}f}{suffix}"
+            return f"{rounded / threshold:,.{significant_decimals(magnitude / threshold)}f}{suffix}"
     if magnitude >= 100 or value == int(value):
         return f"{rounded:,.0f}"
-    return f"{rounded:,.{_decimals(magnitude)}f}"
+    return f"{rounded:,.{significant_decimals(magnitude)}f}"
 
 
-def _decimals(magnitude: float) -> int:
+def significant_decimals(magnitude: float) -> int:
     """Decimals that show three significant figures of a number already rounded to them."""
     if magnitude >= 100:
         return 0
