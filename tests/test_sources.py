@@ -184,3 +184,11 @@ def test_rows_equal_in_every_column_but_the_value_are_still_duplicates(tmp_path)
         match=r"duplicate row \(date=2026-01-01, metric=orders, region=north\) on lines 2, 3",
     ):
         _load(tmp_path, config, csv)
+
+
+def test_a_wide_metric_named_like_an_internal_column_loads(tmp_path):
+    config = (
+        "title: T\nsources:\n  actuals: {path: metrics.csv, format: wide}\nmetrics:\n  _row: {}\n"
+    )
+    data = _load(tmp_path, config, "date,_row\n2026-01-01,5\n2026-01-02,6\n")
+    assert data.actuals["_row"].tolist() == [5.0, 6.0]

@@ -23,6 +23,7 @@ from wbr.config import Config, SourceConfig
 from wbr.errors import DataError
 
 MAX_PROBLEMS_SHOWN = 20
+ROW = "\x00row"  # the file position of a row: a name no CSV header can hold, so no metric clashes
 EXTRA_PREFIX = "_extra:"  # undeclared slice columns of a long file, kept only to key its rows
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # outside: placeholder dates such as 9999-12-31
 DATE_FORMATS = (
@@ -286,7 +287,7 @@ def _report_duplicates(frame: pd.DataFrame, keys: list[str], problems: Problems,
             else f"{name.removeprefix(EXTRA_PREFIX)}={value}"
             for name, value in zip(keys, key, strict=True)
         )
-        lines = ", ".join(str(position + 2) for position in rows["_row"])
+        lines = ", ".join(str(position + 2) for position in rows[ROW])
         problems.add(f"duplicate {what} ({described}) on lines {lines}")
 
 
@@ -314,7 +315,7 @@ def read_metric_rows(
     if source.format == "wide":
         wide = _wide_values(frame, metrics, problems, required)
         problems.raise_if_any()
-        rows = wide.melt(id_vars=["date", "_row"], var_name="metric", value_name="value")
+        rows = wide.melt(id_vars=["date", ROW], var_name="metric", value_name="value")
         return rows[["date", "metric", "value"]]
     rows = _long_rows(frame, metrics, dimensions, problems, required)
     problems.raise_if_any()
@@ -326,7 +327,7 @@ def read_metric_rows(
         _report_duplicates(rows, keys, problems, "row")
     _report_totals_beside_slices(rows, dimensions, problems)
     problems.raise_if_any()
-    return rows.drop(columns=["_row", *extras])
+    return rows.drop(columns=[ROW, *extras])
 
 
 def _report_totals_beside_slices(
@@ -341,7 +342,7 @@ def _report_totals_beside_slices(
         by_day = blank.groupby([rows["date"], rows["metric"]], sort=False)
         mixed = by_day.transform("any") & ~by_day.transform("all")
         for (day, metric), group in rows[mixed].groupby(["date", "metric"], sort=True):
-            lines = ", ".join(str(position + 2) for position in group["_row"])
+            lines = ", ".join(str(position + 2) for position in group[ROW])
             problems.add(
                 f"rows for {metric} on {day:%Y-%m-%d} mix a blank {dimension} (a total?) with "
                 f"{dimension} values on lines {lines}: a total beside its slices would be "
@@ -359,7 +360,7 @@ def read_wide_daily(
     problems.raise_if_any()
     if wide.empty:
         raise DataError(f"{_display(path)}: no data rows")
-    values = wide.drop(columns="_row").set_index("date").sort_index()
+    values = wide.drop(columns=ROW).set_index("date").sort_index()
     days = pd.date_range(values.index.min(), values.index.max(), freq="D", name="date")
     return values.reindex(days).astype(float)
 
@@ -398,7 +399,7 @@ def _long_rows(
     for extra in [c for c in frame.columns if c not in set(columns.values())]:
         cells = frame[extra].astype(str).str.strip().where(frame[extra].notna(), "")
         rows[EXTRA_PREFIX + extra] = cells.where(cells != "", None)
-    rows["_row"] = frame.index.to_numpy()
+    rows[ROW] = frame.index.to_numpy()
     return rows
 
 
@@ -414,11 +415,11 @@ def _wide_values(
                 problems.add(f"no column for metric '{metric}' (named in the config)")
     dates = parse_dates(frame[date_column], problems, date_column)
     if dates.duplicated().any():
-        keyed = pd.DataFrame({"date": dates, "_row": frame.index.to_numpy()})
+        keyed = pd.DataFrame({"date": dates, ROW: frame.index.to_numpy()})
         _report_duplicates(keyed, ["date"], problems, "date")
     present = [m for m in metrics if m in frame.columns]
     values = {m: parse_numbers(frame[m], problems, m) for m in present}
-    return pd.DataFrame({"date": dates, "_row": frame.index.to_numpy(), **values})
+    return pd.DataFrame({"date": dates, ROW: frame.index.to_numpy(), **values})
 
 
 def daily_totals(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:

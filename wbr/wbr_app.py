@@ -36,8 +36,8 @@ COMPARISON_SUFFIXES = ("YOY", "WOW", "MOM")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 FUNCTIONS = ("divide", "sum", "difference", "product")
 SETUP_DONE = {"week_ending", "title", "fiscal_year_end_month"}
-# Column names our wide files and their loader use themselves: an App metric cannot be one.
-RESERVED_NAMES = {"date", "_row"}
+# The date column of the wide files the import writes: an App metric cannot have its name.
+RESERVED_NAMES = {"date"}
 SETUP_IGNORED = {
     "week_number": "our week numbers come from the calendar (the App's label arithmetic breaks "
     "in 53-week years)",
