@@ -417,17 +417,22 @@ def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = No
     return config
 
 
+def read_config_text(path: Path, what: str = "config file") -> str:
+    """A YAML file's text (BOM stripped); a missing, unreadable or non-UTF-8 file is ConfigError."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the {what} as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what}: {exc.strerror}") from None
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate a wbr.yaml file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the config as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    text = read_config_text(path)
     return parse_config(text, source=str(path), base_dir=path.resolve().parent)

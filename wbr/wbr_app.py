@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from wbr.config import WEEKDAYS, parse_config
+from wbr.config import WEEKDAYS, parse_config, read_config_text
 from wbr.errors import ConfigError
 from wbr.wbr_app_data import DAILY_REDUCERS, AppTable, write_wide
 
@@ -164,16 +164,7 @@ def report_lines(result: ConversionResult) -> list[str]:
 
 def _load_app_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
     """The App config as a dict, plus the line of every key for messages."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: WBR App config not found") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the WBR App config as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the WBR App config: {exc.strerror}") from None
+    text = read_config_text(path, "WBR App config")
     try:
         raw = yaml.safe_load(text)
         root = yaml.compose(text)
