@@ -172,6 +172,17 @@ def _run_on_side(values: np.ndarray, mean: float) -> tuple[int, int]:
     return side, n
 
 
+def _shift(f: Facts, flag: Flag) -> tuple[float, str, np.ndarray, int, int] | None:
+    """A shift flag's (mean, series kind, weekly series, side, run length), None without a mean."""
+    mean = _mean_of(f, flag)
+    if mean is None:
+        return None
+    series = "yoy" if _is_yoy(flag) else "raw"
+    values = _series(f, series == "yoy")
+    side, run = _run_on_side(values, mean)
+    return mean, series, values, side, run
+
+
 @question(
     "Q13",
     SIGNAL,
@@ -188,12 +199,10 @@ def sustained_shift(f: Facts) -> Fill | None:
     if not found:
         return None
     flag = found[0]
-    mean = _mean_of(f, flag)
-    if mean is None:
+    shift = _shift(f, flag)
+    if shift is None:
         return None
-    series = "yoy" if _is_yoy(flag) else "raw"
-    values = _series(f, series == "yoy")
-    side, run = _run_on_side(values, mean)
+    mean, series, values, side, run = shift
     slots = {"metric": f.label, "series": _series_name(flag), "mean": f.series_value(mean, series)}
     evidence: dict[str, Any] = {
         "xmr_rule": 3 if flag.rule == "run_of_eight" else 2,
@@ -388,12 +397,10 @@ def input_without_output(f: Facts) -> Fill | None:
     if not shifts:
         return None
     flag = shifts[0]
-    mean = _mean_of(f, flag)
-    if mean is None:
+    shift = _shift(f, flag)
+    if shift is None:
         return None
-    series = "yoy" if _is_yoy(flag) else "raw"
-    values = _series(f, series == "yoy")
-    side, run = _run_on_side(values, mean)
+    mean, series, values, side, run = shift
     quiet = [m for m in f.outputs if f.signalled(m) is False]
     if run < SUSTAINED_WEEKS or not quiet:
         return None
