@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 BPS_PER_UNIT = 10_000.0
 PCT_PER_UNIT = 100.0
 
@@ -37,6 +39,15 @@ COMPARATORS = {"pct": pct_change, "bps": bps_change}
 def compare(current: float | None, base: float | None, method: str) -> float | None:
     """Change from base to current by the metric's comparison method (pct or bps)."""
     return COMPARATORS[method](current, base)
+
+
+def compare_arrays(current: np.ndarray, base: np.ndarray, method: str) -> np.ndarray:
+    """Element-wise compare(): % change where the base is positive, or bps; NaN when undefined."""
+    current, base = np.asarray(current, dtype=float), np.asarray(base, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "bps":
+            return (current - base) * BPS_PER_UNIT
+        return np.where(base > 0, (current / base - 1.0) * PCT_PER_UNIT, np.nan)
 
 
 def favourable(change: float | None, polarity: str) -> bool | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from wbr.compare import favourable
+from wbr.compare import compare_arrays, favourable
 from wbr.config import FlagSettings, MetricConfig
 from wbr.deck import Flag, PlanScore
 from wbr.fmt import format_change, format_value
@@ -102,16 +102,7 @@ class Assessment:
 
 def yoy_series(weekly: pd.DataFrame, comparison: str) -> np.ndarray:
     """Weekly YoY growth: % change on the week 364 days earlier, or the bps difference for rates."""
-    return _growth(
-        weekly["cy"].to_numpy(dtype=float), weekly["py"].to_numpy(dtype=float), comparison
-    )
-
-
-def _growth(cy: np.ndarray, py: np.ndarray, comparison: str) -> np.ndarray:
-    if comparison == "bps":
-        return (cy - py) * 10_000
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(py > 0, (cy / py - 1) * 100, np.nan)
+    return compare_arrays(weekly["cy"].to_numpy(), weekly["py"].to_numpy(), comparison)
 
 
 def _trailing_error(x: np.ndarray, span: int) -> np.ndarray:
@@ -227,11 +218,11 @@ def _view(week: _Week, name: str) -> _View:
     if name == "raw":
         values, label = week.cy, "weekly values"
     elif name == "yoy":
-        values = _growth(week.cy, week.rows.py, week.method)
+        values = compare_arrays(week.cy, week.rows.py, week.method)
         label = "weekly YoY bps" if week.method == "bps" else "weekly YoY growth %"
     else:  # growth on the week 728 days earlier: the check on a YoY signal
         base = pd.Series(week.cy, index=week.ends).reindex(week.ends - pd.Timedelta(days=728))
-        values = _growth(week.cy, base.to_numpy(dtype=float), week.method)
+        values = compare_arrays(week.cy, base.to_numpy(dtype=float), week.method)
         label = "growth on two years ago"
     start = 0
     if week.settings.xmr_baseline_start is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wbr.compare import favourable
+from wbr.compare import compare_arrays, favourable
 from wbr.config import FlagSettings, MetricConfig
 from wbr.deck import Flag, PlanScore
 from wbr.fmt import format_change, format_value
@@ -70,14 +70,7 @@ def plan_variance(history: MetricHistory, method: str) -> np.ndarray:
     """Weekly variance to plan: % for volumes, bps for rates; NaN where there is no usable plan."""
     cy = history.weekly["cy"].to_numpy(dtype=float)
     plan = history.weekly["plan"].to_numpy(dtype=float)
-    return _variance(cy, plan, method)
-
-
-def _variance(cy: np.ndarray, plan: np.ndarray, method: str) -> np.ndarray:
-    if method == "bps":
-        return (cy - plan) * 10_000
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(plan > 0, (cy / plan - 1) * 100, np.nan)
+    return compare_arrays(cy, plan, method)
 
 
 def _gap(variance: np.ndarray, polarity: str) -> np.ndarray:
@@ -100,7 +93,7 @@ def plan_flags(
     """
     rows = rows or WeeklyRows.of(history)
     method = metric.comparison_method
-    variance = _variance(rows.cy, rows.plan, method)
+    variance = compare_arrays(rows.cy, rows.plan, method)
     polarity = metric.polarity
     threshold = settings.plan_miss_bps if method == "bps" else settings.plan_miss_pct
     behind = None if polarity == "neutral" else False
@@ -256,10 +249,7 @@ def trend_flags(history: MetricHistory, metric: MetricConfig, settings: FlagSett
     totals = sums[0] / sums[1] if len(sums) == 2 else sums[0]
     cy, py = totals[:, 0], totals[:, 1]
     method = metric.comparison_method
-    with np.errstate(divide="ignore", invalid="ignore"):
-        growth = (
-            (cy - py) * 10_000 if method == "bps" else np.where(py > 0, (cy / py - 1) * 100, np.nan)
-        )
+    growth = compare_arrays(cy, py, method)
     drop = float(growth[0] - growth[-1])
     if np.isnan(growth).any() or not (np.diff(growth) < 0).all() or drop <= threshold:
         return []

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from wbr import commentary as lint
-from wbr.compare import favourable
+from wbr.compare import compare_arrays, favourable
 from wbr.config import Config, FlagSettings, MetricConfig
 from wbr.deck import Block, DeckQuestion, Event, Flag, Question
 from wbr.fmt import format_change, format_value
@@ -193,12 +193,12 @@ class Facts:
     @cached_property
     def plan_variances(self) -> np.ndarray:
         """Weekly variance to plan, % or bps (NaN when no plan)."""
-        return _changes(self.weekly["cy"], self.weekly["plan"], self.method)
+        return compare_arrays(self.weekly["cy"], self.weekly["plan"], self.method)
 
     @cached_property
     def yoy_weekly(self) -> np.ndarray:
         """Weekly YoY, % or bps."""
-        return _changes(self.weekly["cy"], self.weekly["py"], self.method)
+        return compare_arrays(self.weekly["cy"], self.weekly["py"], self.method)
 
     @cached_property
     def below_plan_streak(self) -> int:
@@ -243,16 +243,6 @@ def finite(value: Any) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-def _changes(current: np.ndarray, base: np.ndarray, method: str) -> np.ndarray:
-    """Element-wise compare(): % change (base > 0) or bps difference; NaN when undefined."""
-    if len(current) == 0:
-        return np.array([])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "bps":
-            return (current - base) * 10_000.0
-        return np.where(base > 0, (current / base - 1.0) * 100.0, np.nan)
 
 
 def events_in(events: Iterable[Event], end: dt.date) -> list[Event]:
