@@ -52,6 +52,6 @@ def compare_arrays(current: np.ndarray, base: np.ndarray, method: str) -> np.nda
 
 def favourable(change: float | None, polarity: str) -> bool | None:
     """Is a change good news? None when neutral, missing or zero."""
-    if change is None or change == 0 or polarity == "neutral":
+    if change is None or not math.isfinite(change) or change == 0 or polarity == "neutral":
         return None
     return (change > 0) == (polarity == "higher_is_better")

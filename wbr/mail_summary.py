@@ -16,7 +16,7 @@ from html import escape
 from wbr.deck import Block, Deck
 from wbr.errors import DeliveryError
 from wbr.fmt import format_change, format_value
-from wbr.render import FAVOURABLE, favourability, long_date, week_heading
+from wbr.render import FAVOURABLE, direction, long_date, week_heading
 
 HTML_BODY_LIMIT = 100_000  # bytes of UTF-8 HTML; Gmail clips at about 102 KB
 HEADLINE_FALLBACK = 5  # blocks shown as headlines when the deck has no output metric
@@ -94,8 +94,7 @@ def _change(change: float | None, method: str, polarity: str) -> str:
     text = escape(format_change(change, method))
     if change is None or text == "N/A":
         return f'<span style="color:{_MUTED}">{text}</span>'
-    arrow = "▲" if change > 0 else "▼" if change < 0 else ""
-    verdict = favourability(change, polarity)
+    arrow, verdict = direction(change, method, polarity)
     if verdict is None:
         return f"{arrow} {text}".strip()
     colour = _GOOD if verdict == FAVOURABLE else _BAD

@@ -19,6 +19,7 @@ import plotly.io as pio
 
 from wbr.calendar import MONTH_ABBR, Calendar
 from wbr.charts import CHART_HEIGHT, six_twelve_figure
+from wbr.compare import favourable
 from wbr.deck import Block, Deck, Flag, Section
 from wbr.fmt import format_change, format_value
 
@@ -110,21 +111,17 @@ def _generated(stamp: str) -> str:
 
 def favourability(change: float | None, polarity: str) -> str | None:
     """'favourable', 'unfavourable' or None (no change, no direction, or neutral metric)."""
-    if change is None or not math.isfinite(change) or change == 0 or polarity == "neutral":
-        return None
-    better = change > 0 if polarity != "lower_is_better" else change < 0
-    return FAVOURABLE if better else UNFAVOURABLE
+    verdict = favourable(change, polarity)
+    return None if verdict is None else FAVOURABLE if verdict else UNFAVOURABLE
 
 
-def _rounds_to_zero(change: float, method: str) -> bool:
-    return round(change, 0 if method == "bps" else 1) == 0
-
-
-def change_text(change: float | None, method: str) -> str:
-    """+2.5% / -30 bps / N/A, and a plain 0.0% or 0 bps for what rounds to zero (never -0)."""
-    if change is not None and math.isfinite(change) and _rounds_to_zero(change, method):
-        return format_change(0.0, method).lstrip("+")
-    return format_change(change, method)
+def direction(change: float | None, method: str, polarity: str) -> tuple[str, str | None]:
+    """(arrow, favourability) of a comparison as displayed: none for N/A or what shows as 0."""
+    if change is None or not math.isfinite(change):
+        return "", None
+    if round(change, 0 if method == "bps" else 1) == 0:
+        return "", None  # shown as 0.0% or 0 bps: "-0.0%" with a red arrow would mislead
+    return ("▲" if change > 0 else "▼"), favourability(change, polarity)
 
 
 def change_html(change: float | None, method: str, polarity: str) -> str:
@@ -132,11 +129,7 @@ def change_html(change: float | None, method: str, polarity: str) -> str:
     text = escape(format_change(change, method))
     if change is None or not math.isfinite(change):
         return f'<span class="wbr-na">{text}</span>'
-    if _rounds_to_zero(change, method):
-        # shown as zero, so no direction either: "-0.0%" with a red arrow would mislead
-        return escape(change_text(change, method))
-    arrow = "▲" if change > 0 else "▼" if change < 0 else ""
-    verdict = favourability(change, polarity)
+    arrow, verdict = direction(change, method, polarity)
     if verdict is None:
         return f"{arrow} {text}".strip()
     css = "wbr-good" if verdict == FAVOURABLE else "wbr-bad"
@@ -497,7 +490,7 @@ def _drivers_html(block: Block) -> str:
 
             def effect(value: float | None, unit: str = found.get("unit", "value")) -> str:
                 if unit == "bps":
-                    return change_text(value, "bps")
+                    return format_change(value, "bps")
                 return _signed(value, block.unit)
 
             lines.append(
