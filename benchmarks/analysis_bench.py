@@ -8,7 +8,7 @@ plan, then times, best of --repeat:
 - commentary.commentary_by_metric;
 - analysis.analyse with the flag pass replaced by a stub (what analysis adds besides flags:
   drivers, commentary, forecasts, facts and every question trigger);
-- analysis.analyse with the real flags (for reference; flags are wbr/flags.py's budget).
+- analysis.analyse with the real flags (for reference; flags are wbr/analysis/flags.py's budget).
 
     .venv/bin/python benchmarks/analysis_bench.py [--metrics 100 500] [--repeat 3]
 """
@@ -25,11 +25,13 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from wbr import analysis, build, flags
-from wbr.commentary import commentary_by_metric
-from wbr.config import parse_config
-from wbr.drivers import compute_drivers
-from wbr.sources import Dataset
+from wbr.analysis import annotate as analysis
+from wbr.analysis import flags
+from wbr.analysis.commentary import commentary_by_metric
+from wbr.analysis.drivers import compute_drivers
+from wbr.engine import build
+from wbr.engine.config import parse_config
+from wbr.engine.sources import Dataset
 
 WEEK = dt.date(2026, 11, 21)
 DAYS = pd.date_range("2023-11-19", WEEK)

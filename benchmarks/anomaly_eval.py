@@ -1,15 +1,15 @@
-"""Anomaly detection: window-level precision, recall and F1 of wbr.flags against two baselines.
+"""Anomaly detection: window-level precision, recall and F1 of wbr's flags against two baselines.
 
 Scored as the Monday job runs: for every week of the evaluation period each detector sees only the
 data up to that week's end and says whether the week is flagged. A labelled anomaly window counts
 as found when a flagged week overlaps it; a flagged week that overlaps no window is a false flag.
 
 Detectors:
-- wbr.flags: `flag_metric` (XmR on raw or YoY weeks with the set-aside rules, STL day residuals);
+- wbr flags: `flag_metric` (XmR on raw or YoY weeks with the set-aside rules, STL day residuals);
   a week is flagged by any xmr or seasonal flag (plan and data flags do not apply here);
 - rolling z-score: a day more than 3 standard deviations from the mean of the 28 days before it;
 - raw XmR: any of the four rules at the week on locked limits of the raw weekly values
-  (wbr.xmr.xmr_chart), without the second views, day residuals or events.
+  (wbr.analysis.xmr.xmr_chart), without the second views, day residuals or events.
 
 Data:
 - generated business series: 3 years of daily values (level, growth, yearly season for half of
@@ -20,7 +20,7 @@ Data:
   means, windows from labels/combined_windows.json. NAB labels holidays as anomalies and most of
   its series are a few weeks long (too short for weekly limits): reported, not tuned to.
 
-"+cal" columns give each detector the events calendar: wbr.flags takes the events as input; the
+"+cal" columns give each detector the events calendar: wbr's flags take the events as input; the
 baselines drop a flag within a day of an event, as the earlier study on this machine did.
 
     .venv/bin/python benchmarks/anomaly_eval.py [--series 24] [--seed 3]
@@ -44,10 +44,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wbr.config import FlagSettings, MetricConfig  # noqa: E402
-from wbr.flags import flag_metric  # noqa: E402
-from wbr.history import MetricHistory  # noqa: E402
-from wbr.xmr import xmr_chart  # noqa: E402
+from wbr.analysis.flags import flag_metric  # noqa: E402
+from wbr.analysis.xmr import xmr_chart  # noqa: E402
+from wbr.engine.config import FlagSettings, MetricConfig  # noqa: E402
+from wbr.engine.series import MetricHistory  # noqa: E402
 
 NAB = Path("/work/shared/datasets/nab")
 NAB_GROUPS = ("realKnownCause", "realAdExchange", "realTraffic")
@@ -170,7 +170,7 @@ def nab() -> list[Series]:
 
 
 def wbr_flags(series: Series, end: pd.Timestamp, events: Events) -> bool:
-    """wbr.flags: any XmR or seasonal flag on the week ending `end`."""
+    """wbr.analysis.flags: any XmR or seasonal flag on the week ending `end`."""
     flags = flag_metric(history_upto(series.daily, end), MetricConfig(), FlagSettings(), events)
     return any(f.type in ("xmr", "seasonal") for f in flags)
 
@@ -202,7 +202,7 @@ def _near_event(when: pd.Timestamp, events: Events, days_only: bool = False) -> 
 
 
 DETECTORS: dict[str, Callable[[Series, pd.Timestamp, Events], bool]] = {
-    "wbr.flags": wbr_flags,
+    "wbr.analysis.flags": wbr_flags,
     "rolling z-score": rolling_z,
     "raw weekly XmR": raw_xmr,
 }
@@ -343,10 +343,11 @@ def main(argv: list[str] | None = None) -> None:
     print()
     for data_name in dict.fromkeys(d for d, _, _ in rows):
         f1 = {name: r.f1 for d, name, r in rows if d == data_name}
-        best_baseline = max(v for k, v in f1.items() if k != "wbr.flags")
-        margin = f1["wbr.flags"] - best_baseline
+        best_baseline = max(v for k, v in f1.items() if k != "wbr.analysis.flags")
+        margin = f1["wbr.analysis.flags"] - best_baseline
         print(
-            f"{data_name}: wbr.flags F1 {f1['wbr.flags']:.2f}, best baseline {best_baseline:.2f},"
+            f"{data_name}: wbr flags F1 {f1['wbr.analysis.flags']:.2f},"
+            f" best baseline {best_baseline:.2f},"
             f" margin {margin:+.2f}"
         )
     print()

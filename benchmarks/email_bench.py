@@ -26,16 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.synthetic_deck import large_deck  # noqa: E402
-from wbr.config import load_config  # noqa: E402
-from wbr.deck import Deck  # noqa: E402
-from wbr.mail import (  # noqa: E402
+from wbr.deliver.mail import (  # noqa: E402
     HTML_BODY_LIMIT,
     build_message,
     chart_blocks,
     render_charts,
     summary_bodies,
 )
-from wbr.report import DECK_JSON_NAME, HTML_NAME, run_report  # noqa: E402
+from wbr.engine.config import load_config  # noqa: E402
+from wbr.engine.deck import Deck  # noqa: E402
+from wbr.render.report import DECK_JSON_NAME, HTML_NAME, run_report  # noqa: E402
 
 SAMPLE = ROOT / "wbr.yaml"
 

@@ -26,11 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.synthetic_deck import large_deck  # noqa: E402
-from wbr.deck import Deck  # noqa: E402
-from wbr.render import _plotly_js, count_charts, deck_html  # noqa: E402
-from wbr.report import DECK_JSON_NAME, HTML_NAME, render_report  # noqa: E402
+from wbr.engine.deck import Deck  # noqa: E402
+from wbr.render.html import _plotly_js, count_charts, deck_html  # noqa: E402
+from wbr.render.report import DECK_JSON_NAME, HTML_NAME, render_report  # noqa: E402
 
-RUN = "import sys; from wbr.report import run_report; run_report(sys.argv[1], out_dir=sys.argv[2])"
+RUN = (
+    "import sys; from wbr.render.report import run_report;"
+    " run_report(sys.argv[1], out_dir=sys.argv[2])"
+)
 
 
 def time_wbr_run(runs: int, out: Path) -> list[float]:
@@ -50,7 +53,7 @@ def time_wbr_run(runs: int, out: Path) -> list[float]:
 
 def stage_times(out: Path) -> dict[str, float]:
     """Seconds per stage of one in-process run, from the progress messages."""
-    from wbr.report import run_report
+    from wbr.render.report import run_report
 
     marks: list[tuple[str, float]] = [("start", time.perf_counter())]
     run_report(

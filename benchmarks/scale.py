@@ -3,7 +3,7 @@
 For each size, writes 3 years of daily data (a wide CSV) and a matching wbr.yaml into a temporary
 folder, then runs `wbr deck --config X --json out.json` as a separate process, best of 3 by wall
 clock, with the peak resident memory of that process (RUSAGE_CHILDREN of a one-child wrapper).
-Also times rendering a 300-block HTML deck (wbr.render.deck_html) when that module exists.
+Also times rendering a 300-block HTML deck (wbr.render.html.deck_html) when that module exists.
 
     .venv/bin/python benchmarks/scale.py [--sizes 100 500 1000] [--repeat 3] [--phases]
         [--shocked K] [--profile 500]
@@ -150,8 +150,8 @@ def render_command(deck_json: Path) -> list[str]:
     script = textwrap.dedent(
         f"""
         import time
-        from wbr.deck import Deck
-        from wbr.render import deck_html
+        from wbr.engine.deck import Deck
+        from wbr.render.html import deck_html
         deck = Deck.read_json({str(deck_json)!r})
         start = time.perf_counter()
         html = deck_html(deck)
@@ -162,8 +162,8 @@ def render_command(deck_json: Path) -> list[str]:
 
 
 def render_benchmark(folder: Path, repeat: int) -> dict | None:
-    """Time to render a 300-block deck (None when wbr.render is not there yet)."""
-    if importlib.util.find_spec("wbr.render") is None:
+    """Time to render a 300-block deck (None when wbr.render.html is not there yet)."""
+    if importlib.util.find_spec("wbr.render.html") is None:
         return None
     config = write_business(folder, RENDER_BLOCKS)  # every metric, ratios too, has a block
     subprocess.run(deck_command(config), check=True)
@@ -183,11 +183,11 @@ _PHASES = textwrap.dedent(
     import sys, time
     config_path = sys.argv[1]
     t = [time.perf_counter()]
-    import wbr.cli, wbr.build, wbr.config, wbr.sources, wbr.analysis
+    import wbr.cli, wbr.engine.build, wbr.engine.config, wbr.engine.sources, wbr.analysis.annotate
     t.append(time.perf_counter())
-    from wbr.config import load_config
-    from wbr.sources import load_data
-    from wbr.build import build_deck
+    from wbr.engine.config import load_config
+    from wbr.engine.sources import load_data
+    from wbr.engine.build import build_deck
     config = load_config(config_path); t.append(time.perf_counter())
     dataset = load_data(config); t.append(time.perf_counter())
     build_deck(config, dataset, analyse=False); t.append(time.perf_counter())
@@ -273,7 +273,7 @@ def main() -> None:
             folder.mkdir()
             render = render_benchmark(folder, args.repeat)
             if render is None:
-                print("render: wbr.render not available, skipped")
+                print("render: wbr.render.html not available, skipped")
             else:
                 print(
                     f"\nrender {render['blocks']} blocks: deck_html {render['render_s']:.2f} s "

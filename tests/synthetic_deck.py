@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from wbr.calendar import MONTH_ABBR, add_months
-from wbr.deck import (
+from wbr.engine.calendar import MONTH_ABBR, add_months
+from wbr.engine.deck import (
     Block,
     BoxScore,
     Commentary,

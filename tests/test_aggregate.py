@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import write_business
-from wbr.aggregate import DailyMatrix, weekly_history, window_values
-from wbr.build import build_deck
-from wbr.calendar import Calendar, Window
-from wbr.config import load_config, parse_config
+from wbr.engine.aggregate import DailyMatrix, weekly_history, window_values
+from wbr.engine.build import build_deck
+from wbr.engine.calendar import Calendar, Window
+from wbr.engine.config import load_config, parse_config
 
 CONFIG = parse_config(
     """

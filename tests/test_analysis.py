@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from tests.conftest import write_business
-from wbr.analysis import analyse, quarter_forecasts, rank_questions
-from wbr.build import build_deck
-from wbr.config import load_config
-from wbr.deck import Deck, Flag
-from wbr.sources import Dataset, load_data
+from wbr.analysis.annotate import analyse, quarter_forecasts, rank_questions
+from wbr.engine.build import build_deck
+from wbr.engine.config import load_config
+from wbr.engine.deck import Deck, Flag
+from wbr.engine.sources import Dataset, load_data
 
 WEEK = dt.date(2026, 11, 21)
 CONFIG = """\
@@ -141,7 +141,7 @@ def test_deck_with_analysis_round_trips_through_json(deck: Deck) -> None:
 def test_analysis_passes_the_metric_and_business_events_to_the_flags(
     business: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from wbr import flags
+    from wbr.analysis import flags
 
     seen: dict[str, tuple] = {}
 
@@ -164,11 +164,13 @@ def test_analysis_passes_the_metric_and_business_events_to_the_flags(
 def test_analysis_works_without_the_flags_module(
     business: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "wbr.flags", None)  # import wbr.flags raises ImportError
+    monkeypatch.setitem(
+        sys.modules, "wbr.analysis.flags", None
+    )  # import wbr.analysis.flags raises ImportError
     config = load_config(business)
     dataset = load_data(config)
     numeric = build_deck(config, dataset, WEEK, analyse=False)
-    from wbr import build
+    from wbr.engine import build
 
     histories = build._histories(
         config,
@@ -230,7 +232,7 @@ def test_bundled_sample_questions_are_filled_and_cover_every_flag() -> None:
 
 
 def test_only_events_that_recur_a_year_apart_can_explain_a_flag():
-    from wbr.analysis import recurring_events
+    from wbr.analysis.annotate import recurring_events
 
     events = pd.DataFrame(
         {

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.synthetic_deck import make_deck
-from wbr.deck import Deck
-from wbr.report import DECK_JSON_NAME, HTML_NAME, render_report, run_report
+from wbr.engine.deck import Deck
+from wbr.render.report import DECK_JSON_NAME, HTML_NAME, render_report, run_report
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from wbr.calendar import Calendar, Window, one_year_earlier
+from wbr.engine.calendar import Calendar, Window, one_year_earlier
 
 D = dt.date
 SATURDAY_WEEKS = Calendar(week_end_weekday=5)

@@ -9,7 +9,8 @@ import shutil
 import pytest
 
 from tests.synthetic_deck import make_block
-from wbr.charts import (
+from wbr.engine.deck import MonthPoint
+from wbr.render.charts import (
     GAP_LABEL,
     axis_format,
     chart_title,
@@ -18,7 +19,6 @@ from wbr.charts import (
     static_png,
     uses_two_axes,
 )
-from wbr.deck import MonthPoint
 
 
 def _traces(fig, name):

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from wbr.commentary import (
+from wbr.analysis.commentary import (
     WEASEL_WORDS,
     attach_commentary,
     commentary_by_metric,
@@ -20,7 +20,7 @@ from wbr.commentary import (
     undated_actions,
     weasel_phrases,
 )
-from wbr.deck import Block, BoxScore, Status
+from wbr.engine.deck import Block, BoxScore, Status
 
 WEEK = dt.date(2026, 11, 21)
 GOOD = (

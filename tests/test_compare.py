@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wbr.compare import bps_change, compare, favourable, pct_change
+from wbr.engine.compare import bps_change, compare, favourable, pct_change
 
 
 def test_rate_comparison_is_in_basis_points():

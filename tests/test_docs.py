@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from wbr.cli import build_parser
-from wbr.config import Config
+from wbr.engine.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,7 +36,7 @@ def test_every_config_key_is_documented(key):
 
 
 def test_every_metric_key_is_documented():
-    from wbr.config import MetricConfig
+    from wbr.engine.config import MetricConfig
 
     for name in MetricConfig.model_fields:
         assert re.search(rf"`metrics\.<id>\.{name}`|\.{name}`", README), name

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wbr.config import parse_config
-from wbr.drivers import UNSPLIT, compute_drivers, decompose_rate
-from wbr.sources import Dataset
+from wbr.analysis.drivers import UNSPLIT, compute_drivers, decompose_rate
+from wbr.engine.config import parse_config
+from wbr.engine.sources import Dataset
 
 WEEK = dt.date(2026, 11, 21)
 CONFIG = parse_config(

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from wbr.build import build_deck
-from wbr.config import load_config
-from wbr.deck import Deck
+from wbr.engine.build import build_deck
+from wbr.engine.config import load_config
+from wbr.engine.deck import Deck
 
 WEEKDAY = {"saturday": 5, "sunday": 6, "friday": 4}
 METRICS = {

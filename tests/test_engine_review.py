@@ -18,10 +18,10 @@ import pytest
 
 from tests.conftest import BASIC_CONFIG, daily_rows, write_business
 from wbr.cli import main
-from wbr.config import load_config, parse_config
+from wbr.engine.config import load_config, parse_config
+from wbr.engine.sources import load_data
 from wbr.errors import ConfigError, DataError
 from wbr.fmt import scaled
-from wbr.sources import load_data
 
 HEADER = "date,metric,value\n"
 DIMENSIONED = """\

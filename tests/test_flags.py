@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wbr.config import FlagSettings, MetricConfig
-from wbr.deck import PlanScore
-from wbr.flags import assess_metric, flag_metric, is_seasonal, residual_days, yoy_series
-from wbr.history import MetricHistory
-from wbr.xmr import xmr_chart, xmr_limits, xmr_signals
+from wbr.analysis.flags import assess_metric, flag_metric, is_seasonal, residual_days, yoy_series
+from wbr.analysis.xmr import xmr_chart, xmr_limits, xmr_signals
+from wbr.engine.config import FlagSettings, MetricConfig
+from wbr.engine.deck import PlanScore
+from wbr.engine.series import MetricHistory
 
 WEEK = pd.Timestamp("2025-11-29")  # a Saturday: the deck's week ends here
 SETTINGS = FlagSettings()

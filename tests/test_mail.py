@@ -11,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import wbr.charts
+import wbr.render.charts
 from tests.synthetic_deck import large_deck, make_block, make_deck
-from wbr.charts import six_twelve_figure
-from wbr.config import parse_config
-from wbr.deck import Commentary, Event, Question
-from wbr.errors import DeliveryError
-from wbr.mail import (
+from wbr.deliver.mail import (
     HTML_BODY_LIMIT,
     SmtpSettings,
     build_message,
@@ -30,7 +26,11 @@ from wbr.mail import (
     subject_line,
     write_eml,
 )
-from wbr.render import block_html
+from wbr.engine.config import parse_config
+from wbr.engine.deck import Commentary, Event, Question
+from wbr.errors import DeliveryError
+from wbr.render.charts import six_twelve_figure
+from wbr.render.html import block_html
 
 HOSTILE = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -278,7 +278,7 @@ def test_render_charts_draws_the_decks_own_figures(monkeypatch):
         drawn.extend(figures)
         return [FAKE_PNG + bytes([i]) for i in range(len(figures))]
 
-    monkeypatch.setattr(wbr.charts, "static_png", fake_static_png)
+    monkeypatch.setattr(wbr.render.charts, "static_png", fake_static_png)
     images = render_charts(deck, [2, 4])
     assert list(images) == [2, 4]
     assert [f.to_json() for f in drawn] == [

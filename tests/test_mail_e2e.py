@@ -21,9 +21,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.synthetic_deck import make_deck
-from wbr.config import load_config, parse_config
-from wbr.errors import DeliveryError
-from wbr.mail import (
+from wbr.deliver.mail import (
     HTML_BODY_LIMIT,
     SmtpSettings,
     build_message,
@@ -32,7 +30,9 @@ from wbr.mail import (
     send_message,
     send_report,
 )
-from wbr.report import DECK_JSON_NAME, HTML_NAME
+from wbr.engine.config import load_config, parse_config
+from wbr.errors import DeliveryError
+from wbr.render.report import DECK_JSON_NAME, HTML_NAME
 
 pytestmark = pytest.mark.e2e
 
@@ -392,6 +392,6 @@ def test_send_report_on_the_sample(inbox, tmp_path):
 
 
 def _deck_of(report: Path):
-    from wbr.deck import Deck
+    from wbr.engine.deck import Deck
 
     return Deck.read_json(report / DECK_JSON_NAME)

@@ -1,5 +1,5 @@
-"""Adversarial review of the email path (wbr/mail.py, mail_summary.py, smtp.py, `wbr send`) and
-the WBR App importer (wbr/wbr_app.py, wbr_app_data.py, `wbr import-wbr-app`).
+"""Adversarial review of the email path (wbr/deliver/: mail, summary, smtp; `wbr send`) and
+the WBR App importer (wbr/importers/wbr_app.py, wbr_app_data.py, `wbr import-wbr-app`).
 
 Each test states what a user should get; each failed when it was written (see the review report).
 """
@@ -16,15 +16,22 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import wbr.mail
+import wbr.deliver.mail
 from tests.synthetic_deck import make_deck
 from wbr.cli import main
-from wbr.config import load_config, parse_config
+from wbr.deliver.mail import (
+    SmtpSettings,
+    build_message,
+    send_message,
+    send_report,
+    subject_line,
+    write_eml,
+)
+from wbr.engine.config import load_config, parse_config
+from wbr.engine.sources import load_data
 from wbr.errors import DeliveryError, WbrError
-from wbr.mail import SmtpSettings, build_message, send_message, send_report, subject_line, write_eml
-from wbr.report import DECK_JSON_NAME, HTML_NAME
-from wbr.sources import load_data
-from wbr.wbr_app import convert_wbr_app, report_lines
+from wbr.importers.wbr_app import convert_wbr_app, report_lines
+from wbr.render.report import DECK_JSON_NAME, HTML_NAME
 
 # ---------------------------------------------------------------- helpers
 
@@ -48,7 +55,7 @@ def _deck_file(tmp_path: Path) -> Path:
 def test_dry_run_with_an_empty_file_name_never_sends(monkeypatch, capsys):
     """`wbr send --dry-run "$EML"` with EML unset must not turn into a real send."""
     calls = []
-    monkeypatch.setattr(wbr.mail, "send_report", lambda *a, **k: calls.append(k))
+    monkeypatch.setattr(wbr.deliver.mail, "send_report", lambda *a, **k: calls.append(k))
     code = main(["send", "--dry-run", "", "--to", "a@example.com"])
     assert [c for c in calls if c["dry_run"] is None] == [], "a dry run was sent for real"
     assert code == 2

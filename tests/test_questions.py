@@ -12,25 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wbr import commentary as lint
-from wbr.calendar import Calendar
-from wbr.commentary import MetricCommentary
-from wbr.compare import compare
-from wbr.config import parse_config
-from wbr.deck import (
-    Block,
-    BoxScore,
-    Commentary,
-    Event,
-    Flag,
-    MonthPoint,
-    PlanScore,
-    Status,
-    WeekPoint,
-)
-from wbr.drivers import compute_drivers
-from wbr.history import MetricHistory
-from wbr.questions import (
+from wbr.analysis import commentary as lint
+from wbr.analysis.commentary import MetricCommentary
+from wbr.analysis.drivers import compute_drivers
+from wbr.analysis.questions import (
     CATALOGUE,
     DATA,
     OTHER,
@@ -43,7 +28,22 @@ from wbr.questions import (
     ask,
     rank,
 )
-from wbr.sources import Dataset
+from wbr.engine.calendar import Calendar
+from wbr.engine.compare import compare
+from wbr.engine.config import parse_config
+from wbr.engine.deck import (
+    Block,
+    BoxScore,
+    Commentary,
+    Event,
+    Flag,
+    MonthPoint,
+    PlanScore,
+    Status,
+    WeekPoint,
+)
+from wbr.engine.series import MetricHistory
+from wbr.engine.sources import Dataset
 
 WEEK = dt.date(2026, 11, 21)  # a Saturday, week 47
 CONFIG = parse_config(

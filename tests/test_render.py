@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from tests.synthetic_deck import WEEK_ENDING, make_block, make_deck, standard_blocks
-from wbr.deck import Commentary
-from wbr.render import (
+from wbr.engine.deck import Commentary
+from wbr.render.html import (
     block_html,
     box_score_html,
     change_html,

@@ -13,12 +13,12 @@ import nbformat
 import plotly.io as pio
 import pytest
 
-import wbr.report as report
+import wbr.render.report as report
 from tests.synthetic_deck import make_block, make_deck
-from wbr.charts import chart_title, six_twelve_figure
 from wbr.errors import RenderError
-from wbr.render import deck_html, head_html
-from wbr.report import DECK_NOTEBOOK, HTML_NAME, _check_html, _swap_into_place, check_kernel
+from wbr.render.charts import chart_title, six_twelve_figure
+from wbr.render.html import deck_html, head_html
+from wbr.render.report import DECK_NOTEBOOK, HTML_NAME, _check_html, _swap_into_place, check_kernel
 
 
 def _strings(node):
@@ -52,7 +52,7 @@ def test_a_full_disk_while_writing_the_report_is_a_render_error(tmp_path, monkey
     import errno
     import os
 
-    from wbr.deck import Deck
+    from wbr.engine.deck import Deck
 
     monkeypatch.setattr(report, "check_kernel", lambda name=report.KERNEL_NAME: None)
 

@@ -12,12 +12,12 @@ import papermill
 import pytest
 
 from tests.synthetic_deck import make_deck
-from wbr.build import build_deck
-from wbr.config import load_config
-from wbr.deck import Deck
+from wbr.engine.build import build_deck
+from wbr.engine.config import load_config
+from wbr.engine.deck import Deck
 from wbr.errors import RenderError
-from wbr.render import count_charts
-from wbr.report import (
+from wbr.render.html import count_charts
+from wbr.render.report import (
     DECK_JSON_NAME,
     DECK_NOTEBOOK,
     FAILED_DIR,

@@ -1,4 +1,4 @@
-"""The numpy transcription of statsmodels' STL (wbr/residuals.py) gives the same residuals, bit for
+"""The numpy transcription of statsmodels' STL (residuals.py) gives the same residuals, bit for
 bit, so screening with it never changes a flag; a deck citing no day never imports statsmodels.
 """
 
@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from wbr import residuals
-from wbr.residuals import stl_residuals
+from wbr.analysis import residuals
+from wbr.analysis.residuals import stl_residuals
 
 
 def _windows(seed: int, count: int) -> list[np.ndarray]:
@@ -47,7 +47,7 @@ def test_numpy_stl_is_statsmodels_stl_to_the_last_bit() -> None:
 def test_a_deck_without_an_unusual_day_does_not_import_statsmodels(tmp_path) -> None:
     script = (
         "import sys, numpy as np\n"
-        "from wbr.residuals import stl_residuals\n"
+        "from wbr.analysis.residuals import stl_residuals\n"
         "stl_residuals(np.log(np.linspace(1, 2, 91)), 'numpy')\n"
         "print('statsmodels.tsa.seasonal' in sys.modules)\n"
     )

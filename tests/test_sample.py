@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from wbr.config import FlagSettings, load_config
+from wbr.engine.config import FlagSettings, load_config
 from wbr.errors import WbrError
 from wbr.sample import DEFAULT_END, black_friday, summer_deals, write_sample
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from tests.conftest import write_business
-from wbr.config import load_config
-from wbr.sources import load_data
+from wbr.engine.config import load_config
+from wbr.engine.sources import load_data
 
 WIDE = """\
 title: T

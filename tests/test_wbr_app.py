@@ -1,4 +1,4 @@
-"""Unit tests of the WBR App converter (wbr/wbr_app.py, wbr/wbr_app_data.py) on small,
+"""Unit tests of the WBR App converter (wbr/importers/) on small,
 hand-written App configs; converted functions are checked through our engine's window values."""
 
 from __future__ import annotations
@@ -11,19 +11,19 @@ import pandas as pd
 import pytest
 import yaml
 
-from wbr.aggregate import DailyMatrix, window_values
-from wbr.calendar import Window
-from wbr.config import load_config
+from wbr.engine.aggregate import DailyMatrix, window_values
+from wbr.engine.calendar import Window
+from wbr.engine.config import load_config
+from wbr.engine.sources import load_data
 from wbr.errors import ConfigError, DataError
-from wbr.sources import load_data
-from wbr.wbr_app import (
+from wbr.importers.wbr_app import (
     convert_wbr_app,
     fiscal_year_start_month,
     parse_week_ending,
     report_lines,
     unit_from_scaling,
 )
-from wbr.wbr_app_data import parse_filter
+from wbr.importers.wbr_app_data import parse_filter
 
 SETUP = """\
 setup:

@@ -1,4 +1,4 @@
-"""The WBR App's nine golden scenarios, converted by wbr.wbr_app and built by our engine.
+"""The WBR App's nine golden scenarios, converted by wbr.importers.wbr_app and built by our engine.
 
 Every expected number in each scenario's testconfig.yml (6-week CY/PY, 12-month CY/PY, the nine
 box cells, the rows of its 12-month table) is set against our deck. A number either agrees
@@ -31,14 +31,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from wbr.build import build_deck
-from wbr.calendar import Calendar, Window, month_window
-from wbr.compare import compare
-from wbr.config import Config, load_config
-from wbr.deck import Deck
-from wbr.sources import Dataset, load_data
-from wbr.wbr_app import ConversionResult, convert_wbr_app
-from wbr.wbr_app_data import AppTable
+from wbr.engine.build import build_deck
+from wbr.engine.calendar import Calendar, Window, month_window
+from wbr.engine.compare import compare
+from wbr.engine.config import Config, load_config
+from wbr.engine.deck import Deck
+from wbr.engine.sources import Dataset, load_data
+from wbr.importers.wbr_app import ConversionResult, convert_wbr_app
+from wbr.importers.wbr_app_data import AppTable
 
 _SHARED = Path(__file__).resolve().parents[2] / "shared"  # CI puts shared/ beside the clone
 PEER = Path(os.environ.get("WBR_APP_PEER", _SHARED / "peers" / "wbr-app"))

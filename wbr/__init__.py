@@ -11,11 +11,11 @@ from typing import Any
 __all__ = ["build_deck", "load_config", "load_data", "run_report", "send_report"]
 
 _HOMES = {
-    "load_config": "wbr.config",
-    "load_data": "wbr.sources",
-    "build_deck": "wbr.build",
-    "run_report": "wbr.report",
-    "send_report": "wbr.mail",
+    "load_config": "wbr.engine.config",
+    "load_data": "wbr.engine.sources",
+    "build_deck": "wbr.engine.build",
+    "run_report": "wbr.render.report",
+    "send_report": "wbr.deliver.mail",
 }
 
 

@@ -89,8 +89,8 @@ def _summary_table(deck) -> str:
 
 def cmd_deck(args: argparse.Namespace) -> int:
     """Compute the deck; write deck.json if asked; print a summary table."""
-    from wbr.build import build_deck
-    from wbr.config import load_config
+    from wbr.engine.build import build_deck
+    from wbr.engine.config import load_config
 
     started = time.perf_counter()
     config = load_config(args.config)
@@ -110,7 +110,7 @@ def cmd_deck(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Execute the deck notebook and write reports/<week-ending>/ (HTML, notebook, deck.json)."""
-    from wbr.report import HTML_NAME, run_report
+    from wbr.render.report import HTML_NAME, run_report
 
     started = time.perf_counter()
     folder = run_report(
@@ -128,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_send(args: argparse.Namespace) -> int:
     """Email the week's report (rendering it first if needed), or write it to an .eml file."""
-    from wbr.mail import send_report
+    from wbr.deliver.mail import send_report
 
     if args.dry_run is not None and not args.dry_run.strip():
         # an unset shell variable must never turn a rehearsal into a real send
@@ -151,7 +151,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 def cmd_import_wbr_app(args: argparse.Namespace) -> int:
     """Convert a WBR App deck config and its CSV into a wbr.yaml (and data files beside it)."""
-    from wbr.wbr_app import convert_wbr_app, report_lines
+    from wbr.importers.wbr_app import convert_wbr_app, report_lines
 
     result = convert_wbr_app(Path(args.app_yaml), Path(args.data), Path(args.out))
     for line in report_lines(result):
@@ -161,9 +161,9 @@ def cmd_import_wbr_app(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check the config and every data file; print what was found."""
-    from wbr.build import resolve_week_ending
-    from wbr.config import load_config
-    from wbr.sources import load_data
+    from wbr.engine.build import resolve_week_ending
+    from wbr.engine.config import load_config
+    from wbr.engine.sources import load_data
 
     config = load_config(args.config)
     dataset = load_data(config)

@@ -1,0 +1,1 @@
+"""Analysis of a built deck: flags, drivers, commentary lint and the probing questions."""

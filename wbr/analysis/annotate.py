@@ -1,0 +1,308 @@
+"""The analysis step: fill each numeric block's flags, drivers, commentary and questions.
+
+engine.build makes the numeric blocks (windows, box score, plan) and the full weekly history of
+every metric; this module adds what a reviewer reads next, in one pass over the deck:
+
+1. flags (analysis.flags) for every block's metric and every metric linked to one through `drives`,
+   with the events for that metric or the whole business inside the history's range;
+2. drivers (analysis.drivers): contribution by dimension, mix/rate for ratios;
+3. commentary (analysis.commentary): this week's owner text, linted, plus last week's and the
+   streak;
+4. the field dictionary of each block (`questions.Facts`), including the quarter forecast
+   (QTD actual plus the plan for the rest of the fiscal quarter, against the quarter's plan; see
+   `quarter_forecasts`), then the questions (analysis.questions), most severe first.
+
+`rank_questions` then lists every block's questions for the deck's summary page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
+from wbr.analysis.drivers import compute_drivers
+from wbr.analysis.questions import Facts, QuarterForecast, XmrView, ask, rank
+from wbr.engine.calendar import Calendar, add_months
+from wbr.engine.compare import compare
+from wbr.engine.config import Config
+from wbr.engine.deck import Block, DeckQuestion, Event, Flag
+from wbr.engine.series import MetricHistory
+from wbr.engine.sources import Dataset
+
+
+def _driven_by(config: Config) -> dict[str, list[str]]:
+    """Per metric, the metrics whose `drives` list it, in config order (one pass, not n x n)."""
+    inputs: dict[str, list[str]] = {}
+    for m, spec in config.metrics.items():
+        for driven in dict.fromkeys(spec.drives):
+            inputs.setdefault(driven, []).append(m)
+    return inputs
+
+
+def _linked(config: Config, metrics: list[str], inputs: Mapping[str, list[str]]) -> list[str]:
+    """The deck's metrics plus every metric linked to one of them through `drives`."""
+    wanted = dict.fromkeys(metrics)
+    for metric in metrics:
+        if metric not in config.metrics:
+            continue
+        wanted.update(dict.fromkeys(m for m in config.metrics[metric].drives))
+        wanted.update(dict.fromkeys(inputs.get(metric, ())))
+    return [m for m in wanted if m in config.metrics]
+
+
+def _events(
+    events: pd.DataFrame | None, first: dt.date, last: dt.date
+) -> tuple[tuple[Event, ...], dict[str, tuple[Event, ...]]]:
+    """Events from `first` to `last` by date: (business-wide ones, {metric: its own ones})."""
+    if events is None or events.empty:
+        return (), {}
+    days = pd.to_datetime(events["date"]).dt.date
+    inside = events.assign(day=days).loc[((days >= first) & (days <= last)).to_numpy()]
+    inside = inside.sort_values("day", kind="stable")
+    everyone = inside["metric"].isna().to_numpy()
+    listed = [
+        (metric, Event(day, str(text)))
+        for metric, day, text in zip(
+            inside["metric"], inside["day"], inside["description"], strict=True
+        )
+    ]
+    common = tuple(e for (_, e), wide in zip(listed, everyone, strict=True) if wide)
+    own: dict[str, list[Event]] = {}
+    for (metric, event), wide in zip(listed, everyone, strict=True):
+        if not wide:
+            own.setdefault(str(metric), []).append(event)
+    return common, {m: tuple(found) for m, found in own.items()}
+
+
+RECURRENCE_WINDOW_DAYS = 14
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+def recurring_events(events: pd.DataFrame | None) -> set[tuple[dt.date, str]]:
+    """Events that also happened about a year earlier (same description, years ignored).
+
+    Only these may explain away a flag: a peak that recurs (Black Friday, an annual sale) is not an
+    exception, but a one-off event (an outage, a launch) is exactly what the review should see;
+    it is shown on the block and cited by the questions instead.
+    """
+    if events is None or events.empty:
+        return set()
+    days = pd.to_datetime(events["date"]).dt.date.tolist()
+    names = [_YEAR.sub("", str(text)).strip().lower() for text in events["description"]]
+    seen: dict[str, list[dt.date]] = {}
+    for day, name in zip(days, names, strict=True):
+        seen.setdefault(name, []).append(day)
+    recurring = set()
+    for day, name, text in zip(days, names, events["description"], strict=True):
+        a_year_earlier = day - dt.timedelta(days=364)
+        if any(
+            abs((other - a_year_earlier).days) <= RECURRENCE_WINDOW_DAYS for other in seen[name]
+        ):
+            recurring.add((day, str(text)))
+    return recurring
+
+
+def _assess(
+    history: MetricHistory,
+    config: Config,
+    metric: str,
+    events: tuple[Event, ...],
+    block: Block | None,
+) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None]:
+    """Flags of one metric's week, the XmR chart they were judged on (None without flags.py)
+    and the weekly cy/py/plan arrays the flags read (None when they do not say)."""
+    try:
+        flags = importlib.import_module("wbr.analysis.flags")
+    except ImportError:  # flags.py not installed yet: keep whatever flags the block has
+        return (block.flags if block else ()), None, None
+    spec = config.metrics[metric]
+    settings = config.flag_settings(metric)
+    pairs = tuple((e.date, e.description) for e in events)
+    plan_score = block.plan if block else None
+    if not hasattr(flags, "assess_metric"):
+        found = flags.flag_metric(history, spec, settings, pairs, plan_score=plan_score)
+        return tuple(found), None, None
+    assessment = flags.assess_metric(history, spec, settings, pairs, plan_score=plan_score)
+    rows = getattr(assessment, "rows", None)
+    weekly = None if rows is None else {"cy": rows.cy, "py": rows.py, "plan": rows.plan}
+    view = None
+    chart = assessment.chart
+    if chart is not None and assessment.xmr_series in ("raw", "yoy"):
+        values = getattr(assessment, "series", None)
+        if values is None and assessment.xmr_series == "raw":
+            values = history.weekly["cy"].to_numpy(dtype=float)
+        elif values is None:
+            values = flags.yoy_series(history.weekly, spec.comparison_method)
+        limits = chart.limits
+        no_lower = bool(
+            assessment.xmr_series == "raw" and limits.lnpl < 0 and np.nanmin(values) >= 0
+        )
+        view = XmrView(assessment.xmr_series, values, limits.mean, limits.mr_mean, no_lower)
+    return assessment.flags, view, weekly
+
+
+def quarter_forecasts(
+    config: Config, dataset: Dataset, week_ending: dt.date, metrics: list[str]
+) -> dict[str, QuarterForecast]:
+    """QTD actual plus plan for the rest of the fiscal quarter, vs the full quarter's plan.
+
+    For sum metrics, and ratios of two sum metrics (each operand forecast, then divided). A metric
+    gets no forecast when any QTD actual day or any planned day of the quarter is missing.
+    """
+    if dataset.plan is None:
+        return {}
+    calendar = Calendar.from_config(config.calendar)
+    start = calendar.fiscal_quarter_start(week_ending)
+    year, month = add_months(start.year, start.month, 3)
+    end = dt.date(year, month, 1) - dt.timedelta(days=1)
+    sums = [m for m in config.base_metrics() if config.metrics[m].aggregation == "sum"]
+    actual = dataset.actuals.reindex(pd.date_range(start, week_ending), columns=sums)
+    plan = dataset.plan.reindex(pd.date_range(start, end), columns=sums)
+    rest = plan.loc[pd.Timestamp(week_ending + dt.timedelta(days=1)) :]
+    qtd = actual.sum().where(actual.notna().all())
+    remaining = rest.sum().where(rest.notna().all())
+    planned = plan.sum().where(plan.notna().all())
+    forecast = qtd + remaining
+
+    def operand(metric: str | None) -> tuple[float, float] | None:
+        if metric not in forecast.index:
+            return None
+        pair = float(forecast[metric]), float(planned[metric])
+        return pair if all(np.isfinite(pair)) else None
+
+    result = {}
+    for metric in metrics:
+        spec = config.metrics.get(metric)
+        if spec is None:
+            continue
+        if spec.aggregation == "sum":
+            pair = operand(metric)
+        elif spec.aggregation == "ratio":
+            num, den = operand(spec.numerator), operand(spec.denominator)
+            pair = None
+            if num and den and den[0] > 0 and den[1] > 0:
+                pair = num[0] / den[0], num[1] / den[1]
+        else:
+            pair = None
+        if pair is not None:
+            variance = compare(pair[0], pair[1], spec.comparison_method)
+            result[metric] = QuarterForecast(pair[0], pair[1], variance, end)
+    return result
+
+
+def _last_days(actuals: pd.DataFrame, week_ending: dt.date) -> dict[str, dt.date | None]:
+    """Per base metric, the last day up to the week ending that has a value (one numpy pass)."""
+    upto = actuals.loc[: pd.Timestamp(week_ending)]
+    present = upto.notna().to_numpy()
+    if present.size == 0:
+        return dict.fromkeys(upto.columns)
+    backwards = present[::-1]
+    last = len(present) - 1 - backwards.argmax(axis=0)
+    found = backwards.any(axis=0)
+    return {
+        metric: upto.index[last[i]].date() if found[i] else None
+        for i, metric in enumerate(upto.columns)
+    }
+
+
+def _complete_through(
+    config: Config, last_days: Mapping[str, dt.date | None], metric: str
+) -> dt.date | None:
+    """The last day with a value (a ratio: the earlier of its operands')."""
+    spec = config.metrics[metric]
+    if spec.aggregation == "ratio":
+        days = [_complete_through(config, last_days, m) for m in (spec.numerator, spec.denominator)]
+        return None if None in days else min(days)
+    return last_days.get(metric)
+
+
+def analyse(
+    blocks: tuple[Block, ...],
+    histories: Mapping[str, MetricHistory],
+    config: Config,
+    dataset: Dataset,
+    week_ending: dt.date,
+) -> tuple[Block, ...]:
+    """Blocks with flags, drivers, commentary and questions filled in."""
+    metrics = [b.metric for b in blocks]
+    by_metric = {b.metric: b for b in blocks}
+    driven_by = _driven_by(config)
+    linked = _linked(config, metrics, driven_by)
+    first = min(
+        (
+            h.weekly.index[0].date() - dt.timedelta(days=6)
+            for h in histories.values()
+            if not h.weekly.empty
+        ),
+        default=week_ending,
+    )
+    common, own = _events(dataset.events, first, week_ending)
+    events = {m: tuple(sorted([*common, *own.get(m, ())], key=lambda e: e.date)) for m in linked}
+    recurring = recurring_events(dataset.events)
+    explaining = {
+        m: tuple(e for e in found if (e.date, e.description) in recurring)
+        for m, found in events.items()
+    }
+
+    flags_by_metric: dict[str, tuple[Flag, ...]] = {}
+    views: dict[str, XmrView | None] = {}
+    weekly: dict[str, dict[str, np.ndarray] | None] = {}
+    for metric in linked:
+        if metric in histories:
+            found, view, rows = _assess(
+                histories[metric], config, metric, explaining[metric], by_metric.get(metric)
+            )
+            flags_by_metric[metric], views[metric], weekly[metric] = found, view, rows
+        elif metric in by_metric:
+            flags_by_metric[metric] = by_metric[metric].flags
+
+    drivers = compute_drivers(dataset, config, week_ending, metrics)
+    comments = commentary_by_metric(dataset.commentary, week_ending, metrics)
+    forecasts = quarter_forecasts(config, dataset, week_ending, metrics)
+    last_days = _last_days(dataset.actuals, week_ending)
+
+    analysed = []
+    for block in blocks:
+        metric = block.metric
+        note: MetricCommentary = comments[metric]
+        filled = replace(
+            block,
+            flags=flags_by_metric.get(metric, block.flags),
+            drivers=drivers.get(metric),
+            commentary=note.current,
+        )
+        spec = config.metrics[metric]
+        inputs = driven_by.get(metric, [])
+        facts = Facts(
+            block=filled,
+            history=histories.get(metric),
+            metric=spec,
+            config=config,
+            week_ending=week_ending,
+            flags_by_metric=flags_by_metric,
+            commentary=note,
+            forecast=forecasts.get(metric),
+            events=events.get(metric, ()),
+            input_events=tuple((m, e) for m in inputs for e in own.get(m, ())),
+            complete_through=_complete_through(config, last_days, metric),
+            xmr=views.get(metric),
+            weekly_rows=weekly.get(metric),
+            driven_by=driven_by,
+        )
+        analysed.append(replace(filled, questions=ask(facts)))
+    return tuple(analysed)
+
+
+def rank_questions(blocks: tuple[Block, ...]) -> tuple[DeckQuestion, ...]:
+    """Every block's questions, most severe first (then by block number and catalogue order)."""
+    return rank(blocks)
+
+
+__all__ = ["analyse", "quarter_forecasts", "rank_questions"]

@@ -1,0 +1,613 @@
+"""Noteworthy-variance flags for one metric's deck week (WBR_PRACTICE.md sections 4.4 and 4.5).
+
+Owns the decision "is this week an exception?". The XmR chart (xmr.py) runs on the weekly
+values, or on weekly YoY growth when last year predicts a week better than the recent level does;
+daily STL residuals (residuals.py) pin the day; plan, data and trend rules are in
+rule_flags.py. Cheap weekly and same-weekday screens run first; STL fits a bounded window,
+and only for the few metrics whose week looks unusual.
+
+A point signal (outside the limits, a big jump) is raised only when it is an exception in the WBR
+sense. It is set aside when the other view disagrees (a raw peak whose YoY is routine, a YoY move
+that growth on two years ago does not show), when the days that made it recur a year or two back
+(a holiday), or when a known event within a day explains them. Nothing is dropped silently: what
+was set aside is in `Assessment.explained` and in the detail of the first raised flag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from wbr.analysis.residuals import (
+    RESIDUAL_WEEKS,
+    ResidualDay,
+    daily_window,
+    residual_days,
+    sorted_median,
+    weekday_residuals,
+    weekday_screen,
+)
+from wbr.analysis.rule_flags import WeeklyRows, data_flags, plan_flags, trend_flags
+from wbr.analysis.xmr import (
+    HALFWAY_SCALING,
+    MOVING_RANGE,
+    NPL_SCALING,
+    OUTSIDE_LIMITS,
+    RUN_LENGTH,
+    THREE_OF_FOUR,
+    XmrChart,
+    XmrLimits,
+    XmrSignal,
+    xmr_chart,
+    xmr_limits,
+    xmr_signals,
+)
+from wbr.engine.compare import compare_arrays, favourable
+from wbr.engine.config import FlagSettings, MetricConfig
+from wbr.engine.deck import Flag, PlanScore
+from wbr.engine.series import MetricHistory
+from wbr.fmt import format_change, format_value
+
+__all__ = [
+    "Assessment",
+    "ResidualDay",
+    "XmrChart",
+    "XmrLimits",
+    "XmrSignal",
+    "assess_metric",
+    "flag_metric",
+    "is_seasonal",
+    "residual_days",
+    "xmr_chart",
+    "xmr_limits",
+    "xmr_signals",
+    "yoy_series",
+]
+
+WEEKS_PER_YEAR = 52
+PY_DAYS = 364
+LEVEL_SPAN = 26  # weeks of level the seasonal test compares last year's week against
+SCREEN_SHARE = 0.9  # run STL when the same-weekday screen reaches 0.9 x seasonal_z
+PINPOINT_Z = 3.5  # a day this unusual is where a weekly signal happened
+RECUR_Z = 3.0  # a day a year back this unusual, same sign, half the size: the peak recurs
+RECUR_DAYS = 3  # a fixed-date holiday drifts 1-2 days a year against the 364-day comparison
+EVENT_DAYS = 1  # an event explains what happened within a day of it
+POINT_RULES = (OUTSIDE_LIMITS, MOVING_RANGE)
+# A YoY point signal needs growth on two years ago 80% of the way to its own limit. Half of a YoY
+# move is last year's noise; on the acceptance scenario (720 plain or holiday metrics) a halfway
+# bar left 11 false YoY point flags, this one 5, and every shock was still found.
+TWO_YEAR_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the flag pass decided about one metric's week."""
+
+    flags: tuple[Flag, ...]
+    explained: tuple[Flag, ...]  # signals not raised; each detail starts with why
+    xmr_series: str | None  # "raw" or "yoy": the weekly series the XmR flags are about
+    chart: XmrChart | None  # that series' chart, judged at the deck's week
+    skipped: str | None = None  # why XmR and seasonal flags were not judged at all
+    # that series' values and the weekly rows read, so that callers need not read them again
+    series: np.ndarray | None = field(default=None, compare=False, repr=False)
+    rows: WeeklyRows | None = field(default=None, compare=False, repr=False)
+
+
+# ----------------------------------------------------------------------------- weekly series
+
+
+def yoy_series(weekly: pd.DataFrame, comparison: str) -> np.ndarray:
+    """Weekly YoY growth: % change on the week 364 days earlier, or the bps difference for rates."""
+    return compare_arrays(weekly["cy"].to_numpy(), weekly["py"].to_numpy(), comparison)
+
+
+def _trailing_error(x: np.ndarray, span: int) -> np.ndarray:
+    """Each point minus the mean of the `span` points before it (NaN where any is missing)."""
+    missing = np.isnan(x)
+    total = np.concatenate(([0.0], np.cumsum(np.where(missing, 0.0, x))))
+    gaps = np.concatenate(([0], np.cumsum(missing)))
+    out = np.full_like(x, np.nan)
+    out[span:] = x[span:] - (total[span:-1] - total[: -span - 1]) / span
+    out[span:][gaps[span:-1] - gaps[: -span - 1] > 0] = np.nan
+    return out
+
+
+def is_seasonal(values: np.ndarray) -> bool:
+    """True when last year's same week predicts a week better than the last half-year's level.
+
+    Two forecasts of each past week: the mean of the 26 weeks before it (what locked raw limits
+    assume) and the same week last year grown by the mean YoY of those 26 weeks; the smaller
+    median absolute error wins. A yearly pattern (a summer dip, a peak season) or a trend that
+    outruns the noise makes the YoY forecast win; noise around a level makes the level forecast
+    win, since a YoY difference carries two weeks of noise. Until there are 26 weeks of YoY to
+    test, the YoY error is taken as its noise-only value, the median week-to-week change. Needs
+    about 30 weeks; the deck's own week is left out of the decision.
+    """
+    x = np.asarray(values[:-1], dtype=float)
+    if (x[~np.isnan(x)] > 0).all():
+        x = np.log(x)
+    level_error = _trailing_error(x, LEVEL_SPAN)
+    level_error = level_error[~np.isnan(level_error)]
+    if len(level_error) < LEVEL_SPAN // 2:
+        return False
+    yoy = np.full_like(x, np.nan)
+    yoy[WEEKS_PER_YEAR:] = x[WEEKS_PER_YEAR:] - x[:-WEEKS_PER_YEAR]
+    seasonal_error = _trailing_error(yoy, LEVEL_SPAN)
+    seasonal_error = seasonal_error[~np.isnan(seasonal_error)]
+    if len(seasonal_error) >= LEVEL_SPAN // 2:
+        yoy_error = float(sorted_median(np.abs(seasonal_error)))
+    else:
+        yoy_error = float(np.nanmedian(np.abs(np.diff(x))))
+    return bool(yoy_error < sorted_median(np.abs(level_error)))
+
+
+# ----------------------------------------------------------------------------- the metric's week
+
+
+@dataclass(frozen=True)
+class _Week:
+    """One metric's inputs to the flag pass; the deck's week is the last weekly row."""
+
+    history: MetricHistory
+    metric: MetricConfig
+    settings: FlagSettings
+    events: tuple[tuple[dt.date, str], ...]
+    rows: WeeklyRows
+
+    @property
+    def ends(self) -> pd.DatetimeIndex:
+        return self.rows.ends
+
+    @property
+    def cy(self) -> np.ndarray:
+        return self.rows.cy
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.rows.week_end
+
+    @property
+    def method(self) -> str:
+        return self.metric.comparison_method
+
+    def value(self, value: float) -> str:
+        return format_value(value, self.metric.unit)
+
+    def ago(self, weeks: int) -> int | None:
+        """Position of the week `weeks` weeks before the deck's week, if the history has it."""
+        target = self.rows.last - pd.Timedelta(weeks=weeks)
+        at = int(self.ends.searchsorted(target))
+        return at if at < len(self.ends) and self.ends[at] == target else None
+
+    def events_near(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+        """Events from `first` to `last`, give or take EVENT_DAYS."""
+        lo, hi = first - dt.timedelta(EVENT_DAYS), last + dt.timedelta(EVENT_DAYS)
+        return [(day, text) for day, text in self.events if lo <= day <= hi]
+
+
+def _events_words(found: Sequence[tuple[dt.date, str]]) -> str:
+    return "; ".join(f"'{text}' on {day.isoformat()}" for day, text in found)
+
+
+@dataclass(frozen=True)
+class _View:
+    """One weekly series the XmR runs on, with its chart and how its numbers read."""
+
+    name: str  # raw | yoy | two_year
+    label: str  # the series in words; flag details start with it (the question engine reads it)
+    values: np.ndarray
+    chart: XmrChart | None
+
+    def say(self, week: _Week, value: float) -> str:
+        """A value of this series: the metric's value, or a signed % / bps growth."""
+        return week.value(value) if self.name == "raw" else format_change(value, week.method)
+
+    def say_step(self, week: _Week, step: float) -> str:
+        """A week-to-week difference of this series (pp for % growth)."""
+        if self.name == "raw":
+            return week.value(step)
+        return f"{step:,.0f} bps" if week.method == "bps" else f"{step:.1f} pp"
+
+
+def _view(week: _Week, name: str) -> _View:
+    """The raw, YoY or two-year growth series of the metric's weeks, with its locked chart."""
+    if name == "raw":
+        values, label = week.cy, "weekly values"
+    elif name == "yoy":
+        values = compare_arrays(week.cy, week.rows.py, week.method)
+        label = "weekly YoY bps" if week.method == "bps" else "weekly YoY growth %"
+    else:  # growth on the week 728 days earlier: the check on a YoY signal
+        base = pd.Series(week.cy, index=week.ends).reindex(week.ends - pd.Timedelta(days=728))
+        values = compare_arrays(week.cy, base.to_numpy(dtype=float), week.method)
+        label = "growth on two years ago"
+    start = 0
+    if week.settings.xmr_baseline_start is not None:
+        start = int(week.ends.searchsorted(pd.Timestamp(week.settings.xmr_baseline_start)))
+    return _View(name, label, values, xmr_chart(values, week.settings.xmr_baseline_weeks, start))
+
+
+class _Views:
+    """The metric's weekly views, each charted only when first needed."""
+
+    def __init__(self, week: _Week) -> None:
+        self.week = week
+        self._built: dict[str, _View] = {}
+
+    def __getitem__(self, name: str) -> _View:
+        if name not in self._built:
+            self._built[name] = _view(self.week, name)
+        return self._built[name]
+
+    def chosen(self) -> _View:
+        """The configured series; for `auto` YoY when `is_seasonal`, else raw (or whichever
+        one has enough weeks for a chart)."""
+        choice = self.week.settings.xmr_series
+        if choice == "auto":
+            choice = "yoy" if is_seasonal(self.week.cy) else "raw"
+            if self[choice].chart is None:
+                choice = "raw" if choice == "yoy" else "yoy"
+        return self[choice]
+
+
+def _xmr_flag(week: _Week, view: _View, signal: XmrSignal) -> Flag:
+    """A Flag carrying the evidence of one XmR signal at the deck's week."""
+    assert view.chart is not None
+    lim = view.chart.limits
+    no_floor = view.name == "raw" and lim.lnpl < 0 and bool(np.nanmin(view.values) >= 0)
+    lower = "no lower limit" if no_floor else view.say(week, lim.lnpl)
+    since = week.ends[view.chart.changes[-1].start].date().isoformat()
+    basis = (
+        f"mean {view.say(week, lim.mean)}, limits {lower} to {view.say(week, lim.unpl)}, set"
+        f" from {lim.points} weeks starting {since}"
+    )
+    side = "above" if signal.side > 0 else "below"
+    first = week.ends[signal.since].date().isoformat()
+    good = favourable(float(signal.side), week.metric.polarity)
+    if signal.rule == MOVING_RANGE:
+        jump = "rise" if signal.side > 0 else "fall"
+        detail = (
+            f"{view.label}: the week-to-week {jump} of {view.say_step(week, signal.value)} is"
+            f" above the upper range limit {view.say_step(week, lim.url)} (average moving range"
+            f" {view.say_step(week, lim.mr_mean)}; {basis})"
+        )
+        return Flag("xmr", signal.rule, week.week_end, signal.value, None, lim.url, good, detail)
+    value = view.say(week, signal.value)
+    if signal.rule == OUTSIDE_LIMITS:
+        what = f"{value} is {side} the {'upper' if signal.side > 0 else 'lower'} process limit"
+    elif signal.rule == THREE_OF_FOUR:
+        what = f"{value}; 3 of the last 4 weeks (since {first}) are {side} halfway to the limit"
+    else:
+        run = len(view.values) - signal.since
+        what = f"{value}; {run} weeks in a row {side} the mean, since the week ending {first}"
+    lower_limit = None if no_floor else lim.lnpl
+    detail = f"{view.label}: {what} ({basis})"
+    return Flag(
+        "xmr", signal.rule, week.week_end, signal.value, lower_limit, lim.unpl, good, detail
+    )
+
+
+# ----------------------------------------------------------------------------- daily residuals
+
+
+def _day_words(week: _Week, day: ResidualDay) -> str:
+    """One day in words: weekday, date, value, what the fit expected, the change and z."""
+    change = (day.value / day.expected - 1) * 100 if day.expected else float("nan")
+    return (
+        f"{day.date:%a} {day.date.isoformat()} {week.value(day.value)} vs about"
+        f" {week.value(day.expected)} expected ({change:+.0f}%, robust z {day.z:+.1f})"
+    )
+
+
+class _Days:
+    """The deck's week's daily residuals, and a year or two back, each fitted at most once.
+
+    `estimate` scores the week with the numpy transcription of the STL fit, `current` with
+    statsmodels' STL itself: the same days and numbers (see wbr/analysis/residuals.py), but only the
+    second imports statsmodels (~0.6 s). The estimate decides whether a day stands out; a day
+    that a flag cites (a seasonal residual flag, or the unusual days of a raised XmR signal)
+    comes from statsmodels' fit.
+    """
+
+    def __init__(self, week: _Week) -> None:
+        self.week = week
+        self._estimate: tuple[ResidualDay, ...] | None = None
+        self._current: tuple[ResidualDay, ...] | None = None
+        self._prior: dict[int, list[tuple[dt.date, float, float]]] = {}
+
+    def screen(self) -> bool:
+        """Cheap look: does a day of the week stand out from the same weekdays before it?"""
+        daily = self.week.history.daily
+        end = self.week.rows.last
+        weeks = min(RESIDUAL_WEEKS, int(daily.index.searchsorted(end, "right")) // 7)
+        values = daily_window(daily, end, weeks * 7) if weeks >= 5 else None
+        if values is None or np.isnan(values[-7:]).all():
+            return False
+        bar = SCREEN_SHARE * self.week.settings.seasonal_z
+        return bool(np.nanmax(np.abs(weekday_screen(values))) >= bar)
+
+    @property
+    def fitted(self) -> bool:
+        """Has the deck's week been fitted already (to place a weekly signal)?"""
+        return self._estimate is not None
+
+    @property
+    def estimate(self) -> tuple[ResidualDay, ...]:
+        """The week's days against the STL fit, computed without statsmodels."""
+        if self._estimate is None:
+            self._estimate = residual_days(self.week.history.daily, self.week.week_end, "numpy")
+        return self._estimate
+
+    @property
+    def current(self) -> tuple[ResidualDay, ...]:
+        """The week's days against statsmodels' STL fit."""
+        if self._current is None:
+            self._current = residual_days(self.week.history.daily, self.week.week_end)
+        return self._current
+
+    def beyond(self, z: float) -> bool:
+        """Does a day of the week reach robust z `z` (either sign)?"""
+        return any(abs(day.z) >= z for day in self.estimate)
+
+    def recurs(self, day: ResidualDay) -> tuple[dt.date, float] | None:
+        """The day a year or two back (364 days a year, give or take 3) that stood out alike:
+        (date, z) from the cheap weekday fit of that year's weeks, or None."""
+        for years in (1, 2):
+            if years not in self._prior:
+                self._prior[years] = self._prior_days(years)
+            target = day.date - dt.timedelta(days=years * PY_DAYS)
+            for when, z, residual in self._prior[years]:
+                near = abs((when - target).days) <= RECUR_DAYS
+                alike = z * day.z > 0 and abs(residual) >= 0.5 * abs(day.residual)
+                if near and alike and abs(z) >= RECUR_Z:
+                    return when, z
+        return None
+
+    def _prior_days(self, years: int) -> list[tuple[dt.date, float, float]]:
+        """(date, z, residual) of the weeks before, of and after the deck's week `years` back."""
+        end = self.week.rows.last - pd.Timedelta(days=years * PY_DAYS - 7)
+        values = daily_window(self.week.history.daily, end, (RESIDUAL_WEEKS + 3) * 7)
+        if values is None or np.isnan(values).mean() > 0.2:
+            return []
+        z, residual = weekday_residuals(values, 3)
+        first = end - pd.Timedelta(days=20)
+        return [
+            ((first + pd.Timedelta(days=i)).date(), float(z[i]), float(residual[i]))
+            for i in range(21)
+            if np.isfinite(z[i])
+        ]
+
+    def why_not(self, day: ResidualDay) -> str | None:
+        """Why an unusual day is no exception (it recurs a year back, a known event), or None."""
+        prior = self.recurs(day)
+        if prior is not None:
+            return f"seasonal: {prior[0].isoformat()} stood out the same way (z {prior[1]:+.1f})"
+        found = self.week.events_near(day.date, day.date)
+        return f"known event {_events_words(found)}" if found else None
+
+
+def _residual_flag(week: _Week, day: ResidualDay) -> Flag:
+    """A seasonal residual flag: the day, its value and the band the fit expected."""
+    z = week.settings.seasonal_z
+    lower, upper = day.band(z)
+    return Flag(
+        "seasonal",
+        "residual",
+        day.date,
+        day.value,
+        lower,
+        upper,
+        favourable(day.z, week.metric.polarity),
+        f"daily values: {_day_words(week, day)}; outside the band {week.value(lower)} to"
+        f" {week.value(upper)} (robust z {z:g}) of a robust STL seasonal-trend fit of up to"
+        f" {RESIDUAL_WEEKS} weeks before",
+    )
+
+
+# ----------------------------------------------------------------------------- judging signals
+
+
+def _confirms(view: _View, signal: XmrSignal, share: float) -> bool | None:
+    """Does a second view show the same point signal `share` of the way to its own limit?"""
+    if view.chart is None:
+        return None
+    lim, x = view.chart.limits, view.values
+    if signal.rule == OUTSIDE_LIMITS:
+        return bool((x[-1] - lim.mean) * signal.side > share * NPL_SCALING * lim.mr_mean)
+    if np.isnan(x[-2]):
+        return None
+    return bool((x[-1] - x[-2]) * signal.side > share * lim.url)
+
+
+def _run_confirmed(view: _View, signal: XmrSignal) -> bool | None:
+    """Does a second view sit on the same side of its mean for 3 in 4 of a shift's weeks?
+
+    A YoY shift that growth on two years ago lacks was last year's doing; a raw shift that YoY
+    lacks repeats last year's. None when the second view has no chart.
+    """
+    if view.chart is None:
+        return None
+    weeks = view.values[signal.since : signal.index + 1]
+    weeks = weeks[~np.isnan(weeks)]
+    if len(weeks) < 3:
+        return None
+    return bool(np.mean((weeks - view.chart.limits.mean) * signal.side > 0) >= 0.75)
+
+
+def _shift_reason(views: _Views, view: _View, signal: XmrSignal, peak: str | None) -> str | None:
+    """Why a run of 8 or 3 of 4 is no shift (or None): it leans on the deck's week that was set
+    aside as a recurring or explained peak, or the second view does not move with it."""
+    if peak is not None:
+        shorter = signal.index - signal.since < RUN_LENGTH  # the run without the deck's week
+        if signal.rule == THREE_OF_FOUR or shorter:
+            return f"it counts the deck's week, which was set aside ({peak})"
+    other = views["yoy" if view.name == "raw" else "two_year"]
+    if _run_confirmed(other, signal) is False:
+        return f"{other.label} does not show the same shift"
+    return None
+
+
+def _odd_prior_week(week: _Week, view: _View, signal: XmrSignal) -> str | None:
+    """Last year's week, if it stood out from the two weeks either side of it by at least half
+    of this week's YoY move, in the direction that makes that move: then last year's week made it.
+    """
+    assert view.chart is not None
+    at = [week.ago(WEEKS_PER_YEAR + k) for k in (-2, -1, 0, 1, 2)]
+    if None in at:
+        return None
+    around = week.cy[at]
+    if np.isnan(around).any() or (week.method == "pct" and (around <= 0).any()):
+        return None
+    if week.method == "bps":
+        then = (around[2] - np.mean(around[[0, 1, 3, 4]])) * 10_000
+        move = view.values[-1] - view.chart.limits.mean
+    else:
+        then = float(np.log(around[2]) - np.mean(np.log(around[[0, 1, 3, 4]])))
+        move = float(np.log1p(view.values[-1] / 100) - np.log1p(view.chart.limits.mean / 100))
+    if -then * signal.side < 0.5 * abs(move):
+        return None
+    return f"{week.value(around[2])} vs about {week.value(float(np.mean(around[[0, 1, 3, 4]])))}"
+
+
+def _point_reason(
+    week: _Week, views: _Views, view: _View, signal: XmrSignal, days: _Days
+) -> tuple[str | None, list[ResidualDay]]:
+    """Why a weekly point signal is no exception (or None), and the days where it happened."""
+    assert view.chart is not None
+    lim = view.chart.limits
+    # a jump back towards the centre line ends last week's exception; it is not a new one
+    inside = (view.values[-1] - lim.mean) * signal.side <= HALFWAY_SCALING * lim.mr_mean
+    if signal.rule == MOVING_RANGE and inside:
+        return "the jump ends inside the halfway lines: last week was the unusual one", []
+    if view.name == "raw" and _confirms(views["yoy"], signal, 0.5) is False:
+        return "the same week last year moved the same way (YoY is routine)", []
+    # half of a YoY move is last year's noise: growth on two years ago has to agree
+    if view.name == "yoy" and _confirms(views["two_year"], signal, TWO_YEAR_SHARE) is False:
+        return "base effect: growth on two years ago is routine, so last year's week was odd", []
+    if view.name == "yoy":
+        odd = _odd_prior_week(week, view, signal)
+        if odd is not None:
+            return f"base effect: last year's week stood out from the weeks around it ({odd})", []
+
+    def pin(found: tuple[ResidualDay, ...]) -> list[ResidualDay]:
+        return [d for d in found if abs(d.z) >= PINPOINT_Z and (d.z > 0) == (signal.side > 0)]
+
+    pinned = pin(days.estimate)
+    if pinned:
+        reasons = [days.why_not(d) for d in pinned]
+        if all(reasons):
+            return "; ".join(dict.fromkeys(r for r in reasons if r)), pinned
+        return None, pin(days.current)  # the raised flag names these days: statsmodels' fit
+    first = week.week_end - dt.timedelta(days=13 if signal.rule == MOVING_RANGE else 6)
+    found = week.events_near(first, week.week_end)
+    if view.name == "yoy":  # an event in last year's week moves YoY too
+        py_end = week.week_end - dt.timedelta(days=PY_DAYS)
+        found += week.events_near(py_end - dt.timedelta(days=6), py_end)
+    return (f"known event {_events_words(found)}" if found else None), []
+
+
+def _signal_flags(week: _Week) -> tuple[list[Flag], list[Flag], _View | None]:
+    """XmR flags on the chosen weekly series and seasonal residual flags on the week's days."""
+    settings = week.settings
+    raised: list[Flag] = []
+    aside: list[Flag] = []
+    view: _View | None = None
+    days = _Days(week)
+    if settings.xmr:
+        views = _Views(week)
+        view = views.chosen()
+        peak = None  # why the deck's week, outside its limits, was set aside
+        for signal in view.chart.signals if view.chart else ():
+            flag = _xmr_flag(week, view, signal)
+            if signal.rule in POINT_RULES:
+                reason, pinned = _point_reason(week, views, view, signal, days)
+                if signal.rule == OUTSIDE_LIMITS:
+                    peak = reason
+                if pinned and not reason:
+                    words = ", ".join(_day_words(week, d) for d in pinned)
+                    flag = replace(flag, detail=f"{flag.detail}; the unusual days: {words}")
+            else:
+                reason = _shift_reason(views, view, signal, peak)
+                start = week.ends[signal.since].date()
+                found = week.events_near(start - dt.timedelta(days=6), start)
+                if found and not reason:
+                    note = f"the run starts near {_events_words(found)}"
+                    flag = replace(flag, detail=f"{flag.detail}; {note}")
+            if reason:
+                aside.append(replace(flag, detail=f"not raised: {reason}. {flag.detail}"))
+            else:
+                raised.append(flag)
+    if settings.seasonal and (days.fitted or days.screen()) and days.beyond(settings.seasonal_z):
+        for day in days.current:
+            if abs(day.z) >= settings.seasonal_z:
+                flag = _residual_flag(week, day)
+                reason = days.why_not(day)
+                if reason:
+                    aside.append(replace(flag, detail=f"not raised: {reason}. {flag.detail}"))
+                else:
+                    raised.append(flag)
+    return raised, aside, view
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def assess_metric(
+    history: MetricHistory,
+    metric: MetricConfig,
+    settings: FlagSettings,
+    events: Sequence[tuple[dt.date, str]] = (),
+    *,
+    plan_score: PlanScore | None = None,
+) -> Assessment:
+    """Every flag of the deck's week (the last weekly row), plus the signals set aside and why.
+
+    `events` are (date, description) pairs for this metric or the whole business; `plan_score`
+    (the block's PlanScore) adds its MTD/QTD/YTD variances to the plan-miss test.
+    """
+    rows = WeeklyRows.of(history)
+    week = _Week(history, metric, settings, tuple(events), rows)
+    flags = data_flags(history, metric, settings, rows)
+    aside: list[Flag] = []
+    view, skipped = None, None
+    denominator = history.denominator
+    small = denominator is not None and denominator["cy"].iloc[-1] < settings.min_denominator
+    if small:
+        assert denominator is not None
+        skipped = (
+            f"XmR and seasonal flags not judged: the denominator"
+            f" {format_value(float(denominator['cy'].iloc[-1]), 'count')} is below"
+            f" min_denominator {settings.min_denominator:g}"
+        )
+    else:
+        raised, aside, view = _signal_flags(week)
+        flags += raised
+    flags += plan_flags(history, metric, settings, plan_score, rows)
+    flags += trend_flags(history, metric, settings)
+    if aside and flags:
+        why = "; ".join(f"{f.type}/{f.rule} ({f.detail.split('. ')[0]})" for f in aside)
+        flags[0] = replace(flags[0], detail=f"{flags[0].detail}; also set aside: {why}")
+    return Assessment(
+        tuple(flags),
+        tuple(aside),
+        view.name if view else None,
+        view.chart if view else None,
+        skipped,
+        view.values if view else None,
+        rows,
+    )
+
+
+def flag_metric(
+    history: MetricHistory,
+    metric: MetricConfig,
+    settings: FlagSettings,
+    events: Sequence[tuple[dt.date, str]] = (),
+    *,
+    plan_score: PlanScore | None = None,
+) -> tuple[Flag, ...]:
+    """The flags that make the deck's week of one metric noteworthy: data, XmR, seasonal, plan."""
+    return assess_metric(history, metric, settings, events, plan_score=plan_score).flags

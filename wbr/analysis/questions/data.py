@@ -1,0 +1,117 @@
+"""Catalogue group F, data quality: Q26 missing or collapsed data, Q28 stuck or zero values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from wbr.analysis.questions.engine import (
+    DATA,
+    Facts,
+    Fill,
+    events_in,
+    question,
+)
+
+DROP_BELOW_MIN = 0.25  # Q26: last week is this far below the lowest of the trailing weeks
+TRAILING_WEEKS = 12  # Q26: the trailing weeks of that check
+
+
+def _days_text(days: Sequence[dt.date]) -> str:
+    shown = ", ".join(d.isoformat() for d in days[:3])
+    return shown + (f" and {len(days) - 3} more" if len(days) > 3 else "")
+
+
+@question(
+    "Q26",
+    DATA,
+    "Is last week's {metric} real or a data issue? Data is complete through {complete_through} and "
+    "{days_present}/7 days of the week are loaded. When will it be final, and is the YoY "
+    "comparable?",
+    "Is last week's {metric} real or a data issue? {days_present}/7 days of the week are loaded. "
+    "When will it be final, and is the YoY comparable?",
+    "{metric} is missing {missing} days in the periods this deck compares ({days}). Which numbers "
+    "are not final, when will they be, and is the YoY comparable?",
+    "Is last week's {metric} real or a data issue? At {value} it is {drop} below the lowest of the "
+    "previous {weeks} weeks ({trailing_min}) and no event is recorded. When will it be confirmed?",
+)
+def data_issue(f: Facts) -> Fill | None:
+    """Q26: missing days, data not complete through the week, or an unexplained collapse."""
+    missing = tuple(f.block.status.missing_days)
+    start = f.week_ending - dt.timedelta(days=6)
+    in_week = [d for d in missing if start <= d <= f.week_ending]
+    complete_through = f.complete_through
+    if in_week or (complete_through is not None and complete_through < f.week_ending):
+        present = 7 - len(in_week) if in_week else max(0, (complete_through - start).days + 1)
+        return Fill(
+            {
+                "metric": f.label,
+                "days_present": str(present),
+                "complete_through": complete_through.isoformat() if complete_through else None,
+            },
+            {
+                "days_present": present,
+                "complete_through": complete_through,
+                "missing_days": list(in_week),
+            },
+        )
+    if missing or f.flags("data", "incomplete"):
+        return Fill(
+            {"metric": f.label, "missing": str(len(missing)), "days": _days_text(missing)},
+            {"missing_days": list(missing)},
+        )
+    cy = f.weekly["cy"]
+    value = f.block.box.last_week
+    trailing = cy[-TRAILING_WEEKS - 1 : -1]
+    trailing = trailing[np.isfinite(trailing)]
+    if value is None or len(trailing) < TRAILING_WEEKS or events_in(f.events, f.week_ending):
+        return None
+    lowest = float(trailing.min())
+    if lowest <= 0 or value >= lowest * (1 - DROP_BELOW_MIN):
+        return None
+    drop = (1 - value / lowest) * 100
+    return Fill(
+        {
+            "metric": f.label,
+            "value": f.value(value),
+            "drop": f"{drop:.1f}%",
+            "weeks": str(TRAILING_WEEKS),
+            "trailing_min": f.value(lowest),
+        },
+        {"value": value, "trailing_min": lowest, "drop_pct": drop},
+    )
+
+
+@question(
+    "Q28",
+    DATA,
+    "{metric} has shown exactly {value} for {weeks} weeks. Is the pipeline stuck?",
+    "{metric} shows exactly {value} for {week}. Is the pipeline stuck, or did the activity stop?",
+    "{metric} looks stuck ({detail}). Is the pipeline stuck?",
+)
+def stuck(f: Facts) -> Fill | None:
+    """Q28: the same weekly value for stuck_weeks weeks or more, or exactly zero."""
+    cy = f.weekly["cy"]
+    if len(cy) and math.isfinite(cy[-1]):
+        same = 0
+        for value in cy[::-1]:
+            if value != cy[-1]:
+                break
+            same += 1
+        if same >= f.settings.stuck_weeks:
+            return Fill(
+                {"metric": f.label, "value": f.value(cy[-1]), "weeks": str(same)},
+                {"value": cy[-1], "weeks": same},
+            )
+        if cy[-1] == 0:
+            return Fill(
+                {"metric": f.label, "value": f.value(0.0), "week": f.when(f.week_ending)},
+                {"value": 0.0, "weeks": 1},
+            )
+    flags = f.flags("data", "stuck", "zero")
+    if flags:
+        return Fill({"metric": f.label, "detail": flags[0].detail}, {"detail": flags[0].detail})
+    return None

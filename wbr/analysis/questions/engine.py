@@ -1,0 +1,399 @@
+"""The question engine: the facts a trigger reads, the registry, rendering and ranking.
+
+`Facts` is the field dictionary of WBR_PRACTICE.md section 5 for one block; `question()` registers
+a trigger and its templates in `CATALOGUE`; `ask` runs every entry for one block and `rank` lists
+every block's questions for the deck. The catalogue entries live in the sibling modules, one per
+group of section 5.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import string
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from wbr.analysis import commentary as lint
+from wbr.analysis.xmr import NPL_SCALING, URL_SCALING
+from wbr.engine.compare import compare_arrays, favourable
+from wbr.engine.config import Config, FlagSettings, MetricConfig
+from wbr.engine.deck import Block, DeckQuestion, Event, Flag, Question
+from wbr.engine.series import MetricHistory
+from wbr.fmt import format_change, format_value
+
+DATA, XMR_RULE_1, PLAN, SIGNAL, OTHER = 5, 4, 3, 2, 1
+SIGNAL_TYPES = ("xmr", "seasonal")  # flags that mean the metric moved outside routine variation
+_UNFILLED = re.compile(r"[{}]|\bNone\b|\bnan\b|\bNaN\b|N/A")  # a slot that is not filled
+
+
+@dataclass(frozen=True)
+class XmrView:
+    """The XmR chart behind a block's flags: which weekly series, its values and its limits."""
+
+    series: str  # "raw" (weekly values) or "yoy" (weekly YoY growth, % or bps)
+    values: np.ndarray  # the series, aligned with MetricHistory.weekly rows
+    mean: float
+    mr_mean: float
+    no_lower: bool = False  # a non-negative metric whose LNPL is below zero: no lower limit
+
+    @property
+    def upper(self) -> float:
+        """UNPL."""
+        return self.mean + NPL_SCALING * self.mr_mean
+
+    @property
+    def lower(self) -> float | None:
+        """LNPL, or None when the metric has no lower limit."""
+        return None if self.no_lower else self.mean - NPL_SCALING * self.mr_mean
+
+    @property
+    def url(self) -> float:
+        """Upper range limit of the moving ranges."""
+        return URL_SCALING * self.mr_mean
+
+
+@dataclass(frozen=True)
+class QuarterForecast:
+    """QTD actual plus the plan for the rest of the fiscal quarter, against the quarter's plan."""
+
+    forecast: float
+    plan: float
+    variance: float | None  # % or bps, like the box score
+    quarter_end: dt.date
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a trigger reads about one block (the field dictionary of section 5)."""
+
+    block: Block
+    history: MetricHistory | None
+    metric: MetricConfig
+    config: Config
+    week_ending: dt.date
+    flags_by_metric: Mapping[str, tuple[Flag, ...]] = field(default_factory=dict)
+    commentary: lint.MetricCommentary | None = None
+    forecast: QuarterForecast | None = None
+    events: tuple[Event, ...] = ()  # this metric's and business-wide events
+    input_events: tuple[tuple[str, Event], ...] = ()  # (input metric, event)
+    complete_through: dt.date | None = None
+    xmr: XmrView | None = None
+    # what the caller has read already: the history's weekly cy/py/plan arrays, and per metric
+    # the metrics whose `drives` list it (built once per deck; each Facts would scan the config)
+    weekly_rows: Mapping[str, np.ndarray] | None = None
+    driven_by: Mapping[str, Sequence[str]] | None = None
+
+    # -- identity
+    @property
+    def label(self) -> str:
+        """The metric's display label."""
+        return self.block.label
+
+    @property
+    def method(self) -> str:
+        """pct or bps."""
+        return self.block.comparison
+
+    @cached_property
+    def settings(self) -> FlagSettings:
+        """The metric's flag thresholds."""
+        if self.block.metric in self.config.metrics:
+            return self.config.flag_settings(self.block.metric)
+        return self.config.flags
+
+    @property
+    def material(self) -> float:
+        """The plan-miss threshold in the block's comparison unit."""
+        s = self.settings
+        return s.plan_miss_bps if self.method == "bps" else s.plan_miss_pct
+
+    @cached_property
+    def inputs(self) -> tuple[str, ...]:
+        """Metrics whose `drives` list this one."""
+        if self.driven_by is not None:
+            return tuple(self.driven_by.get(self.block.metric, ()))
+        return tuple(
+            m for m, spec in self.config.metrics.items() if self.block.metric in spec.drives
+        )
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """Metrics this one is believed to drive."""
+        return tuple(self.metric.drives)
+
+    def labels(self, metrics: Iterable[str]) -> str | None:
+        """Display labels of metrics, comma separated; None when there are none."""
+        names = [self.config.metric_label(m) for m in metrics if m in self.config.metrics]
+        return ", ".join(names) or None
+
+    # -- formatting
+    def value(self, number: float | None) -> str:
+        """A value of this metric with its unit."""
+        return format_value(number, self.block.unit)
+
+    def change(self, number: float | None) -> str:
+        """A % or bps change of this metric."""
+        return format_change(number, self.method)
+
+    def size(self, number: float | None) -> str:
+        """A % or bps change without its sign (how big, when the words give the direction)."""
+        return "N/A" if number is None else format_change(abs(number), self.method).lstrip("+")
+
+    def series_value(self, number: float | None, series: str) -> str:
+        """A point of an XmR series: a value, or a YoY change for the YoY series."""
+        return self.change(number) if series == "yoy" else self.value(number)
+
+    # -- flags
+    def flags(self, kind: str, *rules: str) -> list[Flag]:
+        """This block's flags of a type (and rule)."""
+        return [f for f in self.block.flags if f.type == kind and (not rules or f.rule in rules)]
+
+    def signalled(self, metric: str) -> bool | None:
+        """Whether a metric has an XmR or seasonal signal; None when its flags are not known."""
+        if metric == self.block.metric:
+            return any(f.type in SIGNAL_TYPES for f in self.block.flags)
+        if metric not in self.flags_by_metric:
+            return None
+        return any(f.type in SIGNAL_TYPES for f in self.flags_by_metric[metric])
+
+    # -- plan
+    def unfavourable(self, change: float | None) -> bool:
+        """A change that is bad news for this metric's polarity."""
+        return favourable(change, self.block.polarity) is False
+
+    def good(self, change: float | None) -> bool:
+        """A change that is good news for this metric's polarity."""
+        return favourable(change, self.block.polarity) is True
+
+    @cached_property
+    def weekly(self) -> dict[str, np.ndarray]:
+        """Whole weekly history as arrays: cy, py, plan (empty when there is no history)."""
+        if self.history is None or self.history.weekly.empty:
+            return {"cy": np.array([]), "py": np.array([]), "plan": np.array([])}
+        if self.weekly_rows is not None:
+            return {k: self.weekly_rows[k] for k in ("cy", "py", "plan")}
+        frame = self.history.weekly
+        return {k: frame[k].to_numpy(dtype=float) for k in ("cy", "py", "plan")}
+
+    @cached_property
+    def week_ends(self) -> list[dt.date]:
+        """Week-end dates of the weekly history."""
+        if self.history is None:
+            return []
+        index = self.history.weekly.index
+        dates = getattr(index, "date", None)  # a DatetimeIndex converts all at once, in C
+        return dates.tolist() if dates is not None else [day.date() for day in index]
+
+    @cached_property
+    def plan_variances(self) -> np.ndarray:
+        """Weekly variance to plan, % or bps (NaN when no plan)."""
+        return compare_arrays(self.weekly["cy"], self.weekly["plan"], self.method)
+
+    @cached_property
+    def yoy_weekly(self) -> np.ndarray:
+        """Weekly YoY, % or bps."""
+        return compare_arrays(self.weekly["cy"], self.weekly["py"], self.method)
+
+    @cached_property
+    def below_plan_streak(self) -> int:
+        """Weeks running, ending last week, with an unfavourable variance to plan."""
+        n = 0
+        for variance in self.plan_variances[::-1]:
+            if not self.unfavourable(finite(variance)):
+                break
+            n += 1
+        return n
+
+    @cached_property
+    def gap_widening(self) -> int:
+        """Weeks running, ending last week, in which the plan variance moved the bad way and
+        ended behind plan (the gap may have started ahead of plan)."""
+        if self.block.polarity == "neutral":
+            return 0
+        sign = 1.0 if self.block.polarity == "higher_is_better" else -1.0
+        gaps = -sign * self.plan_variances[::-1]  # positive = behind plan
+        n = 0
+        while n + 1 < len(gaps) and gaps[n] > 0 and gaps[n] > gaps[n + 1]:
+            n += 1
+        return n
+
+    def week_label(self, day: dt.date) -> str:
+        """'wk 47' for a week shown on the block, else the week-end date."""
+        for point in self.block.weeks:
+            if point.end == day:
+                return point.label
+        return day.isoformat()
+
+    def when(self, day: dt.date | None) -> str:
+        """'last week (wk 47)' or 'the week ending 2026-11-07'."""
+        if day is None or day == self.week_ending:
+            return f"last week ({self.week_label(self.week_ending)})"
+        return f"the week ending {day.isoformat()}"
+
+
+def finite(value: Any) -> float | None:
+    """A finite float, or None."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def events_in(events: Iterable[Event], end: dt.date) -> list[Event]:
+    """Events inside the week ending `end`."""
+    start = end - dt.timedelta(days=6)
+    return [e for e in events if start <= e.date <= end]
+
+
+def event_list(events: Sequence[Event]) -> str | None:
+    """Events in words, 'Black Friday' (2026-11-27); None when there are none."""
+    if not events:
+        return None
+    return "; ".join(f"'{e.description}' ({e.date.isoformat()})" for e in events)
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What a trigger found: slot text for the template and the raw evidence it cites."""
+
+    slots: dict[str, str | None]  # None (or text with N/A, None, nan, braces) = not available
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+Trigger = Callable[[Facts], "Fill | Sequence[Fill] | None"]
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """One catalogue entry: id, severity, trigger and templates (richest first)."""
+
+    id: str
+    severity: int
+    trigger: Trigger
+    templates: tuple[str, ...]
+
+    def render(self, fill: Fill) -> Question | None:
+        """The question from the first template whose slots are all filled; None if none is."""
+        usable = {k: v for k, v in fill.slots.items() if v is not None and not _UNFILLED.search(v)}
+        for template in self.templates:
+            names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+            if names <= usable.keys():
+                text = template.format(**usable)
+                return Question(self.id, self.severity, text, _plain(fill.evidence))
+        return None
+
+
+CATALOGUE: dict[str, QuestionSpec] = {}
+
+
+def question(qid: str, severity: int, *templates: str) -> Callable[[Trigger], Trigger]:
+    """Register a trigger function as catalogue entry `qid`."""
+
+    def register(trigger: Trigger) -> Trigger:
+        CATALOGUE[qid] = QuestionSpec(qid, severity, trigger, templates)
+        return trigger
+
+    return register
+
+
+def _plain(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Evidence as JSON values: floats (None for NaN), ints, strings, lists; dates as ISO."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, list | tuple):
+            return [convert(v) for v in value]
+        if isinstance(value, bool | int | str) or value is None:
+            return value
+        if isinstance(value, np.integer):
+            return int(value)
+        return finite(value)
+
+    return {key: convert(value) for key, value in evidence.items()}
+
+
+def _order(qid: str) -> int:
+    """Catalogue position of a question id (Q0, the safety net, last)."""
+    number = _ORDER.get(qid)
+    if number is None:
+        number = _ORDER[qid] = int(qid[1:]) if qid[1:].isdigit() and qid != "Q0" else 999
+    return number
+
+
+_ORDER: dict[str, int] = {}
+
+
+FLAG_WORDS = {
+    ("xmr", "outside_limits"): "outside its natural process limits",
+    ("xmr", "three_of_four"): "3 of 4 weeks beyond half-way to a limit",
+    ("xmr", "run_of_eight"): "8 or more weeks on one side of its average",
+    ("xmr", "moving_range"): "a week-to-week jump above the range limit",
+    ("seasonal", "residual"): "an unusual day",
+    ("plan", "miss"): "plan miss",
+    ("plan", "miss_streak"): "plan missed weeks running",
+    ("plan", "widening_gap"): "gap to plan widening",
+    ("data", "incomplete"): "data incomplete",
+    ("data", "stuck"): "data stuck",
+    ("data", "zero"): "data exactly zero",
+    ("trend", "yoy_deceleration"): "YoY growth decelerating",
+}
+
+
+def flag_reasons(flags: Iterable[Flag]) -> str:
+    """Short words for why a block is flagged, e.g. 'plan miss, data incomplete'."""
+    words = [FLAG_WORDS.get((x.type, x.rule), f"{x.type} {x.rule}".strip()) for x in flags]
+    return ", ".join(dict.fromkeys(words))
+
+
+SAFETY_NET = QuestionSpec(
+    "Q0",
+    OTHER,
+    lambda f: None,
+    (
+        "{metric} is flagged ({reasons}). Is this routine variation or an exception, what is the "
+        "action, and by what date?",
+    ),
+)
+_FLAG_SEVERITY = {"data": DATA, "xmr": SIGNAL, "seasonal": SIGNAL, "plan": PLAN}
+
+
+def ask(facts: Facts, catalogue: Mapping[str, QuestionSpec] | None = None) -> tuple[Question, ...]:
+    """Every question whose trigger fires for one block, most severe first."""
+    entries = CATALOGUE if catalogue is None else catalogue
+    asked: list[Question] = []
+    for spec in entries.values():
+        found = spec.trigger(facts)
+        fills = [found] if isinstance(found, Fill) else list(found or ())
+        for fill in fills:
+            rendered = spec.render(fill)
+            if rendered is not None and rendered not in asked:
+                asked.append(rendered)
+    if facts.block.flagged and not asked:
+        severity = max(_FLAG_SEVERITY.get(x.type, OTHER) for x in facts.block.flags)
+        net = QuestionSpec(SAFETY_NET.id, severity, SAFETY_NET.trigger, SAFETY_NET.templates)
+        rendered = net.render(
+            Fill(
+                {"metric": facts.label, "reasons": flag_reasons(facts.block.flags)},
+                {"flags": [x.rule for x in facts.block.flags]},
+            )
+        )
+        if rendered is not None:
+            asked.append(rendered)
+    return tuple(sorted(asked, key=lambda q: (-q.severity, _order(q.id))))
+
+
+def rank(blocks: Iterable[Block]) -> tuple[DeckQuestion, ...]:
+    """All blocks' questions for the deck's list: most severe first, then block, then catalogue."""
+    every = [
+        DeckQuestion(block.number, block.metric, q.id, q.severity, q.text, q.evidence)
+        for block in blocks
+        for q in block.questions
+    ]
+    return tuple(sorted(every, key=lambda q: (-q.severity, q.block, _order(q.id))))

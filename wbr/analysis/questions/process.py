@@ -1,0 +1,425 @@
+"""Catalogue groups C and D, process signals and input/output links: Q12 outside limits, Q13
+sustained shift, Q14 big jump, Q15 explaining noise, Q16 launch without signal, Q17 output moved
+without its inputs, Q18 input pushed without its output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from wbr.analysis import commentary as lint
+from wbr.analysis.questions.engine import (
+    SIGNAL,
+    XMR_RULE_1,
+    Facts,
+    Fill,
+    finite,
+    question,
+)
+from wbr.analysis.xmr import XmrLimits, xmr_signals
+from wbr.engine.deck import Flag
+from wbr.fmt import format_change
+
+LAUNCH_WEEKS = (4, 13)  # Q16: a launch this many weeks old with no signal since
+SUSTAINED_WEEKS = 6  # Q18: an input's favourable shift has lasted this long
+_LAUNCH = re.compile(
+    r"\b(launch\w*|roll(?:ed)? ?out|go-live|went live|releas\w*|introduc\w*|initiative|"
+    r"experiment|pilot|new feature)\b",
+    re.IGNORECASE,
+)
+
+
+def _step(f: Facts, number: float | None) -> str | None:
+    """A difference between two YoY growth figures: percentage points, or bps for rates."""
+    if number is None:
+        return None
+    if f.method == "bps":
+        return format_change(abs(number), "bps").lstrip("+")
+    return f"{abs(number):.1f} pp"
+
+
+def _jump(f: Facts, number: float | None) -> str | None:
+    """A week-to-week difference of the metric: bps for rates, else a value with its unit."""
+    if number is None:
+        return None
+    if f.method == "bps":
+        return format_change(abs(number) * 10_000, "bps").lstrip("+")
+    return f.value(abs(number))
+
+
+def _is_yoy(flag: Flag) -> bool:
+    """Is an XmR flag about the weekly YoY series? Its detail names the series before a colon."""
+    return "yoy" in flag.detail.split(":", 1)[0].lower()
+
+
+def _series_name(flag: Flag) -> str:
+    return " YoY growth" if _is_yoy(flag) else ""
+
+
+def _limits_text(f: Facts, lower: float | None, upper: float | None, series: str) -> str:
+    if lower is not None and upper is not None:
+        return f"{f.series_value(lower, series)} to {f.series_value(upper, series)}"
+    if upper is not None:
+        return f"upper limit {f.series_value(upper, series)}; no lower limit"
+    if lower is not None:
+        return f"lower limit {f.series_value(lower, series)}; no upper limit"
+    return "N/A"
+
+
+@question(
+    "Q12",
+    XMR_RULE_1,
+    "{metric}{series} for {week} was {value}, outside its natural process limits ({limits}). What "
+    "changed in the process? One-off or new level? Which input ({inputs}) moved?",
+    "{metric}{series} for {week} was {value}, outside its natural process limits ({limits}). What "
+    "changed in the process? One-off or new level? Which input moved?",
+    "{metric} on {day} was {value}, outside its expected range for that day ({limits}). What "
+    "happened that day? One-off or new level? Which input moved?",
+    "{metric} was outside its expected daily range on {n} days of the week: {days}. What happened? "
+    "One-off or new level? Which input moved?",
+)
+def outside_limits(f: Facts) -> list[Fill]:
+    """Q12: XmR rule 1 (a point outside the limits); or days outside their seasonal band."""
+    fills = []
+    for flag in f.flags("xmr", "outside_limits"):
+        series = "yoy" if _is_yoy(flag) else "raw"
+        fills.append(
+            Fill(
+                {
+                    "metric": f.label,
+                    "series": _series_name(flag),
+                    "week": f.when(flag.date),
+                    "value": f.series_value(flag.value, series),
+                    "limits": _limits_text(f, flag.lower, flag.upper, series),
+                    "inputs": f.labels(f.inputs),
+                },
+                {
+                    "xmr_rule": 1,
+                    "xmr_series": series,
+                    "value": flag.value,
+                    "xmr_lnpl": flag.lower,
+                    "xmr_unpl": flag.upper,
+                    "date": flag.date,
+                    "inputs": list(f.inputs),
+                },
+            )
+        )
+    days = sorted((x for x in f.flags("seasonal") if x.date is not None), key=lambda x: x.date)
+    if len(days) == 1:
+        flag = days[0]
+        fills.append(
+            Fill(
+                {
+                    "metric": f.label,
+                    "day": f"{flag.date:%a} {flag.date.isoformat()}",
+                    "value": f.value(flag.value),
+                    "limits": _limits_text(f, flag.lower, flag.upper, "raw"),
+                },
+                {
+                    "rule": flag.rule,
+                    "date": flag.date,
+                    "value": flag.value,
+                    "lower": flag.lower,
+                    "upper": flag.upper,
+                },
+            )
+        )
+    elif days:
+        shown = "; ".join(
+            f"{x.date:%a} {x.date.isoformat()} {f.value(x.value)} (expected "
+            f"{_limits_text(f, x.lower, x.upper, 'raw')})"
+            for x in days[:3]
+        )
+        more = f"; and {len(days) - 3} more" if len(days) > 3 else ""
+        fills.append(
+            Fill(
+                {"metric": f.label, "n": str(len(days)), "days": shown + more},
+                {"dates": [x.date for x in days], "values": [x.value for x in days]},
+            )
+        )
+    return fills
+
+
+def _series(f: Facts, yoy: bool) -> np.ndarray:
+    """The weekly series an XmR flag is about: values or YoY growth."""
+    return f.yoy_weekly if yoy else f.weekly["cy"]
+
+
+def _mean_of(f: Facts, flag: Flag) -> float | None:
+    """The XmR central line behind a flag: the chart's, else the midpoint of the limits."""
+    yoy = _is_yoy(flag)
+    if f.xmr is not None and (f.xmr.series == "yoy") == yoy:
+        return f.xmr.mean
+    if flag.lower is not None and flag.upper is not None:
+        return (flag.lower + flag.upper) / 2
+    return None
+
+
+def _run_on_side(values: np.ndarray, mean: float) -> tuple[int, int]:
+    """(side, length) of the run of points on one side of the mean ending at the last point."""
+    if len(values) == 0 or not math.isfinite(values[-1]) or values[-1] == mean:
+        return 0, 0
+    side = 1 if values[-1] > mean else -1
+    n = 0
+    for value in values[::-1]:
+        if not math.isfinite(value) or (value - mean) * side <= 0:
+            break
+        n += 1
+    return side, n
+
+
+def _shift(f: Facts, flag: Flag) -> tuple[float, str, np.ndarray, int, int] | None:
+    """A shift flag's (mean, series kind, weekly series, side, run length), None without a mean."""
+    mean = _mean_of(f, flag)
+    if mean is None:
+        return None
+    series = "yoy" if _is_yoy(flag) else "raw"
+    values = _series(f, series == "yoy")
+    side, run = _run_on_side(values, mean)
+    return mean, series, values, side, run
+
+
+@question(
+    "Q13",
+    SIGNAL,
+    "{metric}{series} has been {side} its average of {mean} for {run} weeks, since the week ending "
+    "{since}. The process has shifted. What caused it: something we did (which input?) or "
+    "something external? Should the limits and the plan be reset?",
+    "{metric}{series} was beyond {halfway}, half-way from its average of {mean} to its {limit}, in "
+    "3 of the 4 weeks to {week}. The process has shifted. What caused it: something we did (which "
+    "input?) or something external? Should the limits and the plan be reset?",
+)
+def sustained_shift(f: Facts) -> Fill | None:
+    """Q13: XmR rule 2 (3 of 4 beyond half-way) or rule 3 (run of 8)."""
+    found = f.flags("xmr", "run_of_eight") or f.flags("xmr", "three_of_four")
+    if not found:
+        return None
+    flag = found[0]
+    shift = _shift(f, flag)
+    if shift is None:
+        return None
+    mean, series, values, side, run = shift
+    slots = {"metric": f.label, "series": _series_name(flag), "mean": f.series_value(mean, series)}
+    evidence: dict[str, Any] = {
+        "xmr_rule": 3 if flag.rule == "run_of_eight" else 2,
+        "xmr_mean": mean,
+        "xmr_series": series,
+        "value": flag.value,
+    }
+    if flag.rule == "run_of_eight" and run >= 8:
+        since = f.week_ends[-run]
+        slots |= {
+            "side": "above" if side > 0 else "below",
+            "run": str(run),
+            "since": since.isoformat(),
+        }
+        return Fill(slots, evidence | {"xmr_since": since, "run": run})
+    value = flag.value if flag.value is not None else finite(values[-1] if len(values) else None)
+    if value is None:
+        return None
+    upper = value > mean
+    limit = flag.upper if upper else flag.lower
+    if limit is None:
+        return None
+    halfway = (mean + limit) / 2
+    slots |= {
+        "halfway": f.series_value(halfway, series),
+        "limit": f"{'upper' if upper else 'lower'} limit of {f.series_value(limit, series)}",
+        "week": f.when(flag.date),
+    }
+    return Fill(slots, evidence | {"halfway": halfway, "limit": limit})
+
+
+@question(
+    "Q14",
+    SIGNAL,
+    "The week-to-week jump{series} of {jump} in {metric} is larger than anything routine (upper "
+    "range limit {url}). What happened between {before} and {after}?",
+)
+def big_jump(f: Facts) -> list[Fill]:
+    """Q14: a moving range above its upper range limit."""
+    fills = []
+    for flag in f.flags("xmr", "moving_range"):
+        series = "yoy" if _is_yoy(flag) else "raw"
+        if flag.value is None:
+            continue
+        after = flag.date or f.week_ending
+        before = after - dt.timedelta(days=7)
+        jump = _step(f, flag.value) if series == "yoy" else _jump(f, flag.value)
+        url = _step(f, flag.upper) if series == "yoy" else _jump(f, flag.upper)
+        fills.append(
+            Fill(
+                {
+                    "metric": f.label,
+                    "series": " in YoY growth" if series == "yoy" else "",
+                    "jump": jump,
+                    "url": url,
+                    "before": f.week_label(before),
+                    "after": f.week_label(after),
+                },
+                {
+                    "xmr_mr_last": flag.value,
+                    "xmr_url": flag.upper,
+                    "xmr_series": series,
+                    "date": flag.date,
+                },
+            )
+        )
+    return fills
+
+
+@question(
+    "Q15",
+    SIGNAL,
+    "The move in {metric} ({move}) is inside normal variation ({limits}). Are we sure '{cause}' "
+    "explains it, or are we explaining noise?",
+)
+def explaining_noise(f: Facts) -> Fill | None:
+    """Q15: commentary claims a cause, but there is no signal and the plan variance is routine."""
+    if f.commentary is None or not f.commentary.current or f.xmr is None:
+        return None
+    cause = lint.stated_cause(f.commentary.text)
+    if cause is None or f.signalled(f.block.metric):
+        return None
+    plan = f.block.plan
+    if (
+        plan is not None
+        and plan.last_week_var is not None
+        and abs(plan.last_week_var) >= f.material
+    ):
+        return None
+    x = f.xmr
+    if x.series == "yoy":
+        move = f"YoY {f.change(f.block.box.yoy)}"
+    else:
+        move = f"{f.change(f.block.box.wow)} WoW to {f.value(f.block.box.last_week)}"
+    return Fill(
+        {
+            "metric": f.label,
+            "move": move,
+            "limits": _limits_text(f, x.lower, x.upper, x.series),
+            "cause": cause,
+        },
+        {"xmr_lnpl": x.lower, "xmr_unpl": x.upper, "xmr_series": x.series, "cause": cause},
+    )
+
+
+@question(
+    "Q16",
+    SIGNAL,
+    "{metric} shows no XmR signal (limits {limits}) in the {weeks} weeks since '{initiative}' "
+    "({owner_metric}, {date}). Did the change work? If not, is this the right lever, and should it "
+    "stay in the deck?",
+)
+def launch_without_signal(f: Facts) -> Fill | None:
+    """Q16: a launch on this metric or its inputs, 4-13 weeks old, with no XmR signal since."""
+    if f.xmr is None or f.signalled(f.block.metric):
+        return None
+    own = [(f.block.metric, e) for e in f.events if e.description]
+    candidates = [
+        (metric, e)
+        for metric, e in [*own, *f.input_events]
+        if _LAUNCH.search(e.description)
+        and LAUNCH_WEEKS[0] * 7 <= (f.week_ending - e.date).days <= LAUNCH_WEEKS[1] * 7
+    ]
+    if not candidates or not f.week_ends:  # week ends only when there is a launch to date
+        return None
+    metric, event = max(candidates, key=lambda pair: pair[1].date)
+    x = f.xmr
+    first = next(i for i, end in enumerate(f.week_ends) if end >= event.date)
+    since = xmr_signals(x.values[first:], XmrLimits(x.mean, x.mr_mean, 0))
+    if any(s.rule in ("outside_limits", "run_of_eight", "three_of_four") for s in since):
+        return None
+    weeks = (f.week_ending - event.date).days // 7
+    return Fill(
+        {
+            "initiative": lint.quote(event.description),
+            "owner_metric": f.config.metric_label(metric) if metric in f.config.metrics else metric,
+            "date": event.date.isoformat(),
+            "weeks": str(weeks),
+            "metric": f.label,
+            "limits": _limits_text(f, x.lower, x.upper, x.series),
+        },
+        {
+            "event": event.description,
+            "event_date": event.date,
+            "event_metric": metric,
+            "weeks": weeks,
+        },
+    )
+
+
+def _moves(f: Facts) -> str:
+    box = f.block.box
+    parts = [
+        f"{f.change(box.yoy)} YoY" if box.yoy is not None else "",
+        f"{f.change(box.wow)} WoW" if box.wow is not None else "",
+    ]
+    return " and ".join(p for p in parts if p) or "N/A"
+
+
+@question(
+    "Q17",
+    SIGNAL,
+    "{metric} moved {moves} but none of its inputs ({inputs}) moved outside routine variation. "
+    "What input are we missing? What could we have tracked that would have warned us?",
+)
+def output_without_inputs(f: Facts) -> Fill | None:
+    """Q17: the output is signalled, and none of its (known) inputs is."""
+    if not f.signalled(f.block.metric):
+        return None
+    statuses = {m: f.signalled(m) for m in f.inputs}
+    known = [m for m, status in statuses.items() if status is not None]
+    if not known or any(statuses[m] for m in known):
+        return None
+    return Fill(
+        {"metric": f.label, "moves": _moves(f), "inputs": f.labels(known)},
+        {"inputs": known, "inputs_flagged": [], "wow": f.block.box.wow, "yoy": f.block.box.yoy},
+    )
+
+
+@question(
+    "Q18",
+    SIGNAL,
+    "We pushed {metric}{series} {direction} from an average of {mean} to {recent} over the last "
+    "{weeks} weeks, but {outputs} show no signal. Is this still the right controllable input, or "
+    "has it stopped working?",
+)
+def input_without_output(f: Facts) -> Fill | None:
+    """Q18: an input shifted favourably (rule 2 or 3) for 6+ weeks; its outputs show no signal."""
+    if not f.outputs:
+        return None
+    shifts = [x for x in f.flags("xmr", "run_of_eight", "three_of_four") if x.favourable]
+    if not shifts:
+        return None
+    flag = shifts[0]
+    shift = _shift(f, flag)
+    if shift is None:
+        return None
+    mean, series, values, side, run = shift
+    quiet = [m for m in f.outputs if f.signalled(m) is False]
+    if run < SUSTAINED_WEEKS or not quiet:
+        return None
+    recent = float(np.mean(values[-run:]))
+    return Fill(
+        {
+            "metric": f.label,
+            "series": _series_name(flag),
+            "direction": "up" if side > 0 else "down",
+            "mean": f.series_value(mean, series),
+            "recent": f.series_value(recent, series),
+            "weeks": str(run),
+            "outputs": f.labels(quiet),
+        },
+        {
+            "xmr_mean": mean,
+            "recent_mean": recent,
+            "weeks": run,
+            "outputs": quiet,
+            "xmr_series": series,
+        },
+    )

@@ -1,0 +1,152 @@
+"""Catalogue group B, WoW/YoY shape: Q7 seasonal WoW move, Q8 YoY deceleration, Q9 event shift."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from wbr.analysis.questions.engine import (
+    SIGNAL,
+    Facts,
+    Fill,
+    event_list,
+    events_in,
+    question,
+)
+from wbr.engine.compare import compare
+
+WOW_MOVE = {"pct": 5.0, "bps": 50.0}  # Q7: a WoW move big enough to ask whether it is seasonal
+DECELERATION = {"pct": 5.0, "bps": 50.0}  # Q8: YoY slowdown (pp or bps) within six months
+
+
+@question(
+    "Q7",
+    SIGNAL,
+    "{metric} moved {wow} WoW, but YoY is steady at {yoy} (6-week average {yoy_mean}) and the same "
+    "week last year moved {py_wow}. Is this the normal seasonal pattern? Is there anything to "
+    "discuss beyond seasonality?",
+)
+def seasonal_wow(f: Facts) -> Fill | None:
+    """Q7: a big WoW move that last year's same week also made, with YoY steady."""
+    weeks = f.block.weeks
+    wow, yoy = f.block.box.wow, f.block.box.yoy
+    if len(weeks) < 2 or wow is None or yoy is None or abs(wow) < WOW_MOVE[f.method]:
+        return None
+    yoys = [compare(w.cy, w.py, f.method) for w in weeks]
+    if any(y is None for y in yoys):
+        return None
+    yoy_mean = float(np.mean(yoys))
+    py_wow = compare(weeks[-1].py, weeks[-2].py, f.method)
+    if py_wow is None or py_wow * wow <= 0 or not abs(wow) / 2 <= abs(py_wow) <= abs(wow) * 2:
+        return None
+    if abs(yoy - yoy_mean) > abs(wow) / 3:
+        return None
+    return Fill(
+        {
+            "metric": f.label,
+            "wow": f.change(wow),
+            "yoy": f.change(yoy),
+            "yoy_mean": f.change(yoy_mean),
+            "py_wow": f.change(py_wow),
+        },
+        {"wow": wow, "yoy": yoy, "yoy_6wk_mean": yoy_mean, "py_wow": py_wow},
+    )
+
+
+def _month_name(month: str) -> str:
+    year, number = month.split("-")
+    return f"{dt.date(int(year), int(number), 1):%b} {year}"
+
+
+@question(
+    "Q8",
+    SIGNAL,
+    "{metric} YoY growth {direction} from {start} in {start_month} to {end} in {end_month}. Which "
+    "inputs ({inputs}) explain it, and when did it start?",
+    "{metric} YoY growth {direction} from {start} in {start_month} to {end} in {end_month}. Which "
+    "inputs explain it, and when did it start?",
+    "{metric} YoY growth is decelerating ({detail}). Which inputs ({inputs}) explain it, and when "
+    "did it start?",
+    "{metric} YoY growth is decelerating ({detail}). Which inputs explain it, and when did it "
+    "start?",
+)
+def yoy_deceleration(f: Facts) -> Fill | None:
+    """Q8: monthly YoY worsened 3 months running, or by DECELERATION within six months."""
+    points = [(m.month, compare(m.cy, m.py, f.method)) for m in f.block.months[-7:] if m.complete]
+    points = [(month, y) for month, y in points if y is not None]
+    trend = f.flags("trend")
+    sign = -1.0 if f.block.polarity == "lower_is_better" else 1.0  # + means better
+    scores = [sign * y for _, y in points]
+    end = len(points) - 1
+    run = 0
+    while run < end and scores[end - run] < scores[end - run - 1]:
+        run += 1
+    start = end - run
+    fired = run >= 3 and scores[start] - scores[end] >= f.material
+    if not fired and len(points) >= 2:
+        start = int(np.argmax(scores))
+        fired = scores[start] - scores[end] >= DECELERATION[f.method]
+    if not fired:
+        if not trend:
+            return None
+        return Fill(
+            {"metric": f.label, "detail": trend[0].detail, "inputs": f.labels(f.inputs)},
+            {"trend": trend[0].detail, "inputs": list(f.inputs)},
+        )
+    return Fill(
+        {
+            "metric": f.label,
+            "direction": "rose" if sign < 0 else "slowed",
+            "start": f.change(points[start][1]),
+            "start_month": _month_name(points[start][0]),
+            "end": f.change(points[end][1]),
+            "end_month": _month_name(points[end][0]),
+            "inputs": f.labels(f.inputs),
+        },
+        {
+            "m_yoy": [y for _, y in points],
+            "months": [m for m, _ in points],
+            "inputs": list(f.inputs),
+        },
+    )
+
+
+@question(
+    "Q9",
+    SIGNAL,
+    "This week has {events_cy} but the comparable week last year (ending {py_week}) has no "
+    "recorded event. What is YoY ({yoy}) adjusted for the shift? What is the combined YoY for the "
+    "two affected weeks?",
+    "The comparable week last year (ending {py_week}) had {events_py} but this week has no "
+    "recorded event. What is YoY ({yoy}) adjusted for the shift? What is the combined YoY for the "
+    "two affected weeks?",
+    "This week has {events_cy} but the comparable week last year (ending {py_week}) has no "
+    "recorded event. What is YoY adjusted for the shift? What is the combined YoY for the two "
+    "affected weeks?",
+    "The comparable week last year (ending {py_week}) had {events_py} but this week has no "
+    "recorded event. What is YoY adjusted for the shift? What is the combined YoY for the two "
+    "affected weeks?",
+)
+def event_shift(f: Facts) -> Fill | None:
+    """Q9: an event in this week but not last year's comparable week (or the reverse), and a
+    material YoY move (or no YoY at all)."""
+    yoy = f.block.box.yoy
+    if yoy is not None and abs(yoy) < f.material:
+        return None  # YoY is not distorted enough to ask
+    py_week = f.week_ending - dt.timedelta(days=364)
+    events = {*f.events, *f.block.events}
+    cy = sorted(events_in(events, f.week_ending), key=lambda e: e.date)
+    py = sorted(events_in(events, py_week), key=lambda e: e.date)
+    if bool(cy) == bool(py):
+        return None
+    slots = {"py_week": py_week.isoformat(), "yoy": f.change(f.block.box.yoy)}
+    slots |= {"events_cy": event_list(cy)} if cy else {"events_py": event_list(py)}
+    return Fill(
+        slots,
+        {
+            "events_cy": [e.description for e in cy],
+            "events_py": [e.description for e in py],
+            "yoy": f.block.box.yoy,
+        },
+    )

@@ -1,0 +1,270 @@
+"""Plan, data-status and YoY-trend flags: threshold and streak rules on a metric's weekly rows.
+
+WBR_PRACTICE.md section 4.4 items 2-5. No model: each rule reads the weekly history (and, for
+plan misses to date, the block's PlanScore) and says what it saw in the flag's detail. The XmR and
+seasonal flags are in wbr/analysis/flags.py, which calls these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wbr.analysis.residuals import daily_window
+from wbr.engine.compare import compare_arrays, favourable
+from wbr.engine.config import FlagSettings, MetricConfig
+from wbr.engine.deck import Flag, PlanScore
+from wbr.engine.series import MetricHistory
+from wbr.fmt import format_change, format_value
+
+ZERO_SHARE = 0.02  # a metric zero on fewer than 2% of last year's days is "rarely zero"
+TREND_BLOCK_WEEKS = 4  # YoY of 4-week blocks stands in for monthly YoY on weekly rows
+TREND_BLOCKS = 4
+
+
+@dataclass(frozen=True)
+class WeeklyRows:
+    """A metric's weekly rows as arrays: MetricHistory.weekly read once for every rule (a
+    DataFrame column read costs ~7 µs, and a deck judges hundreds of metrics)."""
+
+    ends: pd.DatetimeIndex
+    cy: np.ndarray
+    py: np.ndarray
+    plan: np.ndarray
+    complete: np.ndarray
+    last: pd.Timestamp  # the deck's week ending
+    week_end: dt.date
+
+    @classmethod
+    def of(cls, history: MetricHistory) -> WeeklyRows:
+        """The rows of a history (its index as a DatetimeIndex)."""
+        weekly = history.weekly
+        ends = weekly.index
+        ends = ends if isinstance(ends, pd.DatetimeIndex) else pd.DatetimeIndex(ends)
+        last = ends[-1]
+        return cls(
+            ends,
+            weekly["cy"].to_numpy(dtype=float),
+            weekly["py"].to_numpy(dtype=float),
+            weekly["plan"].to_numpy(dtype=float),
+            weekly["complete"].to_numpy(),
+            last,
+            last.date(),
+        )
+
+
+def _streak(hits: np.ndarray) -> int:
+    """How many of the latest positions in a row are True."""
+    misses = np.flatnonzero(~hits[::-1])
+    return int(misses[0]) if len(misses) else len(hits)
+
+
+def _week_end(history: MetricHistory) -> dt.date:
+    return history.weekly.index[-1].date()
+
+
+def plan_variance(history: MetricHistory, method: str) -> np.ndarray:
+    """Weekly variance to plan: % for volumes, bps for rates; NaN where there is no usable plan."""
+    cy = history.weekly["cy"].to_numpy(dtype=float)
+    plan = history.weekly["plan"].to_numpy(dtype=float)
+    return compare_arrays(cy, plan, method)
+
+
+def _gap(variance: np.ndarray, polarity: str) -> np.ndarray:
+    """Unfavourable size of plan variances (positive = behind plan); |variance| when neutral."""
+    if polarity == "neutral":
+        return np.abs(variance)
+    return -variance if polarity == "higher_is_better" else variance
+
+
+def plan_flags(
+    history: MetricHistory,
+    metric: MetricConfig,
+    settings: FlagSettings,
+    plan_score: PlanScore | None = None,
+    rows: WeeklyRows | None = None,
+) -> list[Flag]:
+    """Plan miss beyond the threshold (LastWk or to date), N misses running, a widening gap.
+
+    `rows`: the history's WeeklyRows when the caller has them already (as for every rule here).
+    """
+    rows = rows or WeeklyRows.of(history)
+    method = metric.comparison_method
+    variance = compare_arrays(rows.cy, rows.plan, method)
+    polarity = metric.polarity
+    threshold = settings.plan_miss_bps if method == "bps" else settings.plan_miss_pct
+    behind = None if polarity == "neutral" else False
+    week_end = rows.week_end
+    last = float(variance[-1])
+    windows: dict[str, float | None] = {"LastWk": last}
+    if plan_score is not None:
+        windows |= {"MTD": plan_score.mtd_var, "QTD": plan_score.qtd_var, "YTD": plan_score.ytd_var}
+    missed = {
+        name: float(v)
+        for name, v in windows.items()
+        if v is not None and np.isfinite(v) and _gap(np.array(v), polarity) > threshold
+    }
+    flags = []
+    if missed:
+        listed = ", ".join(f"{name} {format_change(v, method)}" for name, v in missed.items())
+        limit = f"{threshold:g} bps" if method == "bps" else f"{threshold:g}%"
+        flags.append(
+            Flag(
+                "plan",
+                "miss",
+                week_end,
+                next(iter(missed.values())),
+                None,
+                None,
+                behind,
+                f"behind plan by more than {limit}: {listed}",
+            )
+        )
+    gaps = _gap(variance, polarity)
+    run = _streak(gaps > 0)  # NaN compares False: a week without plan ends a streak
+    if run >= settings.plan_streak_weeks:
+        since = rows.ends[-run].date().isoformat()
+        flags.append(
+            Flag(
+                "plan",
+                "miss_streak",
+                week_end,
+                last,
+                None,
+                None,
+                behind,
+                f"missed plan {run} weeks running, since the week ending {since}; last week"
+                f" {format_change(last, method)}",
+            )
+        )
+    widening = _streak(np.concatenate(([False], np.diff(gaps) > 0)) & (gaps > 0))
+    if widening >= settings.plan_streak_weeks:
+        path = " -> ".join(format_change(float(v), method) for v in variance[-widening - 1 :])
+        flags.append(
+            Flag(
+                "plan",
+                "widening_gap",
+                week_end,
+                last,
+                None,
+                None,
+                behind,
+                f"the gap to plan grew {widening} weeks in a row: {path}",
+            )
+        )
+    return flags
+
+
+def data_flags(
+    history: MetricHistory,
+    metric: MetricConfig,
+    settings: FlagSettings,
+    rows: WeeklyRows | None = None,
+) -> list[Flag]:
+    """Incomplete week, a value stuck for N weeks, exact zeros where the metric is rarely zero."""
+    rows = rows or WeeklyRows.of(history)
+    week_end = rows.week_end
+    end = rows.last
+    found = daily_window(history.daily, end, 7)
+    days = np.full(7, np.nan) if found is None else found
+    dates = [week_end - dt.timedelta(days=6 - i) for i in range(7)]
+    flags = []
+    if not bool(rows.complete[-1]):
+        missing = [d.isoformat() for d, v in zip(dates, days, strict=True) if np.isnan(v)]
+        present = int((~np.isnan(days)).sum())
+        flags.append(
+            Flag(
+                "data",
+                "incomplete",
+                week_end,
+                float(present),
+                None,
+                None,
+                None,
+                f"{present} of 7 days loaded; missing {', '.join(missing) or 'none'}",
+            )
+        )
+    cy = rows.cy
+    last = float(cy[-1])
+    if np.isfinite(last):
+        run = _streak(cy == last)
+        always_zero = last == 0 and bool((cy[:-run] == 0).all())
+        if run >= settings.stuck_weeks and not always_zero:
+            since = rows.ends[-run].date().isoformat()
+            flags.append(
+                Flag(
+                    "data",
+                    "stuck",
+                    week_end,
+                    last,
+                    None,
+                    None,
+                    None,
+                    f"exactly {format_value(last, metric.unit)} for {run} weeks running, since"
+                    f" the week ending {since}",
+                )
+            )
+    zero_days = [d for d, v in zip(dates, days, strict=True) if v == 0]
+    if zero_days or last == 0:
+        year = daily_window(history.daily, end - dt.timedelta(days=7), 364)
+        year = np.array([]) if year is None else year[~np.isnan(year)]
+        zeros = int((year == 0).sum())
+        if zeros <= ZERO_SHARE * len(year):
+            where = ", ".join(d.isoformat() for d in zero_days) or "the week's total"
+            flags.append(
+                Flag(
+                    "data",
+                    "zero",
+                    zero_days[0] if zero_days else week_end,
+                    0.0,
+                    None,
+                    None,
+                    None,
+                    f"exactly zero on {where}; zero on {zeros} of the {len(year)} days of the"
+                    " year before",
+                )
+            )
+    return flags
+
+
+def trend_flags(history: MetricHistory, metric: MetricConfig, settings: FlagSettings) -> list[Flag]:
+    """YoY growth of 4-week blocks fell 3 blocks running by more than `yoy_deceleration_pp`."""
+    threshold = settings.yoy_deceleration_pp
+    weeks = TREND_BLOCK_WEEKS * TREND_BLOCKS
+    if threshold is None or len(history.weekly) < weeks:
+        return []
+    operands = [history.numerator, history.denominator]
+    frames = operands if all(f is not None for f in operands) else [history.weekly]
+    sums = [
+        f[["cy", "py"]]
+        .to_numpy(dtype=float)[-weeks:]
+        .reshape(TREND_BLOCKS, TREND_BLOCK_WEEKS, 2)
+        .sum(axis=1)
+        for f in frames
+        if f is not None
+    ]
+    totals = sums[0] / sums[1] if len(sums) == 2 else sums[0]
+    cy, py = totals[:, 0], totals[:, 1]
+    method = metric.comparison_method
+    growth = compare_arrays(cy, py, method)
+    drop = float(growth[0] - growth[-1])
+    if np.isnan(growth).any() or not (np.diff(growth) < 0).all() or drop <= threshold:
+        return []
+    unit = "bps" if method == "bps" else "pp"
+    path = " -> ".join(format_change(float(g), method) for g in growth)
+    return [
+        Flag(
+            "trend",
+            "yoy_deceleration",
+            _week_end(history),
+            float(growth[-1]),
+            None,
+            None,
+            favourable(-1.0, metric.polarity),
+            f"YoY growth of {TREND_BLOCK_WEEKS}-week blocks fell {TREND_BLOCKS - 1} blocks in a"
+            f" row, {drop:.1f} {unit} in all: {path}",
+        )
+    ]

@@ -1,0 +1,1 @@
+"""Delivering a rendered deck: the email message and SMTP."""

@@ -1,0 +1,1 @@
+"""The engine: config, sources, calendar windows, aggregation, comparisons, the Deck."""

@@ -1,0 +1,170 @@
+"""Window values per metric type (sum, ratio, mean, last, first, min, max, derived), vectorised.
+
+A window's value is null when any of its days is missing: a missing day is never a zero and never
+a silent six-day week. Ratios are sum(numerator) / sum(denominator) over the window, and derived
+metrics (sum, difference, product, divide) combine their operands' window values: each operand is
+aggregated by its own type first, for current year, prior year and plan alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wbr.engine.calendar import Window
+from wbr.engine.config import Config, MetricConfig, evaluation_order
+
+
+@dataclass(frozen=True)
+class DailyMatrix:
+    """Daily values, one row per day from `first_day`, one column per metric; NaN = missing."""
+
+    first_day: dt.date
+    values: np.ndarray
+    metrics: tuple[str, ...]
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> DailyMatrix:
+        """From a daily DataFrame (continuous DatetimeIndex, one column per metric)."""
+        return cls(
+            frame.index[0].date(),
+            frame.to_numpy(dtype=float, na_value=np.nan),
+            tuple(frame.columns),
+        )
+
+    def rows(self, window: Window) -> np.ndarray:
+        """The window's rows, padded with NaN where it reaches outside the data."""
+        start = (window.start - self.first_day).days
+        stop = start + window.days
+        n_days, n_metrics = self.values.shape
+        if start >= 0 and stop <= n_days:
+            return self.values[start:stop]
+        block = np.full((window.days, n_metrics), np.nan)
+        lo, hi = max(start, 0), min(stop, n_days)
+        if lo < hi:
+            block[lo - start : hi - start] = self.values[lo:hi]
+        return block
+
+
+@dataclass(frozen=True)
+class WindowValues:
+    """Values of every metric over a list of windows: arrays shaped (windows, metrics)."""
+
+    metrics: tuple[str, ...]
+    values: np.ndarray
+    complete: np.ndarray
+
+    def value(self, window_index: int, metric: str) -> float | None:
+        """One window's value for one metric, None when N/A."""
+        column = self.metrics.index(metric)
+        value = self.values[window_index, column]
+        return None if np.isnan(value) else float(value)
+
+
+_BASE_REDUCERS = {
+    "sum": lambda rows: rows.sum(axis=0),
+    "mean": lambda rows: rows.mean(axis=0),
+    "last": lambda rows: rows[-1],
+    "first": lambda rows: rows[0],
+    "min": lambda rows: rows.min(axis=0),
+    "max": lambda rows: rows.max(axis=0),
+}
+
+
+def base_window_values(
+    matrix: DailyMatrix, aggregations: Sequence[str], windows: Sequence[Window]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(values, complete) of the matrix's own metrics; incomplete windows are NaN."""
+    n_metrics = len(matrix.metrics)
+    values = np.full((len(windows), n_metrics), np.nan)
+    complete = np.zeros((len(windows), n_metrics), dtype=bool)
+    groups = {
+        kind: np.array([i for i, a in enumerate(aggregations) if a == kind], dtype=int)
+        for kind in _BASE_REDUCERS
+    }
+    for w, window in enumerate(windows):
+        rows = matrix.rows(window)
+        full = ~np.isnan(rows).any(axis=0)
+        complete[w] = full
+        for kind, columns in groups.items():
+            if columns.size:
+                values[w, columns] = _BASE_REDUCERS[kind](rows[:, columns])
+        values[w, ~full] = np.nan
+    return values, complete
+
+
+def window_values(
+    config: Config, matrix: DailyMatrix | None, windows: Sequence[Window]
+) -> WindowValues:
+    """Every configured metric over every window, ratios evaluated after their operands."""
+    order = evaluation_order(config)
+    values = np.full((len(windows), len(order)), np.nan)
+    complete = np.zeros((len(windows), len(order)), dtype=bool)
+    column = {metric: i for i, metric in enumerate(order)}
+    if matrix is not None:
+        aggregations = [config.metrics[m].aggregation for m in matrix.metrics]
+        base_values, base_complete = base_window_values(matrix, aggregations, windows)
+        for i, metric in enumerate(matrix.metrics):
+            if metric in column:
+                values[:, column[metric]] = base_values[:, i]
+                complete[:, column[metric]] = base_complete[:, i]
+    for metric in order:
+        spec = config.metrics[metric]
+        if not spec.operands:
+            continue
+        operands = [column[operand] for operand in spec.operands]
+        combined, ready = combine(spec, values[:, operands].T, complete[:, operands].T)
+        values[:, column[metric]] = combined
+        complete[:, column[metric]] = ready
+    return WindowValues(tuple(order), values, complete)
+
+
+def combine(
+    spec: MetricConfig, operands: np.ndarray, complete: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A ratio's or derived metric's values from its operands' (rows = operands, in order).
+
+    Complete only where every operand is; a division by zero is N/A, never infinity.
+    """
+    ready = complete.all(axis=0)
+    op = "divide" if spec.aggregation == "ratio" else spec.formula.op
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if op == "divide":
+            result = operands[0] / operands[1]
+            result[operands[1] == 0] = np.nan
+        elif op == "difference":
+            result = operands[0] - operands[1]
+        elif op == "product":
+            result = np.prod(operands, axis=0)
+        else:
+            result = np.sum(operands, axis=0)
+    result = np.where(ready & np.isfinite(result), result, np.nan)
+    return result, ready
+
+
+def weekly_history(
+    config: Config, matrix: DailyMatrix, week_ending: dt.date
+) -> tuple[list[dt.date], WindowValues]:
+    """Every whole week in the data up to `week_ending` (oldest first) for every metric."""
+    # At least the deck's own week, even when the data starts inside it (its days pad as NaN).
+    first_end = matrix.first_day + dt.timedelta(days=6)
+    n_weeks = max(1, (week_ending - first_end).days // 7 + 1)
+    ends = [week_ending - dt.timedelta(days=7 * k) for k in range(n_weeks - 1, -1, -1)]
+    windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
+    return ends, window_values(config, matrix, windows)
+
+
+def has_plan(config: Config, plan: DailyMatrix | None, metric: str) -> bool:
+    """True when the plan covers the metric (for a ratio or derived metric: every operand)."""
+    if plan is None:
+        return False
+    spec = config.metrics[metric]
+    if spec.operands:
+        return all(has_plan(config, plan, operand) for operand in spec.operands)
+    if metric not in plan.metrics:
+        return False
+    return bool(np.isfinite(plan.values[:, plan.metrics.index(metric)]).any())

@@ -1,0 +1,405 @@
+"""build_deck: (config, data, week) -> Deck. Orchestrates windows, aggregation and comparisons.
+
+This module decides which windows a block shows (6 weeks, 12 months, MTD/QTD/YTD and their
+prior-year and plan twins) and assembles the numeric blocks; flags, drivers, commentary and
+questions are added afterwards by wbr.analysis.annotate from the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from wbr.engine.aggregate import (
+    DailyMatrix,
+    WindowValues,
+    combine,
+    has_plan,
+    weekly_history,
+    window_values,
+)
+from wbr.engine.calendar import MONTH_ABBR, Calendar, Window, month_window
+from wbr.engine.compare import compare
+from wbr.engine.config import Config
+from wbr.engine.deck import (
+    Block,
+    BoxScore,
+    Deck,
+    Event,
+    MonthPoint,
+    PlanScore,
+    Section,
+    Status,
+    WeekPoint,
+)
+from wbr.engine.series import MetricHistory
+from wbr.engine.sources import Dataset, load_data
+from wbr.errors import DataError
+
+WEEKS_SHOWN = 6
+MONTHS_SHOWN = 12
+PTD_KEYS = ("mtd", "qtd", "ytd")
+
+
+def resolve_week_ending(
+    config: Config, dataset: Dataset, requested: dt.date | str | None = None
+) -> dt.date:
+    """The deck's week ending: a given date (checked), or the last week end in the data."""
+    calendar = Calendar.from_config(config.calendar)
+    wanted = config.week_ending if requested is None else requested
+    last_actual = dataset.last_actual_date
+    first_actual = dataset.actuals.dropna(how="all").index.min().date()
+    if isinstance(wanted, str) and wanted.strip().lower() == "latest":
+        latest = calendar.week_end_on_or_before(last_actual)
+        if latest < first_actual:
+            raise DataError(
+                f"no week with data: the actuals run {first_actual} .. {last_actual}, and the "
+                f"latest week end on or before them is {latest} "
+                f"({calendar.week_end_day.title()} weeks)"
+            )
+        return latest
+    if isinstance(wanted, str):
+        try:
+            wanted = dt.date.fromisoformat(wanted.strip())
+        except ValueError:
+            raise DataError(
+                f"week ending: expected 'latest' or YYYY-MM-DD, got {wanted!r}"
+            ) from None
+    if not calendar.is_week_end(wanted):
+        raise DataError(
+            f"week ending {wanted} is a {wanted:%A}, but weeks end on "
+            f"{calendar.week_end_day.title()} (calendar.week_end_day)"
+        )
+    if wanted < first_actual:
+        raise DataError(f"week ending {wanted} is before the first actual date {first_actual}")
+    if wanted > last_actual:
+        raise DataError(
+            f"week ending {wanted} is after the last actual date {last_actual}; "
+            f"the latest week with data ends {calendar.week_end_on_or_before(last_actual)}"
+        )
+    return wanted
+
+
+class _Windows:
+    """The windows one deck reads: CY, their prior-year twins, in a fixed order."""
+
+    def __init__(self, calendar: Calendar, week_ending: dt.date) -> None:
+        self.week_ends = [
+            week_ending - dt.timedelta(days=7 * k) for k in range(WEEKS_SHOWN - 1, -1, -1)
+        ]
+        self.months = calendar.trailing_complete_months(week_ending, MONTHS_SHOWN)
+        ptd = calendar.period_to_date(week_ending)
+        self.current: list[Window] = (
+            [calendar.week(end) for end in self.week_ends]
+            + [month_window(year, month) for year, month in self.months]
+            + [ptd[key] for key in PTD_KEYS]
+        )
+        self.prior: list[Window] = (
+            [calendar.week(calendar.prior_year_week(end)) for end in self.week_ends]
+            + [month_window(year - 1, month) for year, month in self.months]
+            + [calendar.prior_year_ptd(ptd[key]) for key in PTD_KEYS]
+        )
+        self.first_month = WEEKS_SHOWN
+        self.first_ptd = WEEKS_SHOWN + MONTHS_SHOWN
+
+    def ptd_index(self, key: str) -> int:
+        """Row of a period-to-date window in the window lists."""
+        return self.first_ptd + PTD_KEYS.index(key)
+
+
+def _missing_days(
+    config: Config, actual: DailyMatrix, windows: _Windows
+) -> dict[str, tuple[dt.date, ...]]:
+    """Per metric, every day read by any CY or PY window that has no value."""
+    every = windows.current + windows.prior
+    span = Window(min(w.start for w in every), max(w.end for w in every))
+    read = np.zeros(span.days, dtype=bool)
+    for window in every:
+        offset = (window.start - span.start).days
+        read[offset : offset + window.days] = True
+    absent = np.isnan(actual.rows(span)) & read[:, None]
+    base: dict[str, set[int]] = {
+        metric: set(np.flatnonzero(absent[:, i]).tolist())
+        for i, metric in enumerate(actual.metrics)
+    }
+
+    def offsets(metric: str) -> set[int]:
+        spec = config.metrics[metric]
+        if spec.operands:
+            return set().union(*(offsets(operand) for operand in spec.operands))
+        return base.get(metric, set(np.flatnonzero(read).tolist()))
+
+    return {
+        metric: tuple(span.start + dt.timedelta(days=o) for o in sorted(offsets(metric)))
+        for metric in config.metrics
+    }
+
+
+def _histories(
+    config: Config,
+    dataset: Dataset,
+    actual: DailyMatrix,
+    plan: DailyMatrix | None,
+    week_ending: dt.date,
+) -> dict[str, MetricHistory]:
+    """Full weekly CY/PY/plan series and daily values of every metric, for flags and drivers."""
+    ends, weekly = weekly_history(config, actual, week_ending)
+    windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
+    planned = window_values(config, plan, windows) if plan is not None else None
+    index = pd.DatetimeIndex(ends, name="week_end")
+    frames: dict[str, pd.DataFrame] = {}
+    for column, metric in enumerate(weekly.metrics):
+        cy = weekly.values[:, column]
+        py = np.full_like(cy, np.nan)
+        py[52:] = cy[:-52]
+        frames[metric] = pd.DataFrame(
+            {
+                "cy": cy,
+                "py": py,
+                "plan": planned.values[:, column] if planned else np.nan,
+                "complete": weekly.complete[:, column],
+            },
+            index=index,
+        )
+    daily = dataset.actuals.loc[: pd.Timestamp(week_ending)]
+    histories = {}
+    for metric, spec in config.metrics.items():
+        if spec.aggregation == "ratio":
+            histories[metric] = MetricHistory(
+                metric,
+                frames[metric],
+                _daily_values(config, daily, metric),
+                frames[spec.numerator],
+                frames[spec.denominator],
+            )
+        else:
+            histories[metric] = MetricHistory(
+                metric, frames[metric], _daily_values(config, daily, metric)
+            )
+    return histories
+
+
+def metric_histories(
+    config: Config, dataset: Dataset | None = None, week_ending: dt.date | str | None = None
+) -> dict[str, MetricHistory]:
+    """Every metric's full weekly CY/PY/plan history and daily values up to the deck's week."""
+    dataset = dataset if dataset is not None else load_data(config)
+    week = resolve_week_ending(config, dataset, week_ending)
+    actual = DailyMatrix.from_frame(dataset.actuals)
+    plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
+    return _histories(config, dataset, actual, plan, week)
+
+
+def _daily_values(config: Config, daily: pd.DataFrame, metric: str) -> pd.Series:
+    """A metric's daily values; a ratio's or derived metric's combine its operands day by day.
+
+    Used for residual checks only, never for window values (those combine window aggregates).
+    """
+    spec = config.metrics[metric]
+    if not spec.operands:
+        return daily[metric]
+    operands = [_daily_values(config, daily, operand) for operand in spec.operands]
+    stacked = np.vstack([operand.to_numpy(dtype=float) for operand in operands])
+    values, _ = combine(spec, stacked, ~np.isnan(stacked))
+    return pd.Series(values, index=daily.index, name=metric)
+
+
+def _events_for(dataset: Dataset, metric: str, windows: _Windows) -> tuple[Event, ...]:
+    """Events for this metric or the whole business in the six weeks shown and their PY twins."""
+    if dataset.events is None:
+        return ()
+    events = dataset.events
+    spans = [
+        (windows.current[0].start, windows.current[WEEKS_SHOWN - 1].end),
+        (windows.prior[0].start, windows.prior[WEEKS_SHOWN - 1].end),
+    ]
+    dates = events["date"].dt.date
+    mine = events["metric"].isna() | (events["metric"] == metric)
+    inside = np.zeros(len(events), dtype=bool)
+    for start, end in spans:
+        inside |= ((dates >= start) & (dates <= end)).to_numpy()
+    chosen = events[mine.to_numpy() & inside].sort_values("date")
+    return tuple(Event(row.date.date(), row.description) for row in chosen.itertuples(index=False))
+
+
+def _block(
+    number: int,
+    metric: str,
+    config: Config,
+    calendar: Calendar,
+    windows: _Windows,
+    cy: WindowValues,
+    py: WindowValues,
+    planned: WindowValues | None,
+    plan_exists: bool,
+    missing: tuple[dt.date, ...],
+    events: tuple[Event, ...],
+) -> Block:
+    spec = config.metrics[metric]
+    method = spec.comparison_method
+    column = cy.metrics.index(metric)
+
+    planned = planned if plan_exists else None
+
+    def value(values: WindowValues | None, row: int) -> float | None:
+        if values is None:
+            return None
+        number = values.values[row, column]
+        return None if np.isnan(number) else float(number)
+
+    weeks = tuple(
+        WeekPoint(
+            end=end,
+            label=f"wk {calendar.week_number(end)}",
+            cy=value(cy, row),
+            py=value(py, row),
+            plan=value(planned, row),
+            complete=bool(cy.complete[row, column]),
+        )
+        for row, end in enumerate(windows.week_ends)
+    )
+    months = tuple(
+        MonthPoint(
+            month=f"{year:04d}-{month:02d}",
+            label=MONTH_ABBR[month - 1],
+            cy=value(cy, windows.first_month + k),
+            py=value(py, windows.first_month + k),
+            plan=value(planned, windows.first_month + k),
+            complete=bool(cy.complete[windows.first_month + k, column]),
+        )
+        for k, (year, month) in enumerate(windows.months)
+    )
+    ptd = {key: windows.ptd_index(key) for key in PTD_KEYS}
+    last, previous = weeks[-1], weeks[-2]
+    box = BoxScore(
+        last_week=last.cy,
+        wow=compare(last.cy, previous.cy, method),
+        yoy=compare(last.cy, last.py, method),
+        mtd=value(cy, ptd["mtd"]),
+        mtd_yoy=compare(value(cy, ptd["mtd"]), value(py, ptd["mtd"]), method),
+        qtd=value(cy, ptd["qtd"]),
+        qtd_yoy=compare(value(cy, ptd["qtd"]), value(py, ptd["qtd"]), method),
+        ytd=value(cy, ptd["ytd"]),
+        ytd_yoy=compare(value(cy, ptd["ytd"]), value(py, ptd["ytd"]), method),
+    )
+    plan = None
+    if plan_exists:
+        plan = PlanScore(
+            last_week=last.plan,
+            last_week_var=compare(last.cy, last.plan, method),
+            mtd=value(planned, ptd["mtd"]),
+            mtd_var=compare(box.mtd, value(planned, ptd["mtd"]), method),
+            qtd=value(planned, ptd["qtd"]),
+            qtd_var=compare(box.qtd, value(planned, ptd["qtd"]), method),
+            ytd=value(planned, ptd["ytd"]),
+            ytd_var=compare(box.ytd, value(planned, ptd["ytd"]), method),
+        )
+    return Block(
+        number=number,
+        metric=metric,
+        label=config.metric_label(metric),
+        section=config.section_of(metric),
+        kind=spec.kind,
+        owner=spec.owner,
+        unit=spec.unit,
+        aggregation=spec.aggregation,
+        comparison=method,
+        polarity=spec.polarity,
+        definition=spec.definition,
+        weeks=weeks,
+        months=months,
+        box=box,
+        plan=plan,
+        status=Status(complete=not missing, missing_days=missing),
+        events=events,
+    )
+
+
+def _data_complete_through(config: Config, dataset: Dataset) -> dt.date | None:
+    """The last day on which every base metric has a value, counting from its last value."""
+    lasts = [dataset.actuals[m].last_valid_index() for m in config.base_metrics()]
+    if any(last is None for last in lasts):
+        return None
+    return min(lasts).date()
+
+
+def build_deck(
+    config: Config,
+    dataset: Dataset | None = None,
+    week_ending: dt.date | str | None = None,
+    generated_at: dt.datetime | None = None,
+    analyse: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Deck:
+    """Compute the whole deck for one week (loads the data when no Dataset is given)."""
+    note = progress or (lambda message: None)
+    if dataset is None:
+        note("loading data")
+        dataset = load_data(config)
+    calendar = Calendar.from_config(config.calendar)
+    week = resolve_week_ending(config, dataset, week_ending)
+    note(f"computing week ending {week}")
+    actual = DailyMatrix.from_frame(dataset.actuals)
+    plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
+    windows = _Windows(calendar, week)
+    cy = window_values(config, actual, windows.current)
+    py = window_values(config, actual, windows.prior)
+    planned = window_values(config, plan, windows.current) if plan is not None else None
+    missing = _missing_days(config, actual, windows)
+
+    blocks: list[Block] = []
+    sections: list[Section] = []
+    for title in config.ordered_sections():
+        numbers = []
+        for metric, spec in config.metrics.items():
+            if not spec.show or config.section_of(metric) != title:
+                continue
+            number = len(blocks) + 1
+            blocks.append(
+                _block(
+                    number,
+                    metric,
+                    config,
+                    calendar,
+                    windows,
+                    cy,
+                    py,
+                    planned,
+                    has_plan(config, plan, metric),
+                    missing[metric],
+                    _events_for(dataset, metric, windows),
+                )
+            )
+            numbers.append(number)
+        sections.append(Section(title, tuple(numbers)))
+
+    questions: tuple = ()
+    if analyse:
+        note("flagging variances and asking questions")
+        from wbr.analysis import annotate as analysis  # imported here: it pulls in statsmodels
+
+        histories = _histories(config, dataset, actual, plan, week)
+        analysed = analysis.analyse(tuple(blocks), histories, config, dataset, week)
+        blocks = list(analysed)
+        questions = analysis.rank_questions(tuple(blocks))
+
+    stamp = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return Deck(
+        title=config.title,
+        week_ending=week,
+        week_number=calendar.week_number(week),
+        generated_at=stamp.isoformat(),
+        data_complete_through=_data_complete_through(config, dataset),
+        calendar={
+            "week_end_day": calendar.week_end_day,
+            "fiscal_year_start_month": calendar.fiscal_year_start_month,
+            "ptd_alignment": calendar.ptd_alignment,
+            "time_zone": config.calendar.time_zone,
+        },
+        sections=tuple(sections),
+        questions=questions,
+        blocks=tuple(blocks),
+    )

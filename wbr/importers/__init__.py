@@ -1,0 +1,1 @@
+"""Importers that convert other tools' deck definitions into wbr.yaml."""

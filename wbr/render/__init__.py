@@ -1,0 +1,1 @@
+"""Rendering a Deck: plotly charts, the HTML deck, notebook helpers, the report folder."""

@@ -1,0 +1,398 @@
+"""The rendered report: run the deck notebook (papermill), export it to HTML (nbconvert), and write
+reports/<week-ending>/ atomically.
+
+The Deck is built here, in this process, before any kernel starts: config and data errors surface
+at once as ConfigError/DataError, and deck.json is written first. The notebook then reads that
+deck.json and only formats it, so the HTML shows exactly the numbers in deck.json. Everything goes
+into a hidden staging folder beside the target that is swapped into place only when every step
+succeeded; a failing run leaves the previous report untouched and raises RenderError naming the
+failing cell and its error. Secrets (SMTP settings) are never notebook parameters.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime as dt
+import errno
+import os
+import re
+import shlex
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wbr.engine.deck import Deck
+from wbr.errors import RenderError
+
+KERNEL_NAME = "wbr"
+DECK_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "wbr_deck.ipynb"
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "deck.html.j2"
+HTML_NAME = "deck.html"
+NOTEBOOK_NAME = "deck.ipynb"
+DECK_JSON_NAME = "deck.json"
+FAILED_DIR = ".failed"
+CELL_TIMEOUT_S = 900
+KERNEL_START_TIMEOUT_S = 120
+
+Progress = Callable[[str], None]
+
+
+def load_deck(
+    config_path: str | Path | None = None,
+    week_ending: dt.date | str | None = "latest",
+    deck_json: str | Path | None = None,
+    output_dir: str | Path | None = None,
+) -> Deck:
+    """The deck a notebook shows: read from `deck_json` when given, else built from the config
+    (and then written to `output_dir`/deck.json when an output folder is given)."""
+    if deck_json:
+        return Deck.read_json(deck_json)
+    if config_path is None:
+        raise RenderError("the notebook needs config_path or deck_json")
+    from wbr.engine.build import build_deck
+    from wbr.engine.config import load_config
+
+    deck = build_deck(load_config(config_path), week_ending=week_ending)
+    if output_dir:
+        deck.write_json(Path(output_dir) / DECK_JSON_NAME)
+    return deck
+
+
+def run_report(
+    config_path: str | Path,
+    week_ending: dt.date | str | None = "latest",
+    out_dir: str | Path = "reports",
+    progress: Progress | None = None,
+    *,
+    notebook: str | Path | None = None,
+    kernel_name: str = KERNEL_NAME,
+) -> Path:
+    """Build the week's deck and render it; returns the report folder reports/<week-ending>/.
+
+    week_ending: a week end date, "latest", or None for the config's own `week_ending`.
+    """
+    from wbr.engine.build import build_deck
+    from wbr.engine.config import load_config
+
+    note = progress or (lambda message: None)
+    note(f"reading {config_path}")
+    config = load_config(config_path)
+    deck = build_deck(config, week_ending=week_ending, progress=note)
+    return render_report(
+        deck,
+        out_dir,
+        config_path=config_path,
+        progress=note,
+        notebook=notebook,
+        kernel_name=kernel_name,
+    )
+
+
+def render_report(
+    deck: Deck,
+    out_dir: str | Path = "reports",
+    *,
+    config_path: str | Path | None = None,
+    progress: Progress | None = None,
+    notebook: str | Path | None = None,
+    kernel_name: str = KERNEL_NAME,
+) -> Path:
+    """Render an already built Deck into out_dir/<week-ending>/ (HTML, executed notebook, JSON)."""
+    note = progress or (lambda message: None)
+    notebook = Path(notebook) if notebook else DECK_NOTEBOOK
+    if not notebook.is_file():
+        raise RenderError(f"{notebook}: deck notebook not found")
+    check_kernel(kernel_name)
+    out_dir = Path(out_dir)
+    target = out_dir / deck.week_ending.isoformat()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=out_dir))
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report folder is not
+    except OSError as error:  # under a file, read-only, no permission, disk full
+        raise RenderError(f"cannot make the report folder: {_os_failure(error, out_dir)}") from None
+    try:
+        deck.write_json(staging / DECK_JSON_NAME)
+        flagged = sum(b.flagged for b in deck.blocks)
+        note(
+            f"deck: week {deck.week_number} ending {deck.week_ending}, "
+            f"{len(deck.blocks)} blocks, {flagged} flagged"
+        )
+        parameters = {
+            "config_path": str(Path(config_path).resolve()) if config_path else None,
+            "week_ending": deck.week_ending.isoformat(),
+            "deck_json": DECK_JSON_NAME,  # relative: the executed notebook re-runs in its folder
+            "output_dir": ".",
+        }
+        note(f"executing {notebook.name} on kernel '{kernel_name}'")
+        executed = _execute(notebook, staging, parameters, kernel_name, out_dir, target)
+        note("exporting HTML")
+        try:
+            html = export_html(executed, title=_page_title(deck))
+        except Exception as error:  # a template or nbconvert problem, not the user's data
+            raise RenderError(
+                f"HTML export of {notebook.name} failed: {type(error).__name__}: {error}; "
+                f"{_previous(target)}"
+            ) from error
+        _check_html(html, expected_charts=_chart_count(deck), where=staging / HTML_NAME)
+        (staging / HTML_NAME).write_text(html, encoding="utf-8")
+        _swap_into_place(staging, target)
+    except OSError as error:  # disk full or permissions while writing the report folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RenderError(
+            f"cannot write the report: {_os_failure(error, staging)}; {_previous(target)}"
+        ) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    note(f"wrote {target / HTML_NAME}")
+    return target
+
+
+def _os_failure(error: OSError, where: Path) -> str:
+    """'reports/2026-11-21: No space left on device': the path the system named, and why."""
+    path = error.filename if error.filename is not None else where
+    return f"{os.fsdecode(path)}: {error.strerror or type(error).__name__}"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def kernel_install_command(kernel_name: str = KERNEL_NAME) -> str:
+    """The shell command that registers this environment's Python as the named Jupyter kernel."""
+    return (
+        f"{shlex.quote(sys.executable)} -m ipykernel install --sys-prefix "
+        f"--name {shlex.quote(kernel_name)} "
+        f"--display-name {shlex.quote(f'Python ({kernel_name})')}"
+    )
+
+
+def check_kernel(kernel_name: str = KERNEL_NAME) -> None:
+    """RenderError unless the Jupyter kernel exists and runs this environment's Python."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        raise RenderError(
+            f"Jupyter kernel '{kernel_name}' is not installed; register it with: "
+            f"{kernel_install_command(kernel_name)}"
+        ) from None
+    interpreter = spec.argv[0] if spec.argv else ""
+    if kernel_name == KERNEL_NAME and os.path.dirname(os.path.abspath(interpreter)) != (
+        os.path.dirname(os.path.abspath(sys.executable))
+    ):
+        # a stale kernelspec (another venv, a user-level one) would run different code
+        raise RenderError(
+            f"Jupyter kernel '{kernel_name}' ({spec.resource_dir}) runs {interpreter}, not this "
+            f"environment's {sys.executable}; re-register it with: "
+            f"{kernel_install_command(kernel_name)}"
+        )
+
+
+def _execute(
+    notebook: Path,
+    staging: Path,
+    parameters: dict[str, Any],
+    kernel_name: str,
+    out_dir: Path,
+    target: Path,
+) -> Any:
+    """Run the notebook in the staging folder; RenderError naming the failing cell on error."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    executed_path = staging / NOTEBOOK_NAME
+    try:
+        return papermill.execute_notebook(
+            str(notebook),
+            str(executed_path),
+            parameters=parameters,
+            kernel_name=kernel_name,
+            cwd=str(staging),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,  # the notebook holds plotly.js: save once
+            start_timeout=KERNEL_START_TIMEOUT_S,
+            execution_timeout=CELL_TIMEOUT_S,
+            # the kernel's own start-up log (TCP on 127.0.0.1 notice) is noise in `wbr run`
+            extra_arguments=["--log-level=ERROR"],
+        )
+    except PapermillExecutionError as error:
+        kept = _keep_failed(executed_path, out_dir, target.name)
+        raise RenderError(
+            f"{_describe_failed_cell(notebook, executed_path, error)}; "
+            f"the failed run's notebook is {kept}; "
+            f"{_previous(target)}"
+        ) from None
+    except Exception as error:  # kernel died, timeout, bad notebook JSON
+        kept = _keep_failed(executed_path, out_dir, target.name)
+        raise RenderError(
+            f"{notebook}: execution failed: {type(error).__name__}: {error}"
+            f"{'; the failed run notebook is ' + str(kept) if kept else ''}; {_previous(target)}"
+        ) from error
+
+
+def _describe_failed_cell(notebook: Path, executed_path: Path, error: Any) -> str:
+    """'notebooks/wbr_deck.ipynb cell 5 (`show.sections(deck)`) raised ValueError: boom'."""
+    import nbformat
+
+    original = nbformat.read(str(notebook), as_version=4)
+    failed_id = None
+    if executed_path.is_file():
+        executed = nbformat.read(str(executed_path), as_version=4)
+        for cell in executed.cells:
+            if cell.get("metadata", {}).get("papermill", {}).get("status") == "failed":
+                failed_id = cell.get("id")
+                break
+    position = None
+    for index, cell in enumerate(original.cells, start=1):
+        if (failed_id and cell.get("id") == failed_id) or (
+            failed_id is None and cell.source == error.source
+        ):
+            position = index
+            break
+    first_line = next((line for line in error.source.splitlines() if line.strip()), "")
+    where = f"cell {position}" if position else "a cell"
+    value = _strip_ansi(str(error.evalue)).strip()
+    return (
+        f"{notebook} {where} (`{first_line.strip()}`) raised {error.ename}"
+        f"{': ' + value if value else ''}"
+    )
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def _keep_failed(executed_path: Path, out_dir: Path, name: str) -> Path | None:
+    """Move the failed run's notebook to out_dir/.failed/<week>.ipynb for inspection."""
+    if not executed_path.is_file():
+        return None
+    failed = out_dir / FAILED_DIR
+    failed.mkdir(exist_ok=True)
+    kept = failed / f"{name}.ipynb"
+    shutil.move(str(executed_path), kept)
+    return kept
+
+
+def _previous(target: Path) -> str:
+    if target.exists():
+        return f"the previous report in {target} is unchanged"
+    return f"no report was written to {target}"
+
+
+def export_html(notebook: Any, title: str | None = None) -> str:
+    """HTML of an executed notebook: outputs only, no prompts, no CDN scripts, no stderr."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file=str(TEMPLATE),
+        exclude_input=True,
+        exclude_markdown=True,  # the notebook's own notes are for whoever edits it
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    if title:
+        notebook.metadata["title"] = title
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            # papermill gives this cell a random id; the HTML anchors it, and a re-run of the
+            # same week must give the same page
+            cell["id"] = "injected-parameters"
+    html, _ = exporter.from_notebook_node(notebook)
+    return html
+
+
+_EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\ssrc\s*=", re.IGNORECASE)
+
+
+def _check_html(html: str, expected_charts: int, where: Path) -> None:
+    """RenderError when charts were dropped, the page would load a script from elsewhere, or
+    plotly.js and the chart loader are not on the page once, before the first chart."""
+    from wbr.render.html import chart_loader_problem, count_charts
+
+    found = count_charts(html)
+    if found < expected_charts:
+        raise RenderError(
+            f"{where}: expected {expected_charts} charts in the HTML, found {found} "
+            "(is the notebook's plotly output missing, or was a block skipped?)"
+        )
+    if _EXTERNAL_SCRIPT.search(html):
+        raise RenderError(f"{where}: the HTML loads an external script; the deck must be offline")
+    problem = chart_loader_problem(html) if found else None
+    if problem:
+        # a notebook without `show.head()` before its charts gives a page of blank charts
+        raise RenderError(
+            f"{where}: {problem} (the notebook must call show.head() once, before its charts)"
+        )
+
+
+def _chart_count(deck: Deck) -> int:
+    numbers = {b.number for b in deck.blocks}
+    return sum(1 for s in deck.sections for n in s.blocks if n in numbers)
+
+
+def _page_title(deck: Deck) -> str:
+    from wbr.render.html import page_title
+
+    return page_title(deck)
+
+
+# ---------------------------------------------------------------- atomic swap of a folder
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    """Make `staging` the `target` folder; an existing target is replaced in one step on Linux."""
+    if not target.exists():
+        try:
+            staging.rename(target)
+            return
+        except OSError as error:
+            # another run of the same week landed its folder after our check: replace it below
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not target.exists():
+                raise
+    if _exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old report
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    target.rename(old)
+    try:
+        staging.rename(target)
+    except OSError:
+        old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    return result == 0
