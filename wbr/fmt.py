@@ -1,8 +1,21 @@
-"""Display formatting of values and comparisons (the only place numbers are rounded)."""
+"""Display formatting of values and comparisons (the only place numbers are rounded), and the
+wording every renderer shares: dates, arrows and favourability, the box score's cells, flag names
+and missing-data lines."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wbr.engine.calendar import MONTH_ABBR
+from wbr.engine.compare import favourable
+
+if TYPE_CHECKING:
+    from wbr.engine.deck import Block, Deck, Flag
 
 PERCENT_UNITS = ("percent", "%")
 CURRENCY_UNITS = ("currency", "usd", "$")
@@ -51,3 +64,170 @@ def format_change(change: float | None, method: str) -> str:
     if method == "bps":
         return "0 bps" if round(change) == 0 else f"{change:+,.0f} bps"
     return "0.0%" if round(change, 1) == 0 else f"{change:+,.1f}%"
+
+
+# C0 and C1 control characters (tab excepted), DEL, the Unicode line and paragraph separators
+# and the bidirectional overrides: each can move the cursor, recolour a terminal, end a YAML
+# comment line or reorder what a reader sees.
+_CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str, keep_newlines: bool = False) -> str:
+    """Text safe for a terminal or a YAML comment: control characters shown as escapes (\\x1b).
+
+    With `keep_newlines`, "\\n" stays a line break (multi-line output); every other control
+    character, a carriage return included, is shown.
+    """
+    if keep_newlines:
+        return "\n".join(visible(line) for line in text.split("\n"))
+    return _CONTROL_CHARACTERS.sub(_escape, text)
+
+
+# ---------------------------------------------------------------- dates, directions, box score
+
+FAVOURABLE = "favourable"
+UNFAVOURABLE = "unfavourable"
+BOX_HEADINGS = ("LastWk", "WOW", "YOY", "MTD", "YOY", "QTD", "YOY", "YTD", "YOY")
+PLAN_PERIODS = ("LastWk", "MTD", "QTD", "YTD")
+FLAG_KINDS = {
+    "xmr": "XmR",
+    "plan": "Plan",
+    "data": "Data",
+    "seasonal": "Seasonal",
+    "trend": "Trend",
+}
+MISSING_DAYS_SHOWN = 5
+
+
+def long_date(day: dt.date) -> str:
+    """'Sat 21 Nov 2026'."""
+    return f"{day:%a} {day.day} {MONTH_ABBR[day.month - 1]} {day.year}"
+
+
+def week_heading(deck: Deck) -> str:
+    """'Week 47, ending Sat 21 Nov 2026'."""
+    return f"Week {deck.week_number}, ending {long_date(deck.week_ending)}"
+
+
+def favourability(change: float | None, polarity: str) -> str | None:
+    """'favourable', 'unfavourable' or None (no change, no direction, or neutral metric)."""
+    verdict = favourable(change, polarity)
+    return None if verdict is None else FAVOURABLE if verdict else UNFAVOURABLE
+
+
+def direction(change: float | None, method: str, polarity: str) -> tuple[str, str | None]:
+    """(arrow, favourability) of a comparison as displayed: none for N/A or what shows as 0."""
+    if change is None or not math.isfinite(change):
+        return "", None
+    if round(change, 0 if method == "bps" else 1) == 0:
+        return "", None  # shown as 0.0% or 0 bps: "-0.0%" with a red arrow would mislead
+    return ("▲" if change > 0 else "▼"), favourability(change, polarity)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One formatted number: its text, the arrow of a change and its favourability (or None)."""
+
+    text: str
+    arrow: str = ""
+    verdict: str | None = None
+    missing: bool = False  # N/A: shown muted
+
+    def __str__(self) -> str:
+        return f"{self.arrow} {self.text}".strip()
+
+
+def value_cell(value: float | None, unit: str) -> Cell:
+    """A value in the metric's unit; N/A when missing."""
+    missing = value is None or not math.isfinite(value)
+    return Cell(format_value(value, unit), missing=missing)
+
+
+def change_cell(change: float | None, method: str, polarity: str) -> Cell:
+    """A comparison with its arrow and favourability as displayed."""
+    missing = change is None or not math.isfinite(change)
+    arrow, verdict = direction(change, method, polarity)
+    return Cell(format_change(change, method), arrow, verdict, missing)
+
+
+@dataclass(frozen=True)
+class BoxCells:
+    """A block's box score formatted once, for the deck, the email and the terminal."""
+
+    actual: tuple[Cell, ...]  # under BOX_HEADINGS
+    plan: tuple[Cell, ...] | None  # plan values over PLAN_PERIODS; None without a plan
+    vs_plan: tuple[Cell, ...] | None  # the actual's variance to plan over PLAN_PERIODS
+    provisional: bool  # some window the block reads is missing a day
+
+
+def box_cells(block: Block) -> BoxCells:
+    """The formatted cells of a block's box score (values in its unit, changes in % or bps)."""
+    box, unit, method, polarity = block.box, block.unit, block.comparison, block.polarity
+    actual = (
+        value_cell(box.last_week, unit),
+        change_cell(box.wow, method, polarity),
+        change_cell(box.yoy, method, polarity),
+        value_cell(box.mtd, unit),
+        change_cell(box.mtd_yoy, method, polarity),
+        value_cell(box.qtd, unit),
+        change_cell(box.qtd_yoy, method, polarity),
+        value_cell(box.ytd, unit),
+        change_cell(box.ytd_yoy, method, polarity),
+    )
+    plan = block.plan
+    if plan is None:
+        return BoxCells(actual, None, None, not block.status.complete)
+    values = (plan.last_week, plan.mtd, plan.qtd, plan.ytd)
+    variances = (plan.last_week_var, plan.mtd_var, plan.qtd_var, plan.ytd_var)
+    return BoxCells(
+        actual,
+        tuple(value_cell(v, unit) for v in values),
+        tuple(change_cell(v, method, polarity) for v in variances),
+        not block.status.complete,
+    )
+
+
+def mtd_days(deck: Deck) -> int | None:
+    """Days of the month-to-date window when it is shorter than a week (the box score says so)."""
+    days = (deck.period_days or {}).get("mtd")
+    return days if days is not None and days < 7 else None
+
+
+def flag_name(flag: Flag) -> str:
+    """'XmR outside limits', 'Plan miss streak', 'Seasonal residual'."""
+    kind = FLAG_KINDS.get(flag.type, flag.type.replace("_", " ").title())
+    return f"{kind} {flag.rule.replace('_', ' ')}"
+
+
+def flag_groups(flags: Sequence[Flag]) -> list[tuple[str, int, str]]:
+    """Each kind of flag once, in order: (name, how many, the first one's detail)."""
+    groups: dict[str, list[Flag]] = {}
+    for flag in flags:
+        groups.setdefault(flag_name(flag), []).append(flag)
+    return [(name, len(found), found[0].detail) for name, found in groups.items()]
+
+
+def shortened(text: str, limit: int) -> str:
+    """The text cut to `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def missing_text(block: Block) -> str:
+    """'data incomplete: missing Sat 21 Nov 2026, ...' (the first few days, then a count)."""
+    days = block.status.missing_days
+    if not days:
+        return "data incomplete"
+    shown = ", ".join(long_date(d) for d in days[:MISSING_DAYS_SHOWN])
+    more = len(days) - MISSING_DAYS_SHOWN
+    return f"data incomplete: missing {shown}{f' and {more} more' if more > 0 else ''}"

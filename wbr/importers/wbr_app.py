@@ -29,6 +29,7 @@ import yaml
 
 from wbr.engine.config import WEEKDAYS, parse_config, read_config_text
 from wbr.errors import ConfigError
+from wbr.fmt import visible
 from wbr.importers.wbr_app_data import DAILY_REDUCERS, AppTable, write_wide
 
 TARGET_SUFFIX = "__Target"
@@ -689,9 +690,14 @@ class _Converter:
         return specs
 
     def _yaml_text(self, config: dict[str, Any]) -> str:
-        header = [f"# Converted from the WBR App config {self.source.name} by wbr import-wbr-app."]
+        # App keys, names and values reach the header comments: visible() shows every line
+        # break as an escape, so no input can end a comment line and become a live key.
+        name = visible(self.source.name)
+        header = [f"# Converted from the WBR App config {name} by wbr import-wbr-app."]
         if self.not_converted:
             header.append("# Not converted (see the import report):")
-            header += [f"#   {item.key}: {item.reason}" for item in self.not_converted]
+            header += [
+                f"#   {visible(item.key)}: {visible(item.reason)}" for item in self.not_converted
+            ]
         body = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)
         return "\n".join(header) + "\n" + body

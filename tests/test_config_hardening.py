@@ -1,0 +1,53 @@
+"""Regression tests of issue 10's config, importer and CLI defects: each input here once
+injected keys, hung the tool, overwrote an input or was accepted silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wbr.engine.config import load_config
+from wbr.importers.wbr_app import convert_wbr_app
+
+APP_SETUP = """\
+setup:
+  week_ending: 18-JAN-2020
+  title: Test deck
+"""
+APP_CSV = "Date,orders\n2020-01-05,1\n2020-01-06,2\n"
+
+
+def _write_app(tmp_path: Path, config: str) -> tuple[Path, Path]:
+    app_yaml, app_csv = tmp_path / "app.yaml", tmp_path / "app.csv"
+    app_yaml.write_text(config, encoding="utf-8")
+    app_csv.write_text(APP_CSV, encoding="utf-8")
+    return app_yaml, app_csv
+
+
+def test_app_key_with_line_breaks_cannot_inject_keys_into_the_written_yaml(tmp_path):
+    injected = "tooltipx\\nemail:\\n  to: [evil@example.com]\\n  subject: pwned\\n#"
+    config = (
+        APP_SETUP + f'  "{injected}": true\n' + "metrics:\n  Orders: {column: orders, aggf: sum}\n"
+    )
+    app_yaml, app_csv = _write_app(tmp_path, config)
+    result = convert_wbr_app(app_yaml, app_csv, tmp_path / "out" / "wbr.yaml")
+    text = result.config_path.read_text(encoding="utf-8")
+    ours = yaml.safe_load(text)
+    assert "email" not in ours
+    assert "evil@example.com" not in str(load_config(result.config_path).email)
+    # the key is still reported, its line breaks shown as escapes on one comment line
+    comments = [line for line in text.splitlines() if "tooltipx" in line]
+    assert len(comments) == 1 and comments[0].startswith("#")
+    assert "tooltipx\\nemail:" in comments[0]
+
+
+@pytest.mark.parametrize("separator", ["\r", "\u2028", "\x85"])
+def test_every_yaml_line_break_in_an_app_key_stays_inside_the_comment(tmp_path, separator):
+    key = f"tooltipx{separator}email: {{to: [evil@example.com]}}"
+    config = {"setup": {"week_ending": "18-JAN-2020", key: True}}
+    config["metrics"] = {"Orders": {"column": "orders", "aggf": "sum"}}
+    app_yaml, app_csv = _write_app(tmp_path, yaml.safe_dump(config, allow_unicode=True))
+    result = convert_wbr_app(app_yaml, app_csv, tmp_path / "wbr.yaml")
+    assert "email" not in yaml.safe_load(result.config_path.read_text(encoding="utf-8"))
