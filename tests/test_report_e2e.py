@@ -109,6 +109,7 @@ def test_failing_cell_keeps_the_previous_report_and_names_the_cell(sample_report
     message = str(caught.value)
     assert f"{bad} cell 6 (`raise ValueError('boom: the summary broke')`)" in message
     assert "raised ValueError: boom: the summary broke" in message
+    assert caught.value.cell == 6
     assert f"the previous report in {previous} is unchanged" in message
     assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
     assert [p.name for p in out.iterdir() if p.name != FAILED_DIR] == [previous.name]

@@ -9,11 +9,19 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from wbr.errors import ConfigError
+from wbr.engine.warehouse.settings import (
+    TableConfig,
+    check_warehouse_references,
+    query_source_problem,
+    table_metric_defaults,
+)
+from wbr.errors import ConfigError, Problem
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-Aggregation = Literal["sum", "ratio", "mean", "last", "first", "min", "max", "derived"]
+Aggregation = Literal[
+    "sum", "ratio", "mean", "last", "first", "min", "max", "derived", "distinct"
+]
 DERIVED_AGGREGATIONS = ("ratio", "derived")
 Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
 
@@ -58,9 +66,12 @@ class CalendarConfig(_Strict):
 
 
 class SourceConfig(_Strict):
-    """One input file. Paths are relative to the YAML file."""
+    """One input: a CSV file (relative to the YAML file) or SQL run on a connection."""
 
-    path: Path
+    path: Path | None = None
+    connection: str | None = None  # a name under connections:; omitted = the embedded DuckDB
+    query: str | None = None
+    query_file: Path | None = None
     format: Literal["long", "wide"] = "long"
     duplicates: Literal["error", "sum"] = "error"
     grain: Literal["daily", "weekly", "monthly"] = "daily"
@@ -75,7 +86,7 @@ class TextSourceConfig(_Strict):
 class SourcesConfig(_Strict):
     """Where actuals, plan, commentary and events come from."""
 
-    actuals: SourceConfig
+    actuals: SourceConfig | None = None  # None: every base metric is read from a table
     plan: SourceConfig | None = None
     commentary: TextSourceConfig | None = None
     events: TextSourceConfig | None = None
@@ -129,6 +140,14 @@ class MetricConfig(_Strict):
     show: bool = True
     flags: FlagSettings | None = None
     formula: Formula | None = None
+    from_: str | None = Field(None, alias="from")  # a table under tables:
+    measure: str | None = None  # count, sum(col), min(col), max(col), count_distinct(col)
+    where: str | None = None  # an SQL condition on the table's rows, in its engine's dialect
+
+    @model_validator(mode="before")
+    @classmethod
+    def _table_measure(cls, data: Any) -> Any:
+        return table_metric_defaults(data)
 
     @model_validator(mode="after")
     def _ratio_operands(self) -> MetricConfig:
@@ -183,6 +202,8 @@ class Config(_Strict):
     dimensions: list[str] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list)
     metrics: dict[str, MetricConfig]
+    connections: dict[str, str] = Field(default_factory=dict)  # name -> URL with ${VAR}s
+    tables: dict[str, TableConfig] = Field(default_factory=dict)
     email: EmailConfig = EmailConfig()
     flags: FlagSettings = FlagSettings()
     base_dir: Path = Path(".")
@@ -242,7 +263,7 @@ def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
     return lines
 
 
-def _duplicate_keys(node: yaml.Node, source: str, path: tuple = ()) -> list[str]:
+def _duplicate_keys(node: yaml.Node, source: str, path: tuple = ()) -> list[Problem]:
     """Keys given twice in one mapping (YAML would silently keep only the second)."""
     problems = []
     if isinstance(node, yaml.MappingNode):
@@ -252,8 +273,13 @@ def _duplicate_keys(node: yaml.Node, source: str, path: tuple = ()) -> list[str]
             dotted = ".".join(str(p) for p in (*path, key))
             if key in first_line:
                 problems.append(
-                    f"{source}:{line}: '{dotted}' is given twice (first on line "
-                    f"{first_line[key]}); only one can count"
+                    Problem(
+                        source,
+                        line,
+                        None,
+                        f"'{dotted}' is given twice (first on line {first_line[key]}); "
+                        "only one can count",
+                    )
                 )
             first_line.setdefault(key, line)
             problems += _duplicate_keys(value_node, source, (*path, key))
@@ -271,25 +297,24 @@ def _line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
     return None
 
 
-def _describe(error: dict, lines: dict[tuple, int], source: str) -> str:
-    """One human line for one pydantic error: file:line: key: what was expected."""
+def _describe(error: dict, lines: dict[tuple, int], source: str) -> Problem:
+    """One problem for one pydantic error: file, line, and `key: what was expected`."""
     loc = tuple(part for part in error["loc"] if not str(part).startswith(("function-", "literal")))
     key = ".".join(str(p) for p in loc) or "(top level)"
     line = _line_of(lines, loc)
-    where = f"{source}:{line}" if line else source
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"{where}: unknown key '{key}'"
+        return Problem(source, line, None, f"unknown key '{key}'")
     if kind == "missing":
-        return f"{where}: missing required key '{key}'"
+        return Problem(source, line, None, f"missing required key '{key}'")
     message = error["msg"].removeprefix("Value error, ")
     if message.startswith("Input should be"):
         message = message.replace("Input should be", "expected", 1)
-        return f"{where}: {key}: {message}, got {error.get('input')!r}"
-    return f"{where}: {key}: {message}"
+        return Problem(source, line, None, f"{key}: {message}, got {error.get('input')!r}")
+    return Problem(source, line, None, f"{key}: {message}")
 
 
-def _check_references(config: Config, lines: dict[tuple, int], source: str) -> list[str]:
+def _check_references(config: Config, lines: dict[tuple, int], source: str) -> list[Problem]:
     """Ratio operands and `drives` must name known metrics, with no cycles between ratios."""
     problems = []
     for metric_id, metric in config.metrics.items():
@@ -304,13 +329,20 @@ def _check_references(config: Config, lines: dict[tuple, int], source: str) -> l
             if target and target not in config.metrics:
                 line = _line_of(lines, ("metrics", metric_id, *place))
                 problems.append(
-                    f"{source}:{line}: metrics.{metric_id}.{field}: unknown metric '{target}'"
+                    Problem(
+                        source,
+                        line,
+                        None,
+                        f"metrics.{metric_id}.{field}: unknown metric '{target}'",
+                    )
                 )
         for index, target in enumerate(metric.drives):
             if target not in config.metrics:
                 line = _line_of(lines, ("metrics", metric_id, "drives", index))
                 problems.append(
-                    f"{source}:{line}: metrics.{metric_id}.drives: unknown metric '{target}'"
+                    Problem(
+                        source, line, None, f"metrics.{metric_id}.drives: unknown metric '{target}'"
+                    )
                 )
     if problems:
         return problems
@@ -318,9 +350,8 @@ def _check_references(config: Config, lines: dict[tuple, int], source: str) -> l
         cycle = _find_cycle(config, metric_id)
         if cycle:
             line = _line_of(lines, ("metrics", metric_id))
-            return [
-                f"{source}:{line}: metrics.{metric_id}: circular definition {' -> '.join(cycle)}"
-            ]
+            message = f"metrics.{metric_id}: circular definition {' -> '.join(cycle)}"
+            return [Problem(source, line, None, message)]
     return []
 
 
@@ -382,38 +413,49 @@ def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = No
         root, raw = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{source}{line}: not valid YAML: {problem}") from None
+        invalid = Problem(
+            source, mark.line + 1 if mark else None, None, f"not valid YAML: {problem}"
+        )
+        raise ConfigError(problems=[invalid]) from exc
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: expected a mapping of settings at the top level")
+        not_a_mapping = Problem(
+            source, None, None, "expected a mapping of settings at the top level"
+        )
+        raise ConfigError(problems=[not_a_mapping])
     lines = _line_index(root) if root is not None else {}
     duplicates = _duplicate_keys(root, source) if root is not None else []
     if duplicates:
-        raise ConfigError("\n".join(duplicates))
+        raise ConfigError(problems=duplicates)
     if "base_dir" in raw:
-        raise ConfigError(f"{source}:{lines.get(('base_dir',))}: unknown key 'base_dir'")
+        raise ConfigError(
+            problems=[Problem(source, lines.get(("base_dir",)), None, "unknown key 'base_dir'")]
+        )
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir or Path(".")})
     except ValidationError as exc:
-        problems = [_describe(error, lines, source) for error in exc.errors()]
-        raise ConfigError("\n".join(problems)) from None
+        invalid = [_describe(error, lines, source) for error in exc.errors()]
+        raise ConfigError(problems=invalid) from exc
     problems = _check_references(config, lines, source)
     if isinstance(config.week_ending, dt.date):
         weekday = config.week_ending.weekday()
         if weekday != config.calendar.week_end_weekday:
             line = _line_of(lines, ("week_ending",))
             problems.append(
-                f"{source}:{line}: week_ending: {config.week_ending} is a "
-                f"{WEEKDAYS[weekday].title()}, but weeks end on "
-                f"{config.calendar.week_end_day.title()} (calendar.week_end_day)"
+                Problem(
+                    source,
+                    line,
+                    None,
+                    f"week_ending: {config.week_ending} is a {WEEKDAYS[weekday].title()}, but "
+                    f"weeks end on {config.calendar.week_end_day.title()} (calendar.week_end_day)",
+                )
             )
     for index, name in enumerate(config.sections):
         if not any(config.section_of(m) == name for m in config.metrics):
             line = _line_of(lines, ("sections", index))
-            problems.append(f"{source}:{line}: sections: '{name}' has no metrics")
+            problems.append(Problem(source, line, None, f"sections: '{name}' has no metrics"))
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise ConfigError(problems=problems)
     return config
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wbr.engine.config import Config, SourceConfig
-from wbr.errors import DataError
+from wbr.errors import DataError, Problem
 
 MAX_PROBLEMS_SHOWN = 20
 ROW = "\x00row"  # the file position of a row: a name no CSV header can hold, so no metric clashes
@@ -67,20 +67,18 @@ class Problems:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.items: list[str] = []
+        self.items: list[Problem] = []
 
     def add(self, message: str, line: int | None = None, column: str | None = None) -> None:
-        where = _display(self.path) + (f":{line}" if line else "")
-        where += f": column '{column}'" if column else ""
-        self.items.append(f"{where}: {message}")
+        self.items.append(Problem(_display(self.path), line or None, column or None, message))
 
     def raise_if_any(self) -> None:
         if not self.items:
             return
-        shown = self.items[:MAX_PROBLEMS_SHOWN]
+        shown = [str(problem) for problem in self.items[:MAX_PROBLEMS_SHOWN]]
         if len(self.items) > MAX_PROBLEMS_SHOWN:
             shown.append(f"... and {len(self.items) - MAX_PROBLEMS_SHOWN} more problems")
-        raise DataError("\n".join(shown))
+        raise DataError("\n".join(shown), problems=self.items)
 
 
 def _display(path: Path) -> str:

@@ -227,11 +227,11 @@ def _execute(
         )
     except PapermillExecutionError as error:
         kept = _keep_failed(executed_path, out_dir, target.name)
+        described, position = _describe_failed_cell(notebook, executed_path, error)
         raise RenderError(
-            f"{_describe_failed_cell(notebook, executed_path, error)}; "
-            f"the failed run's notebook is {kept}; "
-            f"{_previous(target)}"
-        ) from None
+            f"{described}; the failed run's notebook is {kept}; {_previous(target)}",
+            cell=position,
+        ) from error
     except Exception as error:  # kernel died, timeout, bad notebook JSON
         kept = _keep_failed(executed_path, out_dir, target.name)
         raise RenderError(
@@ -240,8 +240,10 @@ def _execute(
         ) from error
 
 
-def _describe_failed_cell(notebook: Path, executed_path: Path, error: Any) -> str:
-    """'notebooks/wbr_deck.ipynb cell 5 (`show.sections(deck)`) raised ValueError: boom'."""
+def _describe_failed_cell(
+    notebook: Path, executed_path: Path, error: Any
+) -> tuple[str, int | None]:
+    """'notebooks/wbr_deck.ipynb cell 5 (`show.sections(deck)`) raised ValueError: boom', 5."""
     import nbformat
 
     original = nbformat.read(str(notebook), as_version=4)
@@ -262,10 +264,11 @@ def _describe_failed_cell(notebook: Path, executed_path: Path, error: Any) -> st
     first_line = next((line for line in error.source.splitlines() if line.strip()), "")
     where = f"cell {position}" if position else "a cell"
     value = _strip_ansi(str(error.evalue)).strip()
-    return (
+    described = (
         f"{notebook} {where} (`{first_line.strip()}`) raised {error.ename}"
         f"{': ' + value if value else ''}"
     )
+    return described, position
 
 
 def _strip_ansi(text: str) -> str:
