@@ -116,7 +116,7 @@ CATALOGUE = [
         None,
         [],
         "wbr.yaml:5: metrics.orders.aggregation: expected 'sum', 'ratio', 'mean', 'last', "
-        "'first', 'min', 'max' or 'derived', got 'median'",
+        "'first', 'min', 'max', 'derived' or 'distinct', got 'median'",
     ),
     (
         "fiscal year start month out of range",

@@ -76,6 +76,13 @@ class SourceConfig(_Strict):
     duplicates: Literal["error", "sum"] = "error"
     grain: Literal["daily", "weekly", "monthly"] = "daily"
 
+    @model_validator(mode="after")
+    def _one_input(self) -> SourceConfig:
+        problem = query_source_problem(self.path, self.query, self.query_file, self.connection)
+        if problem:
+            raise ValueError(problem)
+        return self
+
 
 class TextSourceConfig(_Strict):
     """A commentary or events CSV."""
@@ -90,6 +97,7 @@ class SourcesConfig(_Strict):
     plan: SourceConfig | None = None
     commentary: TextSourceConfig | None = None
     events: TextSourceConfig | None = None
+    actions: TextSourceConfig | None = None  # opened,metric,owner,action,due[,closed]
 
 
 class FlagSettings(_Strict):
@@ -185,6 +193,14 @@ class MetricConfig(_Strict):
         return "bps" if self.unit in ("percent", "%") else "pct"
 
 
+class HistoryConfig(_Strict):
+    """Where earlier decks are read, and how big a change to a past number is a restatement."""
+
+    folder: Path | None = None  # None: the folder `wbr run --out` writes reports to
+    restatement_pct: float = Field(0.5, ge=0)  # relative change beyond this many percent
+    restatement_floor: float = Field(0.0, ge=0)  # and at least this much, in the metric's units
+
+
 class EmailConfig(_Strict):
     """Recipients and subject template of the emailed deck."""
 
@@ -206,6 +222,7 @@ class Config(_Strict):
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     email: EmailConfig = EmailConfig()
     flags: FlagSettings = FlagSettings()
+    history: HistoryConfig = HistoryConfig()
     base_dir: Path = Path(".")
 
     @field_validator("week_ending", mode="before")
@@ -398,7 +415,10 @@ def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
         loader = loader_class(text)
         try:
             root = loader.get_single_node()
-            return root, loader.construct_document(root) if root is not None else None
+            if root is None:
+                return None, None
+            _refuse_aliases(root)  # before anything walks or builds the tree
+            return root, loader.construct_document(root)
         except yaml.YAMLError:
             if loader_class is yaml.SafeLoader:
                 raise  # the pure-Python parser words its errors better: report its message
@@ -407,10 +427,48 @@ def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
     raise AssertionError("unreachable")
 
 
+class AliasError(yaml.YAMLError):
+    """A config uses a YAML alias (*name): `line` is where, `anchor_line` where its &name is."""
+
+    def __init__(self, line: int, anchor_line: int) -> None:
+        super().__init__(f"line {line}: YAML alias of the anchor on line {anchor_line}")
+        self.line, self.anchor_line = line, anchor_line
+
+    def message(self, source: str) -> str:
+        """The user's one-line message."""
+        return (
+            f"{source}:{self.line}: YAML aliases (*name, here of the anchor &name on line "
+            f"{self.anchor_line}) are not allowed in a config; write the value out"
+        )
+
+
+def _refuse_aliases(root: yaml.Node) -> None:
+    """Raise AliasError at the first node reached twice: an alias (*name) of an anchor (&name).
+
+    A config never needs them, and nine levels of aliases to aliases expand to billions of
+    paths for every walk over the tree: refusing them keeps every later walk linear in the text.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, root.start_mark.line + 1)]
+    while stack:
+        node, line = stack.pop()
+        if id(node) in seen:
+            raise AliasError(line, node.start_mark.line + 1)
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                stack.append((key_node, key_node.start_mark.line + 1))
+                stack.append((value_node, key_node.start_mark.line + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(item, item.start_mark.line + 1) for item in node.value]
+
+
 def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = None) -> Config:
     """Validate YAML text into a Config; raise ConfigError listing every problem with its line."""
     try:
         root, raw = _parse_yaml(text)
+    except AliasError as exc:
+        raise ConfigError(exc.message(source)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -437,6 +495,10 @@ def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = No
         invalid = [_describe(error, lines, source) for error in exc.errors()]
         raise ConfigError(problems=invalid) from exc
     problems = _check_references(config, lines, source)
+    problems += [
+        Problem(source, line, None, message)
+        for line, message in check_warehouse_references(config, lambda loc: _line_of(lines, loc))
+    ]
     if isinstance(config.week_ending, dt.date):
         weekday = config.week_ending.weekday()
         if weekday != config.calendar.week_end_weekday:
