@@ -3,12 +3,16 @@ injected keys, hung the tool, overwrote an input or was accepted silently."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
 from wbr.engine.config import load_config
+from wbr.errors import ConfigError
 from wbr.importers.wbr_app import convert_wbr_app
 
 APP_SETUP = """\
@@ -51,3 +55,58 @@ def test_every_yaml_line_break_in_an_app_key_stays_inside_the_comment(tmp_path, 
     app_yaml, app_csv = _write_app(tmp_path, yaml.safe_dump(config, allow_unicode=True))
     result = convert_wbr_app(app_yaml, app_csv, tmp_path / "wbr.yaml")
     assert "email" not in yaml.safe_load(result.config_path.read_text(encoding="utf-8"))
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    """Nine levels of nine aliases: 9**9 paths through a few hundred bytes of YAML."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, levels):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def _deadline(seconds: int):
+    """Fail (instead of hanging the suite) when the block runs longer than `seconds`."""
+
+    def expire(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_yaml_alias_bomb_in_wbr_yaml_is_refused_at_once(tmp_path):
+    path = tmp_path / "wbr.yaml"
+    path.write_text("title: T\nsources: {actuals: {path: m.csv}}\n" + _alias_bomb(), "utf-8")
+    with _deadline(5), pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert f"{path}:4: YAML aliases" in str(error.value)
+    assert "anchor &name on line 3" in str(error.value)
+
+
+def test_yaml_alias_bomb_in_the_app_config_is_refused_at_once(tmp_path):
+    app_yaml, app_csv = _write_app(tmp_path, APP_SETUP + _alias_bomb())
+    with _deadline(5), pytest.raises(ConfigError, match=r"app\.yaml:5: YAML aliases"):
+        convert_wbr_app(app_yaml, app_csv, tmp_path / "wbr.yaml")
+
+
+def test_a_single_alias_in_a_config_is_refused_with_its_line(tmp_path):
+    text = textwrap.dedent(
+        """\
+        title: T
+        sources: {actuals: {path: m.csv}}
+        metrics:
+          orders: &base {unit: count}
+          visits: *base
+        """
+    )
+    path = tmp_path / "wbr.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"wbr\.yaml:5: YAML aliases .* line 4\)"):
+        load_config(path)

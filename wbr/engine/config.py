@@ -19,9 +19,7 @@ from wbr.errors import ConfigError, Problem
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-Aggregation = Literal[
-    "sum", "ratio", "mean", "last", "first", "min", "max", "derived", "distinct"
-]
+Aggregation = Literal["sum", "ratio", "mean", "last", "first", "min", "max", "derived", "distinct"]
 DERIVED_AGGREGATIONS = ("ratio", "derived")
 Polarity = Literal["higher_is_better", "lower_is_better", "neutral"]
 
@@ -405,8 +403,8 @@ def evaluation_order(config: Config) -> list[str]:
     return ordered
 
 
-def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
-    """One parse giving both the node tree (for line numbers) and the plain data.
+def parse_yaml_document(text: str) -> tuple[yaml.Node | None, Any]:
+    """One parse giving both the node tree (for line numbers) and the data; refuses aliases.
 
     Uses libyaml's C loader when PyYAML was built with it (ten times faster on big configs).
     """
@@ -455,18 +453,21 @@ def _refuse_aliases(root: yaml.Node) -> None:
         if id(node) in seen:
             raise AliasError(line, node.start_mark.line + 1)
         seen.add(id(node))
+        children: list[tuple[yaml.Node, int]] = []
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
-                stack.append((key_node, key_node.start_mark.line + 1))
-                stack.append((value_node, key_node.start_mark.line + 1))
+                line = key_node.start_mark.line + 1
+                children += [(key_node, line), (value_node, line)]
         elif isinstance(node, yaml.SequenceNode):
-            stack += [(item, item.start_mark.line + 1) for item in node.value]
+            # an alias item carries its anchor's marks: name the sequence that holds it
+            children = [(item, node.start_mark.line + 1) for item in node.value]
+        stack += reversed(children)  # document order: an anchor is met before its aliases
 
 
 def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = None) -> Config:
     """Validate YAML text into a Config; raise ConfigError listing every problem with its line."""
     try:
-        root, raw = _parse_yaml(text)
+        root, raw = parse_yaml_document(text)
     except AliasError as exc:
         raise ConfigError(exc.message(source)) from None
     except yaml.YAMLError as exc:

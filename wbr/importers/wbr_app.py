@@ -27,7 +27,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from wbr.engine.config import WEEKDAYS, parse_config, read_config_text
+from wbr.engine.config import (
+    WEEKDAYS,
+    AliasError,
+    parse_config,
+    parse_yaml_document,
+    read_config_text,
+)
 from wbr.errors import ConfigError
 from wbr.fmt import visible
 from wbr.importers.wbr_app_data import DAILY_REDUCERS, AppTable, write_wide
@@ -167,8 +173,9 @@ def _load_app_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
     """The App config as a dict, plus the line of every key for messages."""
     text = read_config_text(path, "WBR App config")
     try:
-        raw = yaml.safe_load(text)
-        root = yaml.compose(text)
+        root, raw = parse_yaml_document(text)
+    except AliasError as exc:
+        raise ConfigError(exc.message(str(path))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
