@@ -110,3 +110,36 @@ def test_a_single_alias_in_a_config_is_refused_with_its_line(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"wbr\.yaml:5: YAML aliases .* line 4\)"):
         load_config(path)
+
+
+def _config_text(body: str) -> str:
+    return "title: T\nsources: {actuals: {path: m.csv}}\n" + textwrap.dedent(body)
+
+
+def _load(tmp_path: Path, body: str):
+    path = tmp_path / "wbr.yaml"
+    path.write_text(_config_text(body), encoding="utf-8")
+    return load_config(path)
+
+
+def test_metric_flags_override_only_the_keys_they_give(tmp_path):
+    config = _load(
+        tmp_path,
+        """\
+        flags: {xmr: false, seasonal: false, stuck_weeks: 5}
+        metrics:
+          orders: {flags: {plan_miss_pct: 3}}
+          visits: {flags: {xmr: true}}
+          units: {}
+        """,
+    )
+    orders = config.flag_settings("orders")
+    assert (orders.xmr, orders.seasonal, orders.stuck_weeks, orders.plan_miss_pct) == (
+        False,
+        False,
+        5,
+        3,
+    )
+    visits = config.flag_settings("visits")
+    assert (visits.xmr, visits.seasonal, visits.plan_miss_pct) == (True, False, 2.0)
+    assert config.flag_settings("units") == config.flags

@@ -248,8 +248,13 @@ class Config(_Strict):
         return self.metrics[metric_id].section or "Metrics"
 
     def flag_settings(self, metric_id: str) -> FlagSettings:
-        """Flag thresholds of a metric: its own block if given, else the deck-wide defaults."""
-        return self.metrics[metric_id].flags or self.flags
+        """Flag thresholds of a metric: the keys its own `flags:` gives, the deck's for the rest."""
+        own = self.metrics[metric_id].flags
+        if own is None or not own.model_fields_set:
+            return self.flags
+        return self.flags.model_copy(
+            update={key: getattr(own, key) for key in own.model_fields_set}
+        )
 
     def ordered_sections(self) -> list[str]:
         """Sections in the configured order, then any others in order of first appearance."""

@@ -20,11 +20,13 @@ import numpy as np
 import pandas as pd
 
 from wbr.engine.config import Config, SourceConfig
+from wbr.engine.slices import absent_slices
 from wbr.errors import DataError, Problem
 
 MAX_PROBLEMS_SHOWN = 20
 ROW = "\x00row"  # the file position of a row: a name no CSV header can hold, so no metric clashes
 EXTRA_PREFIX = "_extra:"  # undeclared slice columns of a long file, kept only to key its rows
+INCOMPLETE = "\x00incomplete"  # a row of a day that lacks one of its slices (see slices.py)
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # outside: placeholder dates such as 9999-12-31
 DATE_FORMATS = (
     ("%Y-%m-%d", "YYYY-MM-DD"),
@@ -48,6 +50,8 @@ class Dataset:
         NaN for metrics that are not split), or None when there are no dimensions.
     commentary: columns week_ending (datetime64), metric, author, text; or None.
     events: columns date (datetime64), metric (NaN = business-wide), description; or None.
+    absent_slices: columns source (actuals or plan), date, metric, slice: the slice rows a day
+        lacks (that day's total is NaN, like a missing day); or None when none are absent.
     """
 
     actuals: pd.DataFrame
@@ -55,6 +59,7 @@ class Dataset:
     slices: pd.DataFrame | None = None
     commentary: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
+    absent_slices: pd.DataFrame | None = None
 
     @property
     def last_actual_date(self) -> dt.date:
@@ -307,7 +312,11 @@ def read_metric_rows(
     dimensions: list[str],
     required: bool,
 ) -> pd.DataFrame:
-    """Load a long or wide metric CSV as long rows `date, metric, value, <dims>` (validated)."""
+    """Load a long or wide metric CSV as long rows `date, metric, value, <dims>` (validated).
+
+    Rows of a long file also carry INCOMPLETE, True on every row of a day that lacks one of its
+    slices (slices.absent_slices), which are listed in the frame's attrs["absent_slices"].
+    """
     frame = read_table(path, _text_columns(path, source, dimensions))
     problems = Problems(path)
     if source.format == "wide":
@@ -325,7 +334,14 @@ def read_metric_rows(
         _report_duplicates(rows, keys, problems, "row")
     _report_totals_beside_slices(rows, dimensions, problems)
     problems.raise_if_any()
-    return rows.drop(columns=[ROW, *extras])
+    names = [*dimensions, *(extra.removeprefix(EXTRA_PREFIX) for extra in extras)]
+    absent = absent_slices(rows, [*dimensions, *extras], names)
+    rows = rows.drop(columns=[ROW, *extras])
+    rows[INCOMPLETE] = pd.MultiIndex.from_frame(rows[["date", "metric"]]).isin(
+        pd.MultiIndex.from_frame(absent[["date", "metric"]])
+    )
+    rows.attrs["absent_slices"] = absent
+    return rows
 
 
 def _report_totals_beside_slices(
@@ -426,6 +442,8 @@ def daily_totals(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     sums = grouped.sum(min_count=1)
     # One blank slice makes the day's total unknown, never a partial sum that looks final.
     sums[grouped.count() < grouped.size()] = np.nan
+    if INCOMPLETE in rows.columns:  # so does an absent one
+        sums = sums.mask(rows.groupby(["date", "metric"], sort=False)[INCOMPLETE].any())
     totals = sums.unstack("metric")
     days = pd.date_range(totals.index.min(), totals.index.max(), freq="D", name="date")
     present = [m for m in metrics if m in totals.columns]
@@ -459,13 +477,19 @@ def _phase_plan(rows: pd.DataFrame, grain: str, config: Config, problems: Proble
     return repeated.reset_index(drop=True)
 
 
-def _text_table(path: Path, names: list[str], date_column: str) -> pd.DataFrame:
-    """Load a commentary or events CSV: required columns, parsed dates, text kept as is."""
+def _text_table(
+    path: Path, names: list[str], date_column: str, optional: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Load a commentary or events CSV: required columns (and `optional` ones, blank when the
+    file has none), parsed dates, text kept as is."""
     frame = read_table(path)
     problems = Problems(path)
     columns = _require_columns(frame, names, problems)
     problems.raise_if_any()
     table = pd.DataFrame({name: frame[columns[name]].fillna("").str.strip() for name in names})
+    for name in optional:
+        column = _find_column(frame, name)
+        table[name] = frame[column].fillna("").astype(str).str.strip() if column else ""
     table[date_column] = parse_dates(frame[columns[date_column]], problems, columns[date_column])
     problems.raise_if_any()
     table["metric"] = table["metric"].where(table["metric"] != "", None)
@@ -504,39 +528,50 @@ def _report_months_given_twice(path: Path, rows: pd.DataFrame) -> None:
 
 def _load_metric_source(
     config: Config, source: SourceConfig, required: bool
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """(daily values, long rows with dimensions or None) of an actuals or plan source."""
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+    """(daily values, long rows with dimensions or None, absent slices or None) of an actuals
+    or plan source."""
     path = config.resolve(source.path)
     metrics = config.base_metrics()
     if source.format == "wide" and source.grain == "daily":
-        return read_wide_daily(path, source, metrics, required), None
+        return read_wide_daily(path, source, metrics, required), None, None
     dimensions = config.dimensions if (required and source.format == "long") else []
     if not required:
         _reject_computed_metrics(path, source, config)
     rows = read_metric_rows(path, source, metrics, dimensions, required)
+    absent = rows.attrs.pop("absent_slices", None)
     if rows.empty:
-        return None, None
+        return None, None, None
     if source.grain == "monthly":
         _report_months_given_twice(path, rows)
     if source.grain != "daily":
         rows = _phase_plan(rows, source.grain, config, Problems(path))
-    return daily_totals(rows, metrics), rows if dimensions else None
+    slices = rows.drop(columns=INCOMPLETE, errors="ignore") if dimensions else None
+    return (
+        daily_totals(rows, metrics),
+        slices,
+        absent if absent is not None and len(absent) else None,
+    )
 
 
 def load_data(config: Config) -> Dataset:
     """Load and validate every source named in the config."""
-    actuals, slices = _load_metric_source(config, config.sources.actuals, required=True)
+    actuals, slices, absent = _load_metric_source(config, config.sources.actuals, required=True)
     if actuals is None or actuals.dropna(how="all").empty:
         raise DataError(f"{_display(config.resolve(config.sources.actuals.path))}: no data rows")
     plan = None
+    absent_by_source = {"actuals": absent}
     if config.sources.plan is not None:
-        plan, _ = _load_metric_source(config, config.sources.plan, required=False)
+        plan, _, absent_by_source["plan"] = _load_metric_source(
+            config, config.sources.plan, required=False
+        )
     commentary = events = None
     if config.sources.commentary is not None:
         commentary = _text_table(
             config.resolve(config.sources.commentary.path),
             ["week_ending", "metric", "author", "text"],
             "week_ending",
+            optional=("question",),  # the id of a question this row answers
         )
     if config.sources.events is not None:
         events = _text_table(
@@ -548,4 +583,14 @@ def load_data(config: Config) -> Dataset:
         slices.reset_index(drop=True) if slices is not None else None,
         commentary,
         events,
+        _absent_listing(absent_by_source),
     )
+
+
+def _absent_listing(by_source: dict[str, pd.DataFrame | None]) -> pd.DataFrame | None:
+    """One table of the absent slices of every source, or None when there are none."""
+    found = [frame.assign(source=name) for name, frame in by_source.items() if frame is not None]
+    if not found:
+        return None
+    listing = pd.concat(found, ignore_index=True)
+    return listing[["source", "date", "metric", "slice"]]
