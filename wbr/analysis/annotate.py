@@ -29,10 +29,11 @@ import pandas as pd
 from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
 from wbr.analysis.questions import Facts, QuarterForecast, XmrView, ask, rank
+from wbr.analysis.weekly_series import weekly_series
 from wbr.engine.calendar import Calendar, add_months
 from wbr.engine.compare import compare
 from wbr.engine.config import Config
-from wbr.engine.deck import Block, DeckQuestion, Event, Flag
+from wbr.engine.deck import Block, DeckQuestion, Event, Flag, WeeklySeries
 from wbr.engine.series import MetricHistory
 from wbr.engine.sources import Dataset
 
@@ -115,20 +116,21 @@ def _assess(
     metric: str,
     events: tuple[Event, ...],
     block: Block | None,
-) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None]:
-    """Flags of one metric's week, the XmR chart they were judged on (None without flags.py)
-    and the weekly cy/py/plan arrays the flags read (None when they do not say)."""
+) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None, WeeklySeries | None]:
+    """Flags of one metric's week, the XmR chart they were judged on (None without flags.py),
+    the weekly cy/py/plan arrays the flags read (None when they do not say) and the judged
+    weekly series with its limits for Block.series."""
     try:
         flags = importlib.import_module("wbr.analysis.flags")
     except ImportError:  # flags.py not installed yet: keep whatever flags the block has
-        return (block.flags if block else ()), None, None
+        return (block.flags if block else ()), None, None, None
     spec = config.metrics[metric]
     settings = config.flag_settings(metric)
     pairs = tuple((e.date, e.description) for e in events)
     plan_score = block.plan if block else None
     if not hasattr(flags, "assess_metric"):
         found = flags.flag_metric(history, spec, settings, pairs, plan_score=plan_score)
-        return tuple(found), None, None
+        return tuple(found), None, None, None
     assessment = flags.assess_metric(history, spec, settings, pairs, plan_score=plan_score)
     rows = getattr(assessment, "rows", None)
     weekly = None if rows is None else {"cy": rows.cy, "py": rows.py, "plan": rows.plan}
@@ -145,7 +147,7 @@ def _assess(
             assessment.xmr_series == "raw" and limits.lnpl < 0 and np.nanmin(values) >= 0
         )
         view = XmrView(assessment.xmr_series, values, limits.mean, limits.mr_mean, no_lower)
-    return assessment.flags, view, weekly
+    return assessment.flags, view, weekly, weekly_series(assessment, history)
 
 
 def quarter_forecasts(
@@ -254,9 +256,10 @@ def analyse(
     flags_by_metric: dict[str, tuple[Flag, ...]] = {}
     views: dict[str, XmrView | None] = {}
     weekly: dict[str, dict[str, np.ndarray] | None] = {}
+    series: dict[str, WeeklySeries | None] = {}
     for metric in linked:
         if metric in histories:
-            found, view, rows = _assess(
+            found, view, rows, series[metric] = _assess(
                 histories[metric], config, metric, explaining[metric], by_metric.get(metric)
             )
             flags_by_metric[metric], views[metric], weekly[metric] = found, view, rows
@@ -277,6 +280,7 @@ def analyse(
             flags=flags_by_metric.get(metric, block.flags),
             drivers=drivers.get(metric),
             commentary=note.current,
+            series=series.get(metric, block.series),
         )
         spec = config.metrics[metric]
         inputs = driven_by.get(metric, [])

@@ -146,7 +146,7 @@ def _histories(
     week_ending: dt.date,
 ) -> dict[str, MetricHistory]:
     """Full weekly CY/PY/plan series and daily values of every metric, for flags and drivers."""
-    ends, weekly = weekly_history(config, actual, week_ending)
+    ends, weekly = weekly_history(config, actual, week_ending, dataset.window_values)
     windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
     planned = window_values(config, plan, windows) if plan is not None else None
     index = pd.DatetimeIndex(ends, name="week_end")
@@ -186,7 +186,7 @@ def metric_histories(
     config: Config, dataset: Dataset | None = None, week_ending: dt.date | str | None = None
 ) -> dict[str, MetricHistory]:
     """Every metric's full weekly CY/PY/plan history and daily values up to the deck's week."""
-    dataset = dataset if dataset is not None else load_data(config)
+    dataset = dataset if dataset is not None else load_data(config, week_ending)
     week = resolve_week_ending(config, dataset, week_ending)
     actual = DailyMatrix.from_frame(dataset.actuals)
     plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
@@ -338,15 +338,15 @@ def build_deck(
     note = progress or (lambda message: None)
     if dataset is None:
         note("loading data")
-        dataset = load_data(config)
+        dataset = load_data(config, week_ending)
     calendar = Calendar.from_config(config.calendar)
     week = resolve_week_ending(config, dataset, week_ending)
     note(f"computing week ending {week}")
     actual = DailyMatrix.from_frame(dataset.actuals)
     plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
     windows = _Windows(calendar, week)
-    cy = window_values(config, actual, windows.current)
-    py = window_values(config, actual, windows.prior)
+    cy = window_values(config, actual, windows.current, dataset.window_values)
+    py = window_values(config, actual, windows.prior, dataset.window_values)
     planned = window_values(config, plan, windows.current) if plan is not None else None
     missing = _missing_days(config, actual, windows)
 

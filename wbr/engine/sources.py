@@ -34,6 +34,9 @@ DATE_FORMATS = (
     ("%m/%d/%y", "M/D/YY"),
     ("%a, %d-%b-%Y", "Ddd, DD-Mon-YYYY"),
 )
+# Beyond this size no daily figure is real, and window sums, products and changes could overflow.
+MAX_ABS_VALUE = 1e18
+CELL_SHOWN_CHARS = 60  # a bad cell is quoted up to this many characters
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none"})
 NA_TOKENS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "none"]
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
@@ -86,6 +89,14 @@ class Problems:
         raise DataError("\n".join(shown), problems=self.items)
 
 
+def _clip(cell: object) -> str:
+    """A cell as quoted in an error: at most CELL_SHOWN_CHARS characters, saying how long it is."""
+    text = str(cell)
+    if len(text) <= CELL_SHOWN_CHARS:
+        return text
+    return f"{text[:CELL_SHOWN_CHARS]}... ({len(text):,} characters)"
+
+
 def _display(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -118,7 +129,7 @@ def _check_extra_fields(path: Path, width: int) -> None:
             if line > 1 and len(row) > width and any(cell.strip() for cell in row[width:]):
                 problems.add(
                     f"{len(row)} fields but the header names {width} columns "
-                    f"(extra: {', '.join(repr(c) for c in row[width:] if c.strip())})",
+                    f"(extra: {_clip(', '.join(repr(c) for c in row[width:] if c.strip()))})",
                     line=line,
                 )
     problems.raise_if_any()
@@ -185,7 +196,9 @@ def _require_columns(frame: pd.DataFrame, names: list[str], problems: Problems) 
     for name in names:
         column = _find_column(frame, name)
         if column is None:
-            problems.add(f"missing column '{name}' (columns found: {', '.join(frame.columns)})")
+            problems.add(
+                f"missing column '{name}' (columns found: {_clip(', '.join(frame.columns))})"
+            )
         else:
             found[name] = column
     return found
@@ -223,10 +236,10 @@ def parse_dates(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
     parsed_all = text.map(lookup)
     bad = present & parsed_all.isna()
     for index in np.flatnonzero(bad.to_numpy()):
-        cell = text.iloc[index]
+        cell = _clip(text.iloc[index])
         problems.add(
             f"'{cell}' is outside the years {FIRST_YEAR}-{LAST_YEAR} (a placeholder date?)"
-            if cell in out_of_range
+            if text.iloc[index] in out_of_range
             else f"'{cell}' is not a date in this file's format {label}",
             line=_line(raw, index),
             column=column,
@@ -237,7 +250,7 @@ def parse_dates(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
         wrong = present & ~bad & (named != actual)
         for index in np.flatnonzero(wrong.to_numpy()):
             problems.add(
-                f"'{text.iloc[index]}': the weekday does not match the date "
+                f"'{_clip(text.iloc[index])}': the weekday does not match the date "
                 f"({parsed_all.iloc[index]:%a %d %b %Y})",
                 line=_line(raw, index),
                 column=column,
@@ -265,12 +278,22 @@ def parse_numbers(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
             parsed.loc[unparsed] = retry
             for index in np.flatnonzero((unparsed & parsed.isna()).to_numpy()):
                 problems.add(
-                    f"'{text.iloc[index]}' is not a number", line=_line(raw, index), column=column
+                    f"'{_clip(text.iloc[index])}' is not a number",
+                    line=_line(raw, index),
+                    column=column,
                 )
     parsed = parsed.astype(float)
-    for index in np.flatnonzero(np.isinf(parsed.to_numpy())):
-        shown = text.iloc[index] if text is not None else parsed.iloc[index]
-        problems.add(f"'{shown}' is not a finite number", line=_line(raw, index), column=column)
+    values = parsed.to_numpy()
+    for index in np.flatnonzero(~np.isnan(values) & ~(np.abs(values) <= MAX_ABS_VALUE)):
+        shown = _clip(text.iloc[index] if text is not None else parsed.iloc[index])
+        problems.add(
+            f"'{shown}' is not a finite number"
+            if np.isinf(values[index])
+            else f"'{shown}' is too large to add up (the limit is 1e18 either side "
+            "of zero)",
+            line=_line(raw, index),
+            column=column,
+        )
     return parsed
 
 
@@ -287,7 +310,7 @@ def _report_duplicates(frame: pd.DataFrame, keys: list[str], problems: Problems,
             if isinstance(value, pd.Timestamp)
             else f"{name.removeprefix(EXTRA_PREFIX)}=(blank)"
             if pd.isna(value)
-            else f"{name.removeprefix(EXTRA_PREFIX)}={value}"
+            else f"{name.removeprefix(EXTRA_PREFIX)}={_clip(value)}"
             for name, value in zip(keys, key, strict=True)
         )
         lines = ", ".join(str(position + 2) for position in rows[ROW])
@@ -583,7 +606,7 @@ def load_data(config: Config) -> Dataset:
         slices.reset_index(drop=True) if slices is not None else None,
         commentary,
         events,
-        _absent_listing(absent_by_source),
+        absent_slices=_absent_listing(absent_by_source),
     )
 
 

@@ -1,9 +1,9 @@
 """Display helpers the notebooks call: each puts one part of the deck, or one drill-down, on screen.
 
 The deck notebook calls head, cover, summary, sections and appendix in that order (head first: it
-carries the stylesheet and the page's one copy of plotly.js). The explore notebook calls block,
-weekly_limits and drivers. The HTML comes from render.html and the numbers from the Deck; nothing
-here computes a number, except that `weekly_limits` asks wbr.analysis.flags for the process limits.
+carries the stylesheet and the page's one copy of plotly.js). The explore API (wbr.explore) uses
+block, weekly_limits and drivers. The HTML comes from render.html and the numbers from the Deck
+(the weekly series and its XmR limits from Block.series); nothing here computes a number.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 import plotly.graph_objects as go
 from IPython.display import HTML, display
 
-from wbr.engine.config import Config
-from wbr.engine.deck import Block, Deck
+from wbr.engine.deck import Block, Deck, Flag
 from wbr.fmt import format_change, format_value
 from wbr.render import html as render
-from wbr.render.charts import CY_COLOUR, FONT, GRID_COLOUR, PY_COLOUR, six_twelve_figure
+from wbr.render.charts import six_twelve_figure
+from wbr.render.explore_charts import weekly_limits_figure
 
 
 def head() -> None:
@@ -84,107 +84,19 @@ def figure(block: Block) -> go.Figure:
     return six_twelve_figure(block)
 
 
-def weekly_limits(config: Config, deck: Deck, metric: str, weeks: int = 104) -> go.Figure | None:
-    """The metric's weekly series (or weekly YoY growth, whichever the flags judge) with the
-    XmR central line and natural process limits from analysis.flags; None without a history."""
-    from wbr.analysis import flags  # deferred: they load the data and statsmodels
-    from wbr.engine import build
-
-    histories = _histories(build, config, deck.week_ending)
-    history = histories.get(metric)
-    if history is None:
-        return None
-    spec = config.metrics[metric]
-    assessment = flags.assess_metric(
-        history,
-        spec,
-        config.flag_settings(metric),
-        plan_score=deck.block(metric).plan if metric in {b.metric for b in deck.blocks} else None,
-    )
-    full = history.weekly
-    if assessment.xmr_series == "yoy":
-        series = flags.yoy_series(full, spec.comparison_method)
-        title = f"{config.metric_label(metric)}: weekly YoY growth"
-        yaxis = {"ticksuffix": " bps" if spec.comparison_method == "bps" else "%"}
-    else:
-        series = full["cy"].to_numpy(dtype=float)
-        title = f"{config.metric_label(metric)}: weekly values"
-        yaxis = {"tickformat": ".1%"} if spec.unit in ("percent", "%") else {}
-    ends = [d.date() for d in full.index]
-    first = max(0, len(ends) - weeks)
-    fig = go.Figure(
-        layout={
-            "template": "none",
-            "height": 380,
-            "title": {"text": title, "x": 0.01},
-            "font": {"family": FONT, "size": 11},
-            "hovermode": "x",
-            "yaxis": {"gridcolor": GRID_COLOUR, **yaxis},
-            "legend": {"orientation": "h", "y": -0.15},
-        }
-    )
-    fig.add_scatter(
-        x=ends[first:],
-        y=series[first:],
-        mode="lines+markers",
-        name="week",
-        line={"color": CY_COLOUR, "width": 2},
-        marker={"size": 5},
-    )
-    chart = assessment.chart
-    if chart is not None:
-        # each locked set of limits is drawn over the weeks it applied to (from flags.xmr_chart)
-        starts = [c.start for c in chart.changes] + [len(ends)]
-        for number, change in enumerate(chart.changes):
-            begin, stop = max(change.start, first), starts[number + 1] - 1
-            if stop < first:
-                continue
-            span = [ends[begin], ends[stop]]
-            lim = change.limits
-            for value, name, colour, dash in (
-                (lim.mean, "central line", PY_COLOUR, "solid"),
-                (lim.unpl, "natural process limits", "#d55e00", "dash"),
-                (lim.lnpl, "natural process limits", "#d55e00", "dash"),
-            ):
-                fig.add_scatter(
-                    x=span,
-                    y=[value, value],
-                    mode="lines",
-                    name=name,
-                    legendgroup=name,
-                    showlegend=number == len(chart.changes) - 1 and value != lim.lnpl,
-                    hovertext=change.reason,
-                    line={"color": colour, "dash": dash, "width": 1.5},
-                )
-        if chart.signals:
-            fig.add_annotation(
-                x=ends[-1],
-                y=series[-1],
-                text=", ".join(s.rule.replace("_", " ") for s in chart.signals),
-                showarrow=True,
-                arrowhead=2,
-                font={"color": "#b8420b"},
-            )
-    return fig
-
-
-def _histories(build: Any, config: Config, week_ending: dt.date) -> dict[str, Any]:
-    """Every metric's full weekly history from the engine."""
-    public = getattr(build, "metric_histories", None)
-    if public is not None:
-        return public(config, week_ending=week_ending)
-    # until the engine exposes its histories publicly, rebuild them the way build_deck does
-    from wbr.engine.aggregate import DailyMatrix
-    from wbr.engine.sources import load_data
-
-    dataset = load_data(config)
-    actual = DailyMatrix.from_frame(dataset.actuals)
-    plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
-    return build._histories(config, dataset, actual, plan, week_ending)
+def weekly_limits(block: Block) -> go.Figure | None:
+    """The block's weekly series (or weekly YoY growth, whichever the flags judged) with each set
+    of XmR limits over the weeks it applied to, from Block.series; None when the deck has none."""
+    return weekly_limits_figure(block)
 
 
 def drivers(block: Block) -> None:
     """Contributions by dimension and mix/rate from Block.drivers, as tables."""
+    display(HTML(drivers_html(block)))
+
+
+def drivers_html(block: Block) -> str:
+    """Contributions by dimension and mix/rate from Block.drivers, as HTML tables."""
     found = block.drivers or {}
     parts = []
     for dimension, comparisons in (found.get("dimensions") or {}).items():
@@ -215,7 +127,83 @@ def drivers(block: Block) -> None:
             )
     if not parts:
         parts.append("<p class='wbr-muted'>No drivers: the metric is not split by a dimension.</p>")
-    display(HTML(f'<div class="wbr">{"".join(parts)}</div>'))
+    return f'<div class="wbr">{"".join(parts)}</div>'
+
+
+def flags_html(block: Block) -> str:
+    """The block's flags with their evidence: type and rule, date, value, limits, favourable or
+    not, and the detail (why it was raised, what was set aside)."""
+    if not block.flags:
+        return f"<div class='wbr'><p class='wbr-muted'>{_text(block.label)}: no flags.</p></div>"
+    rows = "".join(
+        f"<tr><td>{_text(flag.type)}/{_text(flag.rule)}</td>"
+        f"<td>{flag.date.isoformat() if flag.date else ''}</td>"
+        f"<td>{format_value(flag.value, block.unit) if flag.value is not None else ''}</td>"
+        f"<td>{_limits(flag, block.unit)}</td>"
+        f"<td>{_favour(flag.favourable)}</td><td>{_text(flag.detail)}</td></tr>"
+        for flag in block.flags
+    )
+    return (
+        f'<div class="wbr"><h4>{_text(block.label)}: flags</h4><table class="wbr-flagged">'
+        "<tr><th>flag</th><th>date</th><th>value</th><th>limits</th><th>direction</th>"
+        f"<th>evidence</th></tr>{rows}</table></div>"
+    )
+
+
+def block_details_html(block: Block, week_ending: dt.date) -> str:
+    """A block without its chart (the explore view draws that live): heading, box score, flags
+    with evidence, questions, commentary and drivers, with the deck's stylesheet."""
+    questions = "".join(f"<li><b>{_text(q.id)}</b> {_text(q.text)}</li>" for q in block.questions)
+    notes = "".join(f"<p><b>{_text(c.author)}</b>: {_text(c.text)}</p>" for c in block.commentary)
+    return (
+        f"<style>{render.deck_css()}</style>"
+        f'<div class="wbr"><h3>{block.number}. {_text(block.label)}</h3>'
+        f'<p class="wbr-muted">Owner: {_text(block.owner or "unassigned")} · week ending '
+        f"{week_ending.isoformat()} · {_text(block.kind)} metric</p>"
+        f"{render.box_score_html(block, week_ending)}{notes}</div>"
+        f"{flags_html(block)}"
+        + (f'<div class="wbr"><h4>Questions</h4><ol>{questions}</ol></div>' if questions else "")
+        + drivers_html(block)
+    )
+
+
+def compare_html(first: Block, second: Block) -> str:
+    """Two weeks of one metric side by side: box score values and comparisons, and flags."""
+    a, b = first.weeks[-1].end, second.weeks[-1].end
+    rows = []
+    for name in ("last_week", "wow", "yoy", "mtd", "mtd_yoy", "qtd", "qtd_yoy", "ytd", "ytd_yoy"):
+        shown = []
+        for block in (first, second):
+            value = getattr(block.box, name)
+            is_change = name == "wow" or name.endswith("yoy")
+            shown.append(
+                format_change(value, block.comparison)
+                if is_change
+                else format_value(value, block.unit)
+            )
+        rows.append(
+            f"<tr><td>{name.replace('_', ' ')}</td><td>{shown[0]}</td><td>{shown[1]}</td></tr>"
+        )
+    flags = [
+        "<br>".join(_text(f"{f.type}/{f.rule}") for f in block.flags) or "none"
+        for block in (first, second)
+    ]
+    rows.append(f"<tr><td>flags</td><td>{flags[0]}</td><td>{flags[1]}</td></tr>")
+    return (
+        f'<div class="wbr"><h4>{_text(first.label)}: week ending {a} vs {b}</h4>'
+        f'<table class="wbr-flagged"><tr><th></th><th>{a}</th><th>{b}</th></tr>'
+        f"{''.join(rows)}</table></div>"
+    )
+
+
+def _limits(flag: Flag, unit: str) -> str:
+    if flag.lower is None and flag.upper is None:
+        return ""
+    return f"{format_value(flag.lower, unit)} to {format_value(flag.upper, unit)}"
+
+
+def _favour(favourable: bool | None) -> str:
+    return "" if favourable is None else ("favourable" if favourable else "unfavourable")
 
 
 def _text(value: Any) -> str:
