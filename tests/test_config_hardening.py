@@ -8,6 +8,7 @@ import signal
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -143,3 +144,44 @@ def test_metric_flags_override_only_the_keys_they_give(tmp_path):
     visits = config.flag_settings("visits")
     assert (visits.xmr, visits.seasonal, visits.plan_miss_pct) == (True, False, 2.0)
     assert config.flag_settings("units") == config.flags
+
+
+def test_a_chain_of_1500_derived_metrics_loads_orders_and_builds(tmp_path):
+    """Each d<i> is d<i-1> + orders, listed deepest first so any recursion would overflow."""
+    from wbr.engine.build import build_deck
+    from wbr.engine.config import evaluation_order
+
+    days = pd.date_range("2025-11-01", "2026-11-21")
+    orders = pd.Series(range(1, len(days) + 1), index=days, dtype=float)
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "orders": orders.to_numpy()}).to_csv(
+        tmp_path / "m.csv", index=False
+    )
+    chain = 1500
+    lines = ["title: Chain", "sources: {actuals: {path: m.csv, format: wide}}", "metrics:"]
+    for i in range(chain, 0, -1):
+        operand = f"d{i - 1}" if i > 1 else "orders"
+        lines.append(
+            f"  d{i}: {{aggregation: derived, show: {str(i == chain).lower()}, "
+            f"formula: {{op: sum, operands: [{operand}, orders]}}}}"
+        )
+    lines.append("  orders: {show: false}")
+    (tmp_path / "wbr.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = load_config(tmp_path / "wbr.yaml")
+    order = evaluation_order(config)
+    assert order[:3] == ["orders", "d1", "d2"] and order[-1] == f"d{chain}"
+    deck = build_deck(config, week_ending="2026-11-21", analyse=False)
+    last_week = orders["2026-11-15":"2026-11-21"].sum()
+    assert deck.blocks[0].box.last_week == pytest.approx((chain + 1) * last_week)
+
+
+def test_a_long_cycle_is_reported_once_with_its_path(tmp_path):
+    body = "metrics:\n" + "".join(
+        f"  m{i}: {{aggregation: derived, formula: {{op: sum, operands: [m{(i + 1) % 400}, x]}}}}\n"
+        for i in range(400)
+    )
+    with pytest.raises(ConfigError) as error:
+        _load(tmp_path, body + "  x: {}\n")
+    message = str(error.value)
+    assert message.count("\n") == 0
+    assert "metrics.m0: circular definition m0 -> m1 -> m2" in message
+    assert message.endswith("m398 -> m399 -> m0")

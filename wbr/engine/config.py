@@ -212,7 +212,7 @@ class Config(_Strict):
     title: str
     week_ending: Literal["latest"] | dt.date = "latest"
     calendar: CalendarConfig = CalendarConfig()
-    sources: SourcesConfig
+    sources: SourcesConfig = SourcesConfig()
     dimensions: list[str] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list)
     metrics: dict[str, MetricConfig]
@@ -366,46 +366,48 @@ def _check_references(config: Config, lines: dict[tuple, int], source: str) -> l
                 )
     if problems:
         return problems
-    for metric_id in config.metrics:
-        cycle = _find_cycle(config, metric_id)
-        if cycle:
-            line = _line_of(lines, ("metrics", metric_id))
-            message = f"metrics.{metric_id}: circular definition {' -> '.join(cycle)}"
-            return [Problem(source, line, None, message)]
+    cycle = _dependency_order(config)[1]
+    if cycle:
+        line = _line_of(lines, ("metrics", cycle[0]))
+        message = f"metrics.{cycle[0]}: circular definition {' -> '.join(cycle)}"
+        return [Problem(source, line, None, message)]
     return []
 
 
-def _find_cycle(config: Config, start: str) -> list[str] | None:
-    """A dependency path (ratio or formula operands) from `start` back to itself, if any."""
-    stack = [(start, [start])]
-    while stack:
-        metric_id, path = stack.pop()
-        metric = config.metrics[metric_id]
-        for operand in metric.operands:
-            if operand == start:
-                return [*path, operand]
-            if operand not in path:
-                stack.append((operand, [*path, operand]))
-    return None
+def _dependency_order(config: Config) -> tuple[list[str], list[str] | None]:
+    """Metric ids with every operand before the metrics computed from it, and the first cycle.
+
+    One depth-first walk with an explicit stack: linear in metrics plus operands, and no
+    recursion, so a chain of thousands of derived metrics neither crawls nor overflows.
+    Operands that are not metrics are skipped here (the reference check reports them).
+    """
+    ordered: list[str] = []
+    placed: set[str] = set()
+    for root in config.metrics:
+        if root in placed:
+            continue
+        path, on_path = [root], {root}
+        pending = [iter(config.metrics[root].operands)]
+        while pending:
+            operand = next(pending[-1], None)
+            if operand is None:
+                done = path.pop()
+                pending.pop()
+                on_path.discard(done)
+                placed.add(done)
+                ordered.append(done)
+            elif operand in on_path:
+                return ordered, [*path[path.index(operand) :], operand]
+            elif operand in config.metrics and operand not in placed:
+                path.append(operand)
+                on_path.add(operand)
+                pending.append(iter(config.metrics[operand].operands))
+    return ordered, None
 
 
 def evaluation_order(config: Config) -> list[str]:
     """Metric ids ordered so every ratio or derived metric comes after its operands."""
-    ordered: list[str] = []
-    placed: set[str] = set()
-
-    def visit(metric_id: str) -> None:
-        if metric_id in placed:
-            return
-        metric = config.metrics[metric_id]
-        for operand in metric.operands:
-            visit(operand)
-        placed.add(metric_id)
-        ordered.append(metric_id)
-
-    for metric_id in config.metrics:
-        visit(metric_id)
-    return ordered
+    return _dependency_order(config)[0]
 
 
 def parse_yaml_document(text: str) -> tuple[yaml.Node | None, Any]:
