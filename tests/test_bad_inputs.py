@@ -137,7 +137,7 @@ CATALOGUE = [
         "title: T\nmetrics:\n  orders: {}\n",
         None,
         [],
-        "wbr.yaml:1: missing required key 'sources'",
+        "wbr.yaml:1: sources.actuals is needed for orders (metrics not read from a table)",
     ),
     (
         "week_ending neither latest nor a date",

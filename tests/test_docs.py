@@ -38,7 +38,8 @@ def test_every_config_key_is_documented(key):
 def test_every_metric_key_is_documented():
     from wbr.engine.config import MetricConfig
 
-    for name in MetricConfig.model_fields:
+    for field_name, field in MetricConfig.model_fields.items():
+        name = field.alias or field_name  # `from` is written `from` in the YAML
         assert re.search(rf"`metrics\.<id>\.{name}`|\.{name}`", README), name
 
 

@@ -62,6 +62,9 @@ class Dataset:
     slices: pd.DataFrame | None = None
     commentary: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
+    # Values that days cannot give (a distinct count over a window), by metric then (start, end);
+    # filled by the warehouse loader for the windows the deck reads.
+    window_values: dict[str, dict[tuple[dt.date, dt.date], float]] | None = None
     absent_slices: pd.DataFrame | None = None
 
     @property
@@ -577,8 +580,15 @@ def _load_metric_source(
     )
 
 
-def load_data(config: Config) -> Dataset:
-    """Load and validate every source named in the config."""
+def load_data(config: Config, week_ending: dt.date | str | None = None) -> Dataset:
+    """Load and validate every source named in the config.
+
+    Tables and SQL sources are read for the deck of `week_ending` (default: the config's).
+    """
+    from wbr.engine.warehouse.load import load_mixed, reads_warehouse
+
+    if reads_warehouse(config):
+        return load_mixed(config, week_ending)
     actuals, slices, absent = _load_metric_source(config, config.sources.actuals, required=True)
     if actuals is None or actuals.dropna(how="all").empty:
         raise DataError(f"{_display(config.resolve(config.sources.actuals.path))}: no data rows")

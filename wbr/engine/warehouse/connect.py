@@ -1,0 +1,144 @@
+"""Opening connections: the embedded DuckDB or a URL through ibis; failures as one clear line.
+
+Every message that leaves this module has passed through `redact`, so neither the URL nor its
+password is printed, logged, or written to deck.json or the executed notebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wbr.engine.warehouse.settings import expand_url, redact, url_scheme
+from wbr.errors import WbrError
+
+EMBEDDED = "embedded DuckDB"
+# ibis's own names for URL schemes people write (SQLAlchemy style, JDBC habits).
+_SCHEME_ALIASES = {
+    "postgresql": "postgres",
+    "postgresql+psycopg": "postgres",
+    "redshift": "postgres",
+}
+# What a user should install for a scheme ibis cannot load (its backend package is missing).
+EXTRA_PACKAGE = {
+    "postgres": "ibis-framework[postgres]",
+    "snowflake": "ibis-framework[snowflake]",
+    "bigquery": "ibis-framework[bigquery]",
+    "trino": "ibis-framework[trino]",
+    "pyspark": "ibis-framework[pyspark]",
+    "mysql": "ibis-framework[mysql]",
+}
+
+
+class WarehouseError(WbrError):
+    """A connection, table, column or query failed; the message names the connection or source."""
+
+
+@dataclass
+class Connection:
+    """An open ibis backend with the name the config gives it and the URL kept for redaction."""
+
+    name: str
+    backend: Any
+    secrets: list[str] = field(default_factory=list)
+
+    @property
+    def dialect(self) -> str:
+        """The sqlglot dialect name of the engine ('duckdb', 'postgres', 'spark', ...)."""
+        dialect = self.backend.compiler.dialect
+        return dialect if isinstance(dialect, str) else dialect.__name__.lower()
+
+    def describe(self) -> str:
+        """How messages name this connection."""
+        return self.name if self.name == EMBEDDED else f"connection '{self.name}'"
+
+    def clean(self, text: str) -> str:
+        """A message safe to show: no URL, no password, one line."""
+        text = redact(str(text), self.secrets)
+        return " ".join(text.split())
+
+
+def _scheme(url: str) -> str:
+    scheme = url_scheme(url)
+    return _SCHEME_ALIASES.get(scheme, scheme)
+
+
+def open_connection(
+    name: str | None, templates: dict[str, str], base_dir: Path, session: Any = None
+) -> Connection:
+    """Connect by config name (None: a fresh embedded DuckDB whose relative paths are base_dir's).
+
+    `session` is an existing engine session (a SparkSession) for `pyspark://` connections.
+    """
+    import ibis
+
+    if name is None:
+        backend = ibis.duckdb.connect()
+        # Relative paths in a query source are relative to the YAML file, as for CSV sources.
+        backend.raw_sql(f"SET file_search_path = '{str(base_dir).replace(chr(39), chr(39) * 2)}'")
+        return Connection(EMBEDDED, backend)
+    url = expand_url(name, templates[name])
+    connection = Connection(name, None, [url])
+    scheme = _scheme(url)
+    with translate_errors(connection, "cannot connect"):
+        if scheme == "pyspark":
+            backend = ibis.pyspark.connect(session) if session is not None else ibis.connect(url)
+        elif scheme == "duckdb" and "://" in url and not url.split("://", 1)[1].startswith("/"):
+            # duckdb://relative.duckdb: relative to the YAML file like every other path
+            backend = ibis.duckdb.connect(str(base_dir / url.split("://", 1)[1]))
+        else:
+            backend = ibis.connect(f"{scheme}://{url.split('://', 1)[1]}" if scheme else url)
+    connection.backend = backend
+    return connection
+
+
+def _reason(exc: BaseException) -> str:
+    """The useful part of a driver's message: its first non-empty line, prefixes removed."""
+    text = str(exc).strip() or type(exc).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else text
+    if "password authentication failed" in text or "authentication failed" in text.lower():
+        return "authentication failed: " + first
+    if "Connection refused" in text:
+        return "connection refused: " + first.removeprefix("connection failed: ")
+    return first
+
+
+@contextlib.contextmanager
+def translate_errors(connection: Connection, doing: str) -> Iterator[None]:
+    """Turn any driver or engine failure into one WarehouseError line naming the connection."""
+    try:
+        yield
+    except WbrError:
+        raise
+    except ModuleNotFoundError as exc:
+        scheme = (exc.name or "").split(".")[-1]
+        extra = next((p for s, p in EXTRA_PACKAGE.items() if s in (exc.name or "")), None)
+        hint = f"; pip install '{extra}'" if extra else ""
+        raise WarehouseError(
+            connection.clean(f"{connection.describe()}: {doing}: missing package {scheme}{hint}")
+        ) from None
+    except Exception as exc:  # every driver has its own exception tree; all become one line
+        raise WarehouseError(
+            connection.clean(f"{connection.describe()}: {doing}: {_reason(exc)}")
+        ) from None
+
+
+def run(connection: Connection, doing: str, action: Callable[[], Any]) -> Any:
+    """`action()` with its failures translated (see translate_errors)."""
+    with translate_errors(connection, doing):
+        return action()
+
+
+def quote_literal(text: str) -> str:
+    """A SQL string literal (single quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def is_identifier(text: str) -> bool:
+    """True for a plain column name (letters, digits, underscore; not starting with a digit)."""
+    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) is not None

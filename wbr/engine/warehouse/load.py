@@ -1,0 +1,198 @@
+"""What a deck reads from tables and SQL sources, merged with its CSV sources into one Dataset.
+
+Only the days the deck reads are queried: from a year before its earliest window (last year's
+YTD, month or week twins) to its week ending, so the flags still see a year of weekly history
+before the first number shown. Distinct counts come back per window (every week and month in
+that span, and MTD/QTD/YTD with their prior-year twins): they cannot be added up from days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from wbr.engine.calendar import Calendar, Window
+from wbr.engine.config import Config
+from wbr.engine.warehouse.connect import Connection, WarehouseError, open_connection
+from wbr.engine.warehouse.queries import daily_values, query_text, result_rows, run_query
+from wbr.engine.warehouse.tables import TableQuery, table_metrics
+
+HISTORY_BEFORE_FIRST_WINDOW = dt.timedelta(days=364)
+
+
+def reads_warehouse(config: Config) -> bool:
+    """True when any metric is read from a table or a metric source is SQL."""
+    sources = (config.sources.actuals, config.sources.plan)
+    return any(s is not None and s.path is None for s in sources) or any(
+        spec.from_ is not None for spec in config.metrics.values()
+    )
+
+
+class Connections:
+    """Connections opened once per deck, by config name (None = the embedded DuckDB)."""
+
+    def __init__(self, config: Config, sessions: dict[str, Any] | None = None) -> None:
+        self.config = config
+        self.sessions = sessions or {}
+        self.opened: dict[str | None, Connection] = {}
+
+    def get(self, name: str | None) -> Connection:
+        """The open connection called `name`, opening it on first use."""
+        if name not in self.opened:
+            self.opened[name] = open_connection(
+                name,
+                self.config.connections,
+                self.config.base_dir,
+                self.sessions.get(name) if name is not None else None,
+            )
+        return self.opened[name]
+
+
+def table_queries(config: Config, connections: Connections) -> list[TableQuery]:
+    """One TableQuery per table that metrics are read from (columns checked on creation)."""
+    return [
+        TableQuery(
+            connections.get(config.tables[name].connection),
+            name,
+            config.tables[name],
+            metrics,
+            config.base_dir,
+            config.calendar.time_zone,
+        )
+        for name, metrics in table_metrics(config).items()
+    ]
+
+
+def deck_windows(calendar: Calendar, week: dt.date) -> tuple[list[Window], list[Window]]:
+    """(every window the deck's blocks read, the period-to-date ones among them)."""
+    from wbr.engine.build import PTD_KEYS, _Windows
+
+    windows = _Windows(calendar, week)
+    ptd = [windows.current[windows.ptd_index(k)] for k in PTD_KEYS]
+    ptd += [windows.prior[windows.ptd_index(k)] for k in PTD_KEYS]
+    return windows.current + windows.prior, ptd
+
+
+def days_read(calendar: Calendar, week: dt.date) -> Window:
+    """The days a deck for `week` reads: a year before its earliest window through the week."""
+    every, _ = deck_windows(calendar, week)
+    return Window(min(w.start for w in every) - HISTORY_BEFORE_FIRST_WINDOW, week)
+
+
+def _requested_week(config: Config, week_ending: dt.date | str | None) -> dt.date | None:
+    """The week asked for, or None for the latest (an unreadable value is left to the deck)."""
+    wanted = config.week_ending if week_ending is None else week_ending
+    if isinstance(wanted, dt.date):
+        return wanted
+    text = str(wanted).strip().lower()
+    if text == "latest":
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _file_metrics_config(config: Config) -> Config:
+    """The config as the CSV actuals loader should see it: only metrics not read from a table."""
+    kept = {m: s for m, s in config.metrics.items() if s.from_ is None}
+    return config.model_copy(update={"metrics": kept})
+
+
+def _metric_source(
+    config: Config, role: str, connections: Connections, required: bool
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """(daily values, slices) of sources.actuals or sources.plan: a CSV or a query."""
+    from wbr.engine import sources as files
+
+    source = getattr(config.sources, role)
+    if source is None:
+        return None, None
+    if source.path is not None:
+        scoped = _file_metrics_config(config) if required else config
+        return files._load_metric_source(scoped, source, required=required)
+    metrics = [m for m in config.base_metrics() if not required or config.metrics[m].from_ is None]
+    connection = connections.get(source.connection)
+    where = f"sources.{role} ({connection.describe()})"
+    frame = run_query(connection, query_text(source, config.base_dir, role), role)
+    dims = config.dimensions if required and source.format == "long" else []
+    rows = result_rows(frame, source, metrics, dims, where)
+    if rows.empty:
+        if required:
+            raise WarehouseError(f"{where}: the query returned no rows for the deck's metrics")
+        return None, None
+    if source.grain != "daily":
+        rows = files._phase_plan(rows, source.grain, config, files.Problems(where))
+    return daily_values(rows, metrics), (rows if dims else None)
+
+
+def _merge(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Daily frames side by side on one continuous day index."""
+    frames = [f for f in frames if f is not None and not f.empty]
+    merged = pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
+    days = pd.date_range(merged.index.min(), merged.index.max(), freq="D", name="date")
+    return merged.reindex(days).astype(float)
+
+
+def load_mixed(
+    config: Config, week_ending: dt.date | str | None = None, sessions: dict[str, Any] | None = None
+) -> Any:
+    """The Dataset of a deck that reads tables or SQL sources (and maybe CSV files too)."""
+    from wbr.engine import sources as files
+
+    connections = Connections(config, sessions)
+    file_actuals, file_slices = _metric_source(config, "actuals", connections, required=True)
+    queries = table_queries(config, connections)
+    calendar = Calendar.from_config(config.calendar)
+    week = _requested_week(config, week_ending)
+    if week is None:
+        lasts = [q.last_day() for q in queries]
+        if file_actuals is not None:
+            lasts.append(file_actuals.dropna(how="all").index.max().date())
+        lasts = [day for day in lasts if day is not None]
+        if not lasts:
+            raise WarehouseError(
+                "no rows: the tables " + ", ".join(q.name for q in queries) + " are empty"
+            )
+        week = calendar.week_end_on_or_before(max(lasts))
+    days = days_read(calendar, week)
+    _, ptd = deck_windows(calendar, week)
+    daily_frames = [file_actuals]
+    slices = [file_slices] if file_slices is not None else []
+    distinct: dict[str, dict[tuple[dt.date, dt.date], float]] = {}
+    for query in queries:
+        rows = query.fetch_daily(days)
+        if rows.empty:
+            raise WarehouseError(
+                f"{query.connection.describe()}: table '{query.name}': no rows between "
+                f"{days.start} and {days.end} (the days the deck for week ending {week} reads)"
+            )
+        daily_frames.append(daily_values(rows, [m.metric for m in query.metrics]))
+        if config.dimensions:
+            table_slices = query.fetch_slices(days)
+            if table_slices is not None:
+                slices.append(table_slices)
+        distinct.update(query.fetch_distinct(days, week, ptd))
+    actuals = _merge(daily_frames)
+    plan, _ = _metric_source(config, "plan", connections, required=False)
+    commentary = events = None
+    if config.sources.commentary is not None:
+        commentary = files._text_table(
+            config.resolve(config.sources.commentary.path),
+            ["week_ending", "metric", "author", "text"],
+            "week_ending",
+        )
+    if config.sources.events is not None:
+        events = files._text_table(
+            config.resolve(config.sources.events.path), ["date", "metric", "description"], "date"
+        )
+    slice_rows = None
+    if slices and config.dimensions:
+        slice_rows = pd.concat(slices, ignore_index=True)
+        for dimension in config.dimensions:
+            if dimension not in slice_rows.columns:
+                slice_rows[dimension] = None
+        slice_rows = slice_rows[["date", "metric", "value", *config.dimensions]]
+    return files.Dataset(actuals, plan, slice_rows, commentary, events, window_values=distinct)
