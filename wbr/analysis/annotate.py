@@ -9,8 +9,8 @@ every metric; this module adds what a reviewer reads next, in one pass over the 
 3. commentary (analysis.commentary): this week's owner text, linted, plus last week's and the
    streak;
 4. the field dictionary of each block (`questions.Facts`), including the quarter forecast
-   (QTD actual plus the plan for the rest of the fiscal quarter, against the quarter's plan; see
-   `quarter_forecasts`), then the questions (analysis.questions), most severe first.
+   (QTD actual plus the plan for the rest of the fiscal quarter, against the quarter's plan; the
+   engine's Block.quarter_forecast), then the questions (analysis.questions), most severe first.
 
 `rank_questions` then lists every block's questions for the deck's summary page.
 """
@@ -18,7 +18,6 @@ every metric; this module adds what a reviewer reads next, in one pass over the 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -26,14 +25,13 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from wbr.analysis import flags
 from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
 from wbr.analysis.questions import Facts, QuarterForecast, XmrView, ask, rank
-from wbr.analysis.weekly_series import weekly_series
-from wbr.engine.calendar import Calendar, add_months
-from wbr.engine.compare import compare
 from wbr.engine.config import Config
-from wbr.engine.deck import Block, DeckQuestion, Event, Flag, WeeklySeries
+from wbr.engine.deck import Block, DeckQuestion, Event, Flag
+from wbr.engine.deck import QuarterForecast as QuarterForecastData
 from wbr.engine.series import MetricHistory
 from wbr.engine.sources import Dataset
 
@@ -116,28 +114,20 @@ def _assess(
     metric: str,
     events: tuple[Event, ...],
     block: Block | None,
-) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None, WeeklySeries | None]:
-    """Flags of one metric's week, the XmR chart they were judged on (None without flags.py),
-    the weekly cy/py/plan arrays the flags read (None when they do not say) and the judged
-    weekly series with its limits for Block.series."""
-    try:
-        flags = importlib.import_module("wbr.analysis.flags")
-    except ImportError:  # flags.py not installed yet: keep whatever flags the block has
-        return (block.flags if block else ()), None, None, None
+) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None]:
+    """Flags of one metric's week, the XmR chart they were judged on (None without one)
+    and the weekly cy/py/plan arrays the flags read (None when they do not say)."""
     spec = config.metrics[metric]
     settings = config.flag_settings(metric)
     pairs = tuple((e.date, e.description) for e in events)
     plan_score = block.plan if block else None
-    if not hasattr(flags, "assess_metric"):
-        found = flags.flag_metric(history, spec, settings, pairs, plan_score=plan_score)
-        return tuple(found), None, None, None
     assessment = flags.assess_metric(history, spec, settings, pairs, plan_score=plan_score)
-    rows = getattr(assessment, "rows", None)
+    rows = assessment.rows
     weekly = None if rows is None else {"cy": rows.cy, "py": rows.py, "plan": rows.plan}
     view = None
     chart = assessment.chart
     if chart is not None and assessment.xmr_series in ("raw", "yoy"):
-        values = getattr(assessment, "series", None)
+        values = assessment.series
         if values is None and assessment.xmr_series == "raw":
             values = history.weekly["cy"].to_numpy(dtype=float)
         elif values is None:
@@ -147,82 +137,14 @@ def _assess(
             assessment.xmr_series == "raw" and limits.lnpl < 0 and np.nanmin(values) >= 0
         )
         view = XmrView(assessment.xmr_series, values, limits.mean, limits.mr_mean, no_lower)
-    return assessment.flags, view, weekly, weekly_series(assessment, history)
+    return assessment.flags, view, weekly
 
 
-def quarter_forecasts(
-    config: Config, dataset: Dataset, week_ending: dt.date, metrics: list[str]
-) -> dict[str, QuarterForecast]:
-    """QTD actual plus plan for the rest of the fiscal quarter, vs the full quarter's plan.
-
-    For sum metrics, and ratios of two sum metrics (each operand forecast, then divided). A metric
-    gets no forecast when any QTD actual day or any planned day of the quarter is missing.
-    """
-    if dataset.plan is None:
-        return {}
-    calendar = Calendar.from_config(config.calendar)
-    start = calendar.fiscal_quarter_start(week_ending)
-    year, month = add_months(start.year, start.month, 3)
-    end = dt.date(year, month, 1) - dt.timedelta(days=1)
-    sums = [m for m in config.base_metrics() if config.metrics[m].aggregation == "sum"]
-    actual = dataset.actuals.reindex(pd.date_range(start, week_ending), columns=sums)
-    plan = dataset.plan.reindex(pd.date_range(start, end), columns=sums)
-    rest = plan.loc[pd.Timestamp(week_ending + dt.timedelta(days=1)) :]
-    qtd = actual.sum().where(actual.notna().all())
-    remaining = rest.sum().where(rest.notna().all())
-    planned = plan.sum().where(plan.notna().all())
-    forecast = qtd + remaining
-
-    def operand(metric: str | None) -> tuple[float, float] | None:
-        if metric not in forecast.index:
-            return None
-        pair = float(forecast[metric]), float(planned[metric])
-        return pair if all(np.isfinite(pair)) else None
-
-    result = {}
-    for metric in metrics:
-        spec = config.metrics.get(metric)
-        if spec is None:
-            continue
-        if spec.aggregation == "sum":
-            pair = operand(metric)
-        elif spec.aggregation == "ratio":
-            num, den = operand(spec.numerator), operand(spec.denominator)
-            pair = None
-            if num and den and den[0] > 0 and den[1] > 0:
-                pair = num[0] / den[0], num[1] / den[1]
-        else:
-            pair = None
-        if pair is not None:
-            variance = compare(pair[0], pair[1], spec.comparison_method)
-            result[metric] = QuarterForecast(pair[0], pair[1], variance, end)
-    return result
-
-
-def _last_days(actuals: pd.DataFrame, week_ending: dt.date) -> dict[str, dt.date | None]:
-    """Per base metric, the last day up to the week ending that has a value (one numpy pass)."""
-    upto = actuals.loc[: pd.Timestamp(week_ending)]
-    present = upto.notna().to_numpy()
-    if present.size == 0:
-        return dict.fromkeys(upto.columns)
-    backwards = present[::-1]
-    last = len(present) - 1 - backwards.argmax(axis=0)
-    found = backwards.any(axis=0)
-    return {
-        metric: upto.index[last[i]].date() if found[i] else None
-        for i, metric in enumerate(upto.columns)
-    }
-
-
-def _complete_through(
-    config: Config, last_days: Mapping[str, dt.date | None], metric: str
-) -> dt.date | None:
-    """The last day with a value (a ratio: the earlier of its operands')."""
-    spec = config.metrics[metric]
-    if spec.aggregation == "ratio":
-        days = [_complete_through(config, last_days, m) for m in (spec.numerator, spec.denominator)]
-        return None if None in days else min(days)
-    return last_days.get(metric)
+def _forecast(found: QuarterForecastData | None) -> QuarterForecast | None:
+    """The engine's quarter forecast (Block.quarter_forecast) as the questions read it."""
+    if found is None:
+        return None
+    return QuarterForecast(found.forecast, found.plan, found.variance, found.quarter_end)
 
 
 def analyse(
@@ -256,10 +178,9 @@ def analyse(
     flags_by_metric: dict[str, tuple[Flag, ...]] = {}
     views: dict[str, XmrView | None] = {}
     weekly: dict[str, dict[str, np.ndarray] | None] = {}
-    series: dict[str, WeeklySeries | None] = {}
     for metric in linked:
         if metric in histories:
-            found, view, rows, series[metric] = _assess(
+            found, view, rows = _assess(
                 histories[metric], config, metric, explaining[metric], by_metric.get(metric)
             )
             flags_by_metric[metric], views[metric], weekly[metric] = found, view, rows
@@ -268,8 +189,6 @@ def analyse(
 
     drivers = compute_drivers(dataset, config, week_ending, metrics)
     comments = commentary_by_metric(dataset.commentary, week_ending, metrics)
-    forecasts = quarter_forecasts(config, dataset, week_ending, metrics)
-    last_days = _last_days(dataset.actuals, week_ending)
 
     analysed = []
     for block in blocks:
@@ -280,7 +199,6 @@ def analyse(
             flags=flags_by_metric.get(metric, block.flags),
             drivers=drivers.get(metric),
             commentary=note.current,
-            series=series.get(metric, block.series),
         )
         spec = config.metrics[metric]
         inputs = driven_by.get(metric, [])
@@ -292,10 +210,10 @@ def analyse(
             week_ending=week_ending,
             flags_by_metric=flags_by_metric,
             commentary=note,
-            forecast=forecasts.get(metric),
+            forecast=_forecast(block.quarter_forecast),
             events=events.get(metric, ()),
             input_events=tuple((m, e) for m in inputs for e in own.get(m, ())),
-            complete_through=_complete_through(config, last_days, metric),
+            complete_through=block.status.complete_through,
             xmr=views.get(metric),
             weekly_rows=weekly.get(metric),
             driven_by=driven_by,
@@ -309,4 +227,4 @@ def rank_questions(blocks: tuple[Block, ...]) -> tuple[DeckQuestion, ...]:
     return rank(blocks)
 
 
-__all__ = ["analyse", "quarter_forecasts", "rank_questions"]
+__all__ = ["analyse", "rank_questions"]

@@ -18,9 +18,6 @@ import pandas as pd
 from wbr.engine.calendar import Window
 from wbr.engine.config import Config, MetricConfig, evaluation_order
 
-# metric -> (window start, window end) -> value: window values that days cannot give
-WindowCounts = dict[str, dict[tuple[dt.date, dt.date], float]]
-
 
 @dataclass(frozen=True)
 class DailyMatrix:
@@ -79,16 +76,9 @@ _BASE_REDUCERS = {
 
 
 def base_window_values(
-    matrix: DailyMatrix,
-    aggregations: Sequence[str],
-    windows: Sequence[Window],
-    counted: WindowCounts | None = None,
+    matrix: DailyMatrix, aggregations: Sequence[str], windows: Sequence[Window]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(values, complete) of the matrix's own metrics; incomplete windows are NaN.
-
-    A `distinct` metric's window value is never made from its days: it is looked up in
-    `counted` (metric -> (start, end) -> value, counted over the window where the data is).
-    """
+    """(values, complete) of the matrix's own metrics; incomplete windows are NaN."""
     n_metrics = len(matrix.metrics)
     values = np.full((len(windows), n_metrics), np.nan)
     complete = np.zeros((len(windows), n_metrics), dtype=bool)
@@ -103,31 +93,21 @@ def base_window_values(
         for kind, columns in groups.items():
             if columns.size:
                 values[w, columns] = _BASE_REDUCERS[kind](rows[:, columns])
-        for column, kind in enumerate(aggregations):
-            if kind == "distinct":
-                found = (counted or {}).get(matrix.metrics[column], {})
-                values[w, column] = found.get((window.start, window.end), np.nan)
         values[w, ~full] = np.nan
     return values, complete
 
 
 def window_values(
-    config: Config,
-    matrix: DailyMatrix | None,
-    windows: Sequence[Window],
-    counted: WindowCounts | None = None,
+    config: Config, matrix: DailyMatrix | None, windows: Sequence[Window]
 ) -> WindowValues:
-    """Every configured metric over every window, ratios evaluated after their operands.
-
-    `counted` holds the window values of distinct counts (see base_window_values).
-    """
+    """Every configured metric over every window, ratios evaluated after their operands."""
     order = evaluation_order(config)
     values = np.full((len(windows), len(order)), np.nan)
     complete = np.zeros((len(windows), len(order)), dtype=bool)
     column = {metric: i for i, metric in enumerate(order)}
     if matrix is not None:
         aggregations = [config.metrics[m].aggregation for m in matrix.metrics]
-        base_values, base_complete = base_window_values(matrix, aggregations, windows, counted)
+        base_values, base_complete = base_window_values(matrix, aggregations, windows)
         for i, metric in enumerate(matrix.metrics):
             if metric in column:
                 values[:, column[metric]] = base_values[:, i]
@@ -167,7 +147,7 @@ def combine(
 
 
 def weekly_history(
-    config: Config, matrix: DailyMatrix, week_ending: dt.date, counted: WindowCounts | None = None
+    config: Config, matrix: DailyMatrix, week_ending: dt.date
 ) -> tuple[list[dt.date], WindowValues]:
     """Every whole week in the data up to `week_ending` (oldest first) for every metric."""
     # At least the deck's own week, even when the data starts inside it (its days pad as NaN).
@@ -175,7 +155,7 @@ def weekly_history(
     n_weeks = max(1, (week_ending - first_end).days // 7 + 1)
     ends = [week_ending - dt.timedelta(days=7 * k) for k in range(n_weeks - 1, -1, -1)]
     windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
-    return ends, window_values(config, matrix, windows, counted)
+    return ends, window_values(config, matrix, windows)
 
 
 def has_plan(config: Config, plan: DailyMatrix | None, metric: str) -> bool:
@@ -188,3 +168,29 @@ def has_plan(config: Config, plan: DailyMatrix | None, metric: str) -> bool:
     if metric not in plan.metrics:
         return False
     return bool(np.isfinite(plan.values[:, plan.metrics.index(metric)]).any())
+
+
+def quarter_forecast_totals(
+    actual: DailyMatrix,
+    plan: DailyMatrix,
+    metrics: Sequence[str],
+    quarter: Window,
+    week_ending: dt.date,
+) -> dict[str, tuple[float, float]]:
+    """Per summed metric: (actual from the quarter's start to `week_ending` plus the plan for the
+    rest of the quarter, the whole quarter's plan). A metric with any actual day to date or any
+    plan day of the quarter missing is left out."""
+    to_date = Window(quarter.start, week_ending)
+    rest = Window(week_ending + dt.timedelta(days=1), quarter.end)  # empty on the quarter's end
+    actual_sums, _ = base_window_values(actual, ["sum"] * len(actual.metrics), [to_date])
+    plan_sums, _ = base_window_values(plan, ["sum"] * len(plan.metrics), [rest, quarter])
+    totals = {}
+    for metric in metrics:
+        if metric not in actual.metrics or metric not in plan.metrics:
+            continue
+        column = plan.metrics.index(metric)
+        forecast = actual_sums[0, actual.metrics.index(metric)] + plan_sums[0, column]
+        planned = plan_sums[1, column]
+        if np.isfinite(forecast) and np.isfinite(planned):
+            totals[metric] = (float(forecast), float(planned))
+    return totals

@@ -18,12 +18,13 @@ from wbr.engine.aggregate import (
     WindowValues,
     combine,
     has_plan,
+    quarter_forecast_totals,
     weekly_history,
     window_values,
 )
-from wbr.engine.calendar import MONTH_ABBR, Calendar, Window, month_window
+from wbr.engine.calendar import MONTH_ABBR, Calendar, Window, add_months, month_window
 from wbr.engine.compare import compare
-from wbr.engine.config import Config, evaluation_order
+from wbr.engine.config import Config
 from wbr.engine.deck import (
     Block,
     BoxScore,
@@ -31,12 +32,19 @@ from wbr.engine.deck import (
     Event,
     MonthPoint,
     PlanScore,
+    QuarterForecast,
     Section,
     Status,
     WeekPoint,
 )
 from wbr.engine.series import MetricHistory
 from wbr.engine.sources import Dataset, load_data
+from wbr.engine.status import (
+    complete_through,
+    data_complete_through,
+    last_value_days,
+    missing_days,
+)
 from wbr.errors import DataError
 
 WEEKS_SHOWN = 6
@@ -110,34 +118,6 @@ class _Windows:
         return self.first_ptd + PTD_KEYS.index(key)
 
 
-def _missing_days(
-    config: Config, actual: DailyMatrix, windows: _Windows
-) -> dict[str, tuple[dt.date, ...]]:
-    """Per metric, every day read by any CY or PY window that has no value."""
-    every = windows.current + windows.prior
-    span = Window(min(w.start for w in every), max(w.end for w in every))
-    read = np.zeros(span.days, dtype=bool)
-    for window in every:
-        offset = (window.start - span.start).days
-        read[offset : offset + window.days] = True
-    absent = np.isnan(actual.rows(span)) & read[:, None]
-    base: dict[str, set[int]] = {
-        metric: set(np.flatnonzero(absent[:, i]).tolist())
-        for i, metric in enumerate(actual.metrics)
-    }
-
-    def offsets(metric: str) -> set[int]:
-        spec = config.metrics[metric]
-        if spec.operands:
-            return set().union(*(offsets(operand) for operand in spec.operands))
-        return base.get(metric, set(np.flatnonzero(read).tolist()))
-
-    return {
-        metric: tuple(span.start + dt.timedelta(days=o) for o in sorted(offsets(metric)))
-        for metric in config.metrics
-    }
-
-
 def _histories(
     config: Config,
     dataset: Dataset,
@@ -146,7 +126,7 @@ def _histories(
     week_ending: dt.date,
 ) -> dict[str, MetricHistory]:
     """Full weekly CY/PY/plan series and daily values of every metric, for flags and drivers."""
-    ends, weekly = weekly_history(config, actual, week_ending, dataset.window_values)
+    ends, weekly = weekly_history(config, actual, week_ending)
     windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
     planned = window_values(config, plan, windows) if plan is not None else None
     index = pd.DatetimeIndex(ends, name="week_end")
@@ -165,20 +145,19 @@ def _histories(
             index=index,
         )
     daily = dataset.actuals.loc[: pd.Timestamp(week_ending)]
-    daily_values = _daily_values(config, daily)
     histories = {}
     for metric, spec in config.metrics.items():
         if spec.aggregation == "ratio":
             histories[metric] = MetricHistory(
                 metric,
                 frames[metric],
-                daily_values[metric],
+                _daily_values(config, daily, metric),
                 frames[spec.numerator],
                 frames[spec.denominator],
             )
         else:
             histories[metric] = MetricHistory(
-                metric, frames[metric], daily_values[metric]
+                metric, frames[metric], _daily_values(config, daily, metric)
             )
     return histories
 
@@ -187,30 +166,25 @@ def metric_histories(
     config: Config, dataset: Dataset | None = None, week_ending: dt.date | str | None = None
 ) -> dict[str, MetricHistory]:
     """Every metric's full weekly CY/PY/plan history and daily values up to the deck's week."""
-    dataset = dataset if dataset is not None else load_data(config, week_ending)
+    dataset = dataset if dataset is not None else load_data(config)
     week = resolve_week_ending(config, dataset, week_ending)
     actual = DailyMatrix.from_frame(dataset.actuals)
     plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
     return _histories(config, dataset, actual, plan, week)
 
 
-def _daily_values(config: Config, daily: pd.DataFrame) -> dict[str, pd.Series]:
-    """Every metric's daily values; a ratio's or derived metric's combine its operands day by day.
+def _daily_values(config: Config, daily: pd.DataFrame, metric: str) -> pd.Series:
+    """A metric's daily values; a ratio's or derived metric's combine its operands day by day.
 
-    Operands come first in evaluation order, so each metric is combined once, without
-    recursion, however deep a chain of derived metrics runs. Used for residual checks only,
-    never for window values (those combine window aggregates).
+    Used for residual checks only, never for window values (those combine window aggregates).
     """
-    values: dict[str, pd.Series] = {}
-    for metric in evaluation_order(config):
-        spec = config.metrics[metric]
-        if not spec.operands:
-            values[metric] = daily[metric]
-            continue
-        stacked = np.vstack([values[operand].to_numpy(dtype=float) for operand in spec.operands])
-        combined, _ = combine(spec, stacked, ~np.isnan(stacked))
-        values[metric] = pd.Series(combined, index=daily.index, name=metric)
-    return values
+    spec = config.metrics[metric]
+    if not spec.operands:
+        return daily[metric]
+    operands = [_daily_values(config, daily, operand) for operand in spec.operands]
+    stacked = np.vstack([operand.to_numpy(dtype=float) for operand in operands])
+    values, _ = combine(spec, stacked, ~np.isnan(stacked))
+    return pd.Series(values, index=daily.index, name=metric)
 
 
 def _events_for(dataset: Dataset, metric: str, windows: _Windows) -> tuple[Event, ...]:
@@ -242,7 +216,9 @@ def _block(
     planned: WindowValues | None,
     plan_exists: bool,
     missing: tuple[dt.date, ...],
+    complete_through: dt.date | None,
     events: tuple[Event, ...],
+    quarter_forecast: QuarterForecast | None,
 ) -> Block:
     spec = config.metrics[metric]
     method = spec.comparison_method
@@ -319,17 +295,42 @@ def _block(
         months=months,
         box=box,
         plan=plan,
-        status=Status(complete=not missing, missing_days=missing),
+        status=Status(
+            complete=not missing, missing_days=missing, complete_through=complete_through
+        ),
         events=events,
+        quarter_forecast=quarter_forecast,
     )
 
 
-def _data_complete_through(config: Config, dataset: Dataset) -> dt.date | None:
-    """The last day on which every base metric has a value, counting from its last value."""
-    lasts = [dataset.actuals[m].last_valid_index() for m in config.base_metrics()]
-    if any(last is None for last in lasts):
-        return None
-    return min(lasts).date()
+def quarter_forecasts(
+    config: Config, calendar: Calendar, actual: DailyMatrix, plan: DailyMatrix | None, week: dt.date
+) -> dict[str, QuarterForecast]:
+    """QTD actual plus plan for the rest of the fiscal quarter, vs the full quarter's plan.
+
+    For sum metrics, and ratios of two sum metrics (each operand forecast, then divided). A metric
+    gets no forecast when any QTD actual day or any planned day of the quarter is missing.
+    """
+    if plan is None:
+        return {}
+    start = calendar.fiscal_quarter_start(week)
+    year, month = add_months(start.year, start.month, 3)
+    quarter = Window(start, dt.date(year, month, 1) - dt.timedelta(days=1))
+    sums = [m for m in config.base_metrics() if config.metrics[m].aggregation == "sum"]
+    totals = quarter_forecast_totals(actual, plan, sums, quarter, week)
+    result = {}
+    for metric, spec in config.metrics.items():
+        pair = None
+        if spec.aggregation == "sum":
+            pair = totals.get(metric)
+        elif spec.aggregation == "ratio":
+            num, den = totals.get(spec.numerator or ""), totals.get(spec.denominator or "")
+            if num and den and den[0] > 0 and den[1] > 0:
+                pair = num[0] / den[0], num[1] / den[1]
+        if pair is not None:
+            variance = compare(pair[0], pair[1], spec.comparison_method)
+            result[metric] = QuarterForecast(pair[0], pair[1], variance, quarter.end)
+    return result
 
 
 def build_deck(
@@ -344,17 +345,19 @@ def build_deck(
     note = progress or (lambda message: None)
     if dataset is None:
         note("loading data")
-        dataset = load_data(config, week_ending)
+        dataset = load_data(config)
     calendar = Calendar.from_config(config.calendar)
     week = resolve_week_ending(config, dataset, week_ending)
     note(f"computing week ending {week}")
     actual = DailyMatrix.from_frame(dataset.actuals)
     plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
     windows = _Windows(calendar, week)
-    cy = window_values(config, actual, windows.current, dataset.window_values)
-    py = window_values(config, actual, windows.prior, dataset.window_values)
+    cy = window_values(config, actual, windows.current)
+    py = window_values(config, actual, windows.prior)
     planned = window_values(config, plan, windows.current) if plan is not None else None
-    missing = _missing_days(config, actual, windows)
+    missing = missing_days(config, actual, windows.current + windows.prior)
+    through = complete_through(config, last_value_days(dataset.actuals, week))
+    forecasts = quarter_forecasts(config, calendar, actual, plan, week)
 
     blocks: list[Block] = []
     sections: list[Section] = []
@@ -376,7 +379,9 @@ def build_deck(
                     planned,
                     has_plan(config, plan, metric),
                     missing[metric],
+                    through[metric],
                     _events_for(dataset, metric, windows),
+                    forecasts.get(metric),
                 )
             )
             numbers.append(number)
@@ -398,7 +403,7 @@ def build_deck(
         week_ending=week,
         week_number=calendar.week_number(week),
         generated_at=stamp.isoformat(),
-        data_complete_through=_data_complete_through(config, dataset),
+        data_complete_through=data_complete_through(config, dataset),
         calendar={
             "week_end_day": calendar.week_end_day,
             "fiscal_year_start_month": calendar.fiscal_year_start_month,
@@ -408,4 +413,5 @@ def build_deck(
         sections=tuple(sections),
         questions=questions,
         blocks=tuple(blocks),
+        period_days={key: window.days for key, window in calendar.period_to_date(week).items()},
     )

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
-SERIES_WEEKS = 104  # weeks of Block.series in deck.json: two years keep it small
 
 
 @dataclass(frozen=True)
@@ -131,32 +130,17 @@ class Status:
 
     complete: bool
     missing_days: tuple[dt.date, ...] = ()
+    complete_through: dt.date | None = None  # last day with a value, up to the week ending
 
 
 @dataclass(frozen=True)
-class LimitSpan:
-    """One set of XmR natural process limits and the weeks it was in effect (locked limits are
-    recomputed only after a confirmed shift, so a series can carry several)."""
+class QuarterForecast:
+    """QTD actual plus the plan for the rest of the fiscal quarter, against the quarter's plan."""
 
-    start: dt.date  # first week end these limits applied to
-    end: dt.date  # last week end they applied to
-    mean: float  # central line
-    lower: float  # lower natural process limit (mean - 2.66 mR)
-    upper: float  # upper natural process limit (mean + 2.66 mR)
-    reason: str  # the baseline, or the shift that forced the recompute
-
-
-@dataclass(frozen=True)
-class WeeklySeries:
-    """The weekly series the XmR flags judged, oldest first, ending on the deck's week (at most
-    SERIES_WEEKS weeks), with the limits in effect over it: what the explore view charts."""
-
-    kind: str  # "raw": the metric's weekly values; "yoy": weekly YoY growth (% or bps)
-    ends: tuple[dt.date, ...]
-    values: tuple[float | None, ...]
-    limits: tuple[LimitSpan, ...] = ()  # empty when XmR did not judge the metric (see note)
-    signals: tuple[str, ...] = ()  # XmR rules the deck's week trips (raised or set aside)
-    note: str | None = None  # why there are no limits, when there are none
+    forecast: float
+    plan: float
+    variance: float | None  # % or bps, like the box score
+    quarter_end: dt.date
 
 
 @dataclass(frozen=True)
@@ -184,7 +168,7 @@ class Block:
     commentary: tuple[Commentary, ...] = ()
     events: tuple[Event, ...] = ()
     definition: str | None = None
-    series: WeeklySeries | None = None  # the weekly series and XmR limits judged
+    quarter_forecast: QuarterForecast | None = None
 
     @property
     def flagged(self) -> bool:
@@ -213,6 +197,7 @@ class Deck:
     sections: tuple[Section, ...]
     questions: tuple[DeckQuestion, ...]
     blocks: tuple[Block, ...]
+    period_days: dict[str, int] = field(default_factory=dict)  # days of the mtd, qtd, ytd windows
     schema_version: int = SCHEMA_VERSION
 
     def block(self, metric: str) -> Block:

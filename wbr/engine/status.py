@@ -1,0 +1,91 @@
+"""Data status: which days each metric is missing in the windows a deck reads, and through which
+day the data is complete (per metric, and for the whole deck).
+
+A missing day is never a zero: build marks a block provisional when any window it reads misses a
+day, and the questions cite a metric's data that stops before the week ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from wbr.engine.aggregate import DailyMatrix
+from wbr.engine.calendar import Window
+from wbr.engine.config import Config, evaluation_order
+from wbr.engine.sources import Dataset
+
+
+def missing_days(
+    config: Config, actual: DailyMatrix, windows: Sequence[Window]
+) -> dict[str, tuple[dt.date, ...]]:
+    """Per metric, every day read by any CY or PY window that has no value."""
+    every = list(windows)
+    span = Window(min(w.start for w in every), max(w.end for w in every))
+    read = np.zeros(span.days, dtype=bool)
+    for window in every:
+        offset = (window.start - span.start).days
+        read[offset : offset + window.days] = True
+    absent = np.isnan(actual.rows(span)) & read[:, None]
+    base: dict[str, set[int]] = {
+        metric: set(np.flatnonzero(absent[:, i]).tolist())
+        for i, metric in enumerate(actual.metrics)
+    }
+
+    everything = set(np.flatnonzero(read).tolist())  # a metric with no data misses every day
+    offsets: dict[str, set[int]] = {}
+    for metric in evaluation_order(config):  # operands first: no recursion on deep chains
+        operands = config.metrics[metric].operands
+        if operands:
+            offsets[metric] = set().union(*(offsets[operand] for operand in operands))
+        else:
+            offsets[metric] = base.get(metric, everything)
+    return {
+        metric: tuple(span.start + dt.timedelta(days=o) for o in sorted(offsets[metric]))
+        for metric in config.metrics
+    }
+
+
+def last_value_days(
+    actuals: pd.DataFrame, through: dt.date | None = None
+) -> dict[str, dt.date | None]:
+    """Per base metric, the last day (up to `through`, if given) that has a value; None: none."""
+    upto = actuals if through is None else actuals.loc[: pd.Timestamp(through)]
+    present = upto.notna().to_numpy()
+    if present.size == 0:
+        return dict.fromkeys(upto.columns)
+    backwards = present[::-1]
+    last = len(present) - 1 - backwards.argmax(axis=0)
+    found = backwards.any(axis=0)
+    return {
+        metric: upto.index[last[i]].date() if found[i] else None
+        for i, metric in enumerate(upto.columns)
+    }
+
+
+def complete_through(
+    config: Config, last_days: dict[str, dt.date | None]
+) -> dict[str, dt.date | None]:
+    """Per metric, the last day it has a value (a ratio or derived metric: its operands' earliest,
+    None when one has none), from `last_value_days`."""
+    days: dict[str, dt.date | None] = {}
+    for metric in evaluation_order(config):  # operands first: no recursion on deep chains
+        operands = config.metrics[metric].operands
+        if operands:
+            found = [days[operand] for operand in operands]
+            days[metric] = min(d for d in found if d is not None) if None not in found else None
+        else:
+            days[metric] = last_days.get(metric)
+    return days
+
+
+def data_complete_through(config: Config, dataset: Dataset) -> dt.date | None:
+    """The last day on which every base metric has a value, counting from its last value."""
+    last_days = last_value_days(dataset.actuals)
+    lasts = [last_days.get(m) for m in config.base_metrics()]
+    if not lasts or any(last is None for last in lasts):
+        return None
+    return min(d for d in lasts if d is not None)
