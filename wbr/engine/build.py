@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from wbr.engine import actions, memory
 from wbr.engine.aggregate import (
     DailyMatrix,
     WindowValues,
@@ -340,8 +342,10 @@ def build_deck(
     generated_at: dt.datetime | None = None,
     analyse: bool = True,
     progress: Callable[[str], None] | None = None,
+    history_dir: str | Path | None = None,
 ) -> Deck:
-    """Compute the whole deck for one week (loads the data when no Dataset is given)."""
+    """Compute the whole deck for one week (loads the data when no Dataset is given); earlier
+    decks are read from `history.folder`, else from `history_dir` (None: no deck memory)."""
     note = progress or (lambda message: None)
     if dataset is None:
         note("loading data")
@@ -387,6 +391,14 @@ def build_deck(
             numbers.append(number)
         sections.append(Section(title, tuple(numbers)))
 
+    # deck memory and action items (wbr.engine.memory, wbr.engine.actions)
+    open_items = actions.open_actions(actions.load_actions(config), week)
+    blocks = list(actions.attach_actions(blocks, open_items))
+    folder = config.resolve(config.history.folder) if config.history.folder else None
+    recalled = memory.recall(config.history, memory.history_folder(folder, history_dir), week)
+    blocks = list(memory.before_analysis(blocks, recalled))
+    history = None
+
     questions: tuple = ()
     if analyse:
         note("flagging variances and asking questions")
@@ -395,7 +407,8 @@ def build_deck(
         histories = _histories(config, dataset, actual, plan, week)
         analysed = analysis.analyse(tuple(blocks), histories, config, dataset, week)
         blocks = list(analysed)
-        questions = analysis.rank_questions(tuple(blocks))
+        blocks, history = memory.after_analysis(blocks, recalled, dataset.commentary, week)
+        questions = memory.mark_deck_questions(analysis.rank_questions(tuple(blocks)), blocks)
 
     stamp = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     return Deck(
@@ -413,5 +426,7 @@ def build_deck(
         sections=tuple(sections),
         questions=questions,
         blocks=tuple(blocks),
+        history=history,
+        actions=open_items,
         period_days={key: window.days for key, window in calendar.period_to_date(week).items()},
     )

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from wbr.engine.deck_history import ActionItem, DeckHistory, Restatement
+
 SCHEMA_VERSION = 1
 
 
@@ -83,6 +85,7 @@ class Flag:
     upper: float | None
     favourable: bool | None
     detail: str
+    streak: int | None = None  # weeks running, this one included (1 = new); None: no history
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class Question:
     severity: int
     text: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    open_weeks: int = 1  # decks in a row that asked it unanswered, this one included
+    carried: bool = False  # asked by an earlier deck and not answered yet
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ class DeckQuestion:
     severity: int
     text: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    open_weeks: int = 1
+    carried: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,8 @@ class Block:
     commentary: tuple[Commentary, ...] = ()
     events: tuple[Event, ...] = ()
     definition: str | None = None
+    restatements: tuple[Restatement, ...] = ()  # its numbers changed since the earlier deck
+    actions: tuple[ActionItem, ...] = ()  # open action items on this metric
     quarter_forecast: QuarterForecast | None = None
 
     @property
@@ -197,6 +206,8 @@ class Deck:
     sections: tuple[Section, ...]
     questions: tuple[DeckQuestion, ...]
     blocks: tuple[Block, ...]
+    history: DeckHistory | None = None  # what changed since the earlier deck; None: not asked
+    actions: tuple[ActionItem, ...] = ()  # every open action item, soonest due first
     period_days: dict[str, int] = field(default_factory=dict)  # days of the mtd, qtd, ytd windows
     schema_version: int = SCHEMA_VERSION
 
