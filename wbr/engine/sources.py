@@ -516,9 +516,6 @@ def _text_table(
     for name in optional:
         column = _find_column(frame, name)
         table[name] = frame[column].fillna("").astype(str).str.strip() if column else ""
-    for name in optional:
-        column = _find_column(frame, name)
-        table[name] = frame[column].fillna("").astype(str).str.strip() if column else ""
     table[date_column] = parse_dates(frame[columns[date_column]], problems, columns[date_column])
     problems.raise_if_any()
     table["metric"] = table["metric"].where(table["metric"] != "", None)
@@ -607,7 +604,6 @@ def load_data(config: Config, week_ending: dt.date | str | None = None) -> Datas
             config.resolve(config.sources.commentary.path),
             ["week_ending", "metric", "author", "text"],
             "week_ending",
-            optional=("question",),  # the id of a question this row answers
             optional=("question",),  # the id of a question this row answers
         )
     if config.sources.events is not None:
