@@ -96,7 +96,6 @@ class SourcesConfig(_Strict):
     commentary: TextSourceConfig | None = None
     events: TextSourceConfig | None = None
     actions: TextSourceConfig | None = None  # opened,metric,owner,action,due[,closed]
-    actions: TextSourceConfig | None = None  # opened,metric,owner,action,due[,closed]
 
 
 class FlagSettings(_Strict):
@@ -190,14 +189,6 @@ class MetricConfig(_Strict):
         if self.comparison:
             return self.comparison
         return "bps" if self.unit in ("percent", "%") else "pct"
-
-
-class HistoryConfig(_Strict):
-    """Where earlier decks are read, and how big a change to a past number is a restatement."""
-
-    folder: Path | None = None  # None: the folder `wbr run --out` writes reports to
-    restatement_pct: float = Field(0.5, ge=0)  # relative change beyond this many percent
-    restatement_floor: float = Field(0.0, ge=0)  # and at least this much, in the metric's units
 
 
 class HistoryConfig(_Strict):
