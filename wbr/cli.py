@@ -7,6 +7,7 @@ User errors (WbrError) print one clear message on stderr and exit 2, with no tra
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -14,13 +15,15 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from wbr import __version__
 from wbr.errors import WbrError
+from wbr.logs import LEVELS, cli_logging
 
 EXIT_USER_ERROR = 2
 
 
 def _progress(message: str) -> None:
-    print(f"wbr: {message}", file=sys.stderr, flush=True)
+    logging.getLogger("wbr.cli").info(message)
 
 
 def _summary_table(deck) -> str:
@@ -203,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wbr", description="Amazon-style Weekly Business Review decks from metric CSVs."
     )
     parser.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"wbr {__version__}")
+    parser.add_argument(
+        "--log-level",
+        choices=LEVELS,
+        default="info",
+        help="least severe messages to show on stderr (default info: progress; --quiet: warning)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
@@ -225,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--notebook",
         default=None,
-        help="deck notebook to execute (default notebooks/wbr_deck.ipynb)",
+        help="deck notebook to execute (default: the one in the package, wbr/notebooks/)",
     )
     run.add_argument("--quiet", action="store_true", help="print only the report path and errors")
     run.set_defaults(func=cmd_run)
@@ -270,8 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `wbr` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    level = args.log_level
+    if getattr(args, "quiet", False) and LEVELS.index(level) < LEVELS.index("warning"):
+        level = "warning"
     try:
-        return args.func(args)
+        with cli_logging(level):
+            return args.func(args)
     except WbrError as exc:
         if args.verbose:
             traceback.print_exc()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import re
 import time
@@ -63,6 +64,7 @@ __all__ = [
 ]
 
 Progress = Callable[[str], None]
+logger = logging.getLogger(__name__)
 
 
 def render_charts(deck: Deck, block_numbers: Sequence[int]) -> dict[int, bytes]:
@@ -249,7 +251,7 @@ def send_report(
     from wbr.render.report import DECK_JSON_NAME, HTML_NAME, run_report
 
     environ = os.environ if environ is None else environ
-    note = progress or (lambda message: None)
+    note = progress or logger.info
     config = load_config(config_path)
     to = list(recipients) if recipients else list(config.email.to)
     if not to:

@@ -15,6 +15,7 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import errno
+import logging
 import os
 import re
 import shlex
@@ -22,6 +23,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,8 @@ from wbr.engine.deck import Deck
 from wbr.errors import RenderError
 
 KERNEL_NAME = "wbr"
-DECK_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "wbr_deck.ipynb"
+# Package data: found in the installed package, never in a checkout's working directory.
+DECK_NOTEBOOK = Path(str(resources.files("wbr") / "notebooks" / "wbr_deck.ipynb"))
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "deck.html.j2"
 HTML_NAME = "deck.html"
 NOTEBOOK_NAME = "deck.ipynb"
@@ -39,6 +42,7 @@ CELL_TIMEOUT_S = 900
 KERNEL_START_TIMEOUT_S = 120
 
 Progress = Callable[[str], None]
+logger = logging.getLogger(__name__)
 
 
 def load_deck(
@@ -78,7 +82,7 @@ def run_report(
     from wbr.engine.build import build_deck
     from wbr.engine.config import load_config
 
-    note = progress or (lambda message: None)
+    note = progress or logger.info
     note(f"reading {config_path}")
     config = load_config(config_path)
     deck = build_deck(config, week_ending=week_ending, progress=note)
@@ -102,7 +106,7 @@ def render_report(
     kernel_name: str = KERNEL_NAME,
 ) -> Path:
     """Render an already built Deck into out_dir/<week-ending>/ (HTML, executed notebook, JSON)."""
-    note = progress or (lambda message: None)
+    note = progress or logger.info
     notebook = Path(notebook) if notebook else DECK_NOTEBOOK
     if not notebook.is_file():
         raise RenderError(f"{notebook}: deck notebook not found")
@@ -210,6 +214,7 @@ def _execute(
     from papermill.exceptions import PapermillExecutionError
 
     executed_path = staging / NOTEBOOK_NAME
+    logger.debug("executing %s with kernel %r in %s", notebook, kernel_name, staging)
     try:
         return papermill.execute_notebook(
             str(notebook),
