@@ -3,12 +3,16 @@ and retries of transient failures.
 
 Transient failures (4xx replies, a reset or dropped connection, a temporary DNS failure) are retried
 with exponential backoff; anything else (connection refused, authentication failure, timeout, TLS)
-ends at once in a DeliveryError of one line naming host:port and what failed. The password never
-appears in a repr, an error, an exception chain or a log line.
+ends at once in a DeliveryError of one line naming host:port and what failed. Each attempt has a
+total deadline besides the per-read timeout, so a server that answers one byte at a time cannot
+keep it going. The password never appears in a repr, an error, an exception chain or a log line,
+as typed or in the base64 forms that AUTH PLAIN and AUTH LOGIN send (a server may echo them).
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import ipaddress
 import logging
 import math
@@ -16,11 +20,13 @@ import os
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from wbr.errors import DeliveryError
 
@@ -53,6 +59,7 @@ class SmtpSettings:
     ssl: bool = False
     cafile: Path | None = None
     timeout: float = 30.0
+    deadline: float = 120.0  # seconds one whole attempt may take
 
     @property
     def address(self) -> str:
@@ -62,7 +69,8 @@ class SmtpSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmtpSettings:
         """Settings from WBR_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, _SSL, _FROM, _CAFILE,
-        _TIMEOUT. STARTTLS is on unless SSL is; the port defaults to 465 (SSL), 587 or 25."""
+        _TIMEOUT, _DEADLINE. STARTTLS is on unless SSL is; the port defaults to 465 (SSL), 587 or
+        25; the deadline of an attempt to 4 times the timeout."""
         host = environ.get("WBR_SMTP_HOST", "").strip()
         if not host:
             raise DeliveryError(
@@ -84,15 +92,8 @@ class SmtpSettings:
             port = int(port_text)
         else:
             port = 465 if use_ssl else 587 if starttls else 25
-        timeout_text = environ.get("WBR_SMTP_TIMEOUT", "").strip()
-        try:
-            timeout = float(timeout_text) if timeout_text else 30.0
-        except ValueError:
-            timeout = math.nan
-        if not (math.isfinite(timeout) and timeout > 0):
-            raise DeliveryError(
-                f"WBR_SMTP_TIMEOUT: expected seconds (a number above 0), got {timeout_text!r}"
-            )
+        timeout = _seconds(environ, "WBR_SMTP_TIMEOUT", 30.0)
+        deadline = _seconds(environ, "WBR_SMTP_DEADLINE", DEADLINE_TIMEOUTS * timeout)
         user = environ.get("WBR_SMTP_USER", "").strip() or None
         password = environ.get("WBR_SMTP_PASSWORD") or None
         # smtplib encodes the login as ASCII; its UnicodeEncodeError would carry the password
@@ -121,7 +122,43 @@ class SmtpSettings:
             ssl=use_ssl,
             cafile=Path(cafile) if cafile else None,
             timeout=timeout,
+            deadline=deadline,
         )
+
+
+DEADLINE_TIMEOUTS = 4  # an attempt's default deadline, in WBR_SMTP_TIMEOUTs
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    """A positive, finite number of seconds from the environment, or the default when unset."""
+    text = environ.get(name, "").strip()
+    try:
+        seconds = float(text) if text else default
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise DeliveryError(f"{name}: expected seconds (a number above 0), got {text!r}")
+    return seconds
+
+
+def _secret_forms(settings: SmtpSettings) -> list[str]:
+    """The password as typed, as a reply would show it, and as AUTH PLAIN and LOGIN send it."""
+    password = settings.password
+    if not password:
+        return []
+    plain = f"\0{settings.user or ''}\0{password}".encode()
+    forms = {password, " ".join(password.split())}
+    for raw in (password.encode(), plain):
+        encoded = base64.b64encode(raw).decode("ascii")
+        forms |= {encoded, encoded.rstrip("=")}
+    return sorted((form for form in forms if form), key=len, reverse=True)
+
+
+def mask_secrets(text: str, settings: SmtpSettings) -> str:
+    """The text with the password replaced by *** in every form it could be echoed in."""
+    for form in _secret_forms(settings):
+        text = text.replace(form, "***")
+    return text
 
 
 def _is_loopback(host: str) -> bool:
@@ -141,6 +178,12 @@ def _reply(code: int, text: bytes | str) -> str:
 
 def _classify(error: BaseException, settings: SmtpSettings) -> tuple[str, bool]:
     """(what failed, transient?) for one failed attempt."""
+    if isinstance(error, _DeadlinePassed):
+        return (
+            f"no complete answer within {settings.deadline:g} s (the deadline of one attempt, "
+            "WBR_SMTP_DEADLINE); the server is too slow",
+            False,
+        )
     if isinstance(error, smtplib.SMTPAuthenticationError):
         return (
             f"authentication failed for user {settings.user!r} "
@@ -200,14 +243,87 @@ def _classify(error: BaseException, settings: SmtpSettings) -> tuple[str, bool]:
     raise error
 
 
-def _deliver_once(message: EmailMessage, settings: SmtpSettings) -> dict:
+class _DeadlinePassed(Exception):
+    """One attempt ran past its deadline (its connection was shut down)."""
+
+
+class _Deadline:
+    """Shuts down a client's connection when an attempt runs past its deadline.
+
+    smtplib's timeout bounds each read; a server that sends a line a second never trips it. A
+    timer thread shuts the socket down instead, which ends the read or write that is waiting.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.passed = False
+        self._client: smtplib.SMTP | None = None
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.passed = True
+            # the client's current socket (TLS after STARTTLS), else the one being connected
+            sock = getattr(self._client, "sock", None) or self._socket
+            if sock is not None:
+                with contextlib.suppress(OSError):  # already closed
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def watch(self, client: smtplib.SMTP, sock: socket.socket) -> None:
+        """Watch a client's new connection; close it at once if the deadline already passed."""
+        with self._lock:
+            self._client, self._socket = client, sock
+            if self.passed:
+                sock.close()
+                raise _DeadlinePassed
+
+
+class _Watched(smtplib.SMTP):
+    """An SMTP client whose connection a _Deadline watches from the moment it is opened (the
+    greeting is read inside the constructor)."""
+
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        self._deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        self._deadline.watch(self, sock)
+        return sock
+
+
+class _WatchedSMTP(_Watched, smtplib.SMTP):
+    """Plain SMTP (STARTTLS optional) under a deadline."""
+
+
+class _WatchedSMTPSSL(_Watched, smtplib.SMTP_SSL):
+    """SMTP over TLS from the first byte under a deadline."""
+
+
+def _deliver_once(message: EmailMessage, settings: SmtpSettings, deadline: _Deadline) -> dict:
     context = ssl.create_default_context(cafile=str(settings.cafile) if settings.cafile else None)
+    client: smtplib.SMTP
     if settings.ssl:
-        client: smtplib.SMTP = smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=settings.timeout, context=context
+        client = _WatchedSMTPSSL(
+            settings.host,
+            settings.port,
+            timeout=settings.timeout,
+            context=context,
+            deadline=deadline,
         )
     else:
-        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        client = _WatchedSMTP(
+            settings.host, settings.port, timeout=settings.timeout, deadline=deadline
+        )
     try:
         client.ehlo()
         if settings.starttls and not settings.ssl:
@@ -242,8 +358,14 @@ def send_message(
     what, transient = "", False
     for attempt in range(1, attempts + 1):
         try:
-            refused = _deliver_once(message, settings)
-        except (smtplib.SMTPException, OSError) as error:
+            with _Deadline(settings.deadline) as deadline:
+                try:
+                    refused = _deliver_once(message, settings, deadline)
+                except (smtplib.SMTPException, OSError):
+                    if deadline.passed:
+                        raise _DeadlinePassed from None
+                    raise
+        except (smtplib.SMTPException, OSError, _DeadlinePassed) as error:
             what, transient = _classify(error, settings)
         else:
             if refused:
@@ -251,6 +373,7 @@ def send_message(
                 what, transient = f"sent, but these recipients were refused: {listing}", False
                 break
             return
+        what = mask_secrets(what, settings)  # a server may echo the login in its reply
         if not transient or attempt == attempts:
             break
         delay = first_delay * 2 ** (attempt - 1)
@@ -258,8 +381,7 @@ def send_message(
             "%s: %s; retry %d of %d in %g s", settings.address, what, attempt, attempts - 1, delay
         )
         sleep(delay)
-    if settings.password:
-        what = what.replace(settings.password, "***")
+    what = mask_secrets(what, settings)
     tries = f" (gave up after {attempts} attempts)" if transient else ""
     # raised outside the except block: no exception chain that could carry server or login data
     raise DeliveryError(f"{settings.address}: {what}{tries}")
