@@ -182,3 +182,13 @@ def test_flag_identity_ignores_wording_but_not_series():
     reworded = dict(plain, detail="2.01K above 1.99K")
     assert flag_key("orders", plain) == flag_key("orders", reworded)
     assert flag_key("orders", dict(plain, series="yoy")) != flag_key("orders", plain)
+
+
+def test_restated_block_is_asked_what_changed(three_weeks):
+    _, (_, second, third), _, _ = three_weeks
+    orders = third.block("orders")
+    asked = [*orders.questions, *getattr(orders, "more_questions", ())]
+    q27 = next(q for q in asked if q.id == "Q27")
+    week = next(r for r in orders.restatements if r.period == "week" and r.series == "cy")
+    assert week.label in q27.text and "->" in q27.text
+    assert all(q.id != "Q27" for b in second.blocks for q in b.questions)

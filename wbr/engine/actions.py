@@ -51,7 +51,7 @@ def read_actions(path: Path) -> pd.DataFrame:
         given = raw != ""
         if given.any():
             closed.loc[given] = parse_dates(raw[given], problems, columns["closed"])
-    problems.raise_if_any()
+    # an unparsable date is NaT, and NaT compares False: those rows are reported above already
     for index in frame.index[(due < opened).to_numpy()]:
         problems.add(
             f"due {due[index]:%Y-%m-%d} is before opened {opened[index]:%Y-%m-%d}",
@@ -95,7 +95,7 @@ def open_actions(table: pd.DataFrame | None, week_ending: dt.date) -> tuple[Acti
     return tuple(
         ActionItem(
             opened=row.opened.date(),
-            metric=row.metric,
+            metric=row.metric if isinstance(row.metric, str) else None,
             owner=row.owner,
             action=row.action,
             due=row.due.date(),

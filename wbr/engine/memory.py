@@ -249,18 +249,29 @@ def _question(raw: Mapping[str, Any], open_weeks: int) -> Question:
 
 def carry_questions(
     block: Block, earlier_block: Mapping[str, Any] | None, answered: set[tuple[str, str]]
-) -> tuple[Question, ...]:
-    """The block's questions: the earlier deck's unanswered ones first while it is flagged (this
-    week's wording when asked again), with the weeks they have been open, then the new ones."""
-    asked = list(block.questions)
+) -> Block:
+    """The block with the earlier deck's unanswered questions first while it is flagged (this
+    week's wording when asked again), with the weeks they have been open, then this week's.
+
+    The block shows as many questions as the analysis chose for it (its top questions); the rest,
+    carried ones included, stay in `more_questions` and so stay open for next week's deck.
+    """
+    more = tuple(getattr(block, "more_questions", ()))
+    asked = [*block.questions, *more]
     if not block.flagged or not earlier_block:
-        return tuple(asked)
+        return block
     if block.actions:  # an open action item says who owns it and by when
         answered = answered | {(block.metric, "Q38")}
     earlier_by_id: dict[str, list[Mapping[str, Any]]] = {}
-    for raw in earlier_block.get("questions") or ():
+    earlier_asked = [
+        *(earlier_block.get("questions") or ()),
+        *(earlier_block.get("more_questions") or ()),
+    ]
+    for raw in earlier_asked:
         if raw.get("id") and (block.metric, str(raw["id"]).upper()) not in answered:
             earlier_by_id.setdefault(str(raw["id"]), []).append(raw)
+    if not earlier_by_id:
+        return block
     carried: list[Question] = []
     for qid, raws in earlier_by_id.items():
         weeks = max(
@@ -272,8 +283,11 @@ def carry_questions(
         else:
             carried += [_question(raw, weeks + 1) for raw in raws]
     carried.sort(key=lambda q: (-q.open_weeks, -q.severity))
-    rest = [q for q in asked if q.id not in earlier_by_id]
-    return tuple(carried + rest)
+    ordered = carried + [q for q in asked if q.id not in earlier_by_id]
+    if not hasattr(block, "more_questions"):
+        return replace(block, questions=tuple(ordered))
+    shown = max(len(block.questions), 1)
+    return replace(block, questions=tuple(ordered[:shown]), more_questions=tuple(ordered[shown:]))
 
 
 def remember(
@@ -299,7 +313,7 @@ def remember(
             weeks = earlier_flags[key][0] + 1 if key in earlier_flags else 1
             flags.append(replace(flag, streak=weeks))
         block = replace(block, flags=tuple(flags))
-        block = replace(block, questions=carry_questions(block, before.get(block.metric), answered))
+        block = carry_questions(block, before.get(block.metric), answered)
         remembered.append(block)
     numbers = {b.metric: b.number for b in blocks}
     cleared = tuple(

@@ -29,7 +29,15 @@ gets the safety-net question Q0 so that every flagged block carries a question.
 
 from __future__ import annotations
 
-from wbr.analysis.questions import accountability, data, plan, process, ratios, shape  # noqa: F401 (register)
+from wbr.analysis.questions import (  # noqa: F401 (register)
+    accountability,
+    data,
+    followup,
+    plan,
+    process,
+    ratios,
+    shape,
+)
 from wbr.analysis.questions.engine import (
     CATALOGUE,
     DATA,
