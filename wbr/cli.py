@@ -169,10 +169,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from wbr.engine.sources import load_data
 
     config = load_config(args.config)
-    dataset = load_data(config)
+    warehouse: list[str] = []
+    if config.tables or config.connections:
+        from wbr.engine.warehouse.review import warehouse_report
+
+        warehouse = warehouse_report(config)  # each connection, table and query, with columns
+    dataset = load_data(config, args.week)
     week = resolve_week_ending(config, dataset, args.week)
     actuals = dataset.actuals
     print(f"{args.config}: OK")
+    for line in warehouse:
+        print(line)
     print(f"  metrics: {len(config.metrics)} ({len(config.base_metrics())} from data)")
     print(f"  actuals: {actuals.index[0]:%Y-%m-%d} .. {actuals.index[-1]:%Y-%m-%d}")
     gaps = int(actuals.isna().sum().sum())
@@ -187,6 +194,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         unknown = sorted(set(table["metric"].dropna()) - set(config.metrics))
         if unknown:
             print(f"  warning: {name} rows name unknown metrics (ignored): {', '.join(unknown)}")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Print the SQL generated for each table's metrics (for review by the data team)."""
+    from wbr.engine.config import load_config
+    from wbr.engine.warehouse.review import table_sql
+
+    print(table_sql(load_config(args.config), args.table, args.week))
     return 0
 
 
@@ -268,6 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="wbr.yaml", help="our config to write; data files are written beside it"
     )
     app.set_defaults(func=cmd_import_wbr_app)
+
+    sql = commands.add_parser("sql", help="print the SQL generated for the tables' metrics")
+    common(sql)
+    sql.add_argument("--table", default=None, help="only this table (default: every table)")
+    sql.set_defaults(func=cmd_sql)
 
     sample = commands.add_parser("sample", help="regenerate the bundled demo data")
     sample.add_argument("--out", default="data/sample", help="folder for the CSVs")

@@ -95,24 +95,35 @@ def _requested_week(config: Config, week_ending: dt.date | str | None) -> dt.dat
         return None
 
 
-def _file_metrics_config(config: Config) -> Config:
-    """The config as the CSV actuals loader should see it: only metrics not read from a table."""
+def _file_dataset(config: Config) -> Any:
+    """The CSV actuals (with commentary and events) through the ordinary loader, or None.
+
+    The loader sees the config without the metrics read from tables (it would ask the file for
+    them) and without the plan (read separately: it may be SQL, and it may plan table metrics).
+    """
+    from wbr.engine import sources as files
+
+    actuals = config.sources.actuals
+    if actuals is None or actuals.path is None:
+        return None
     kept = {m: s for m, s in config.metrics.items() if s.from_ is None}
-    return config.model_copy(update={"metrics": kept})
+    scoped = config.model_copy(
+        update={
+            "metrics": kept,
+            "tables": {},
+            "sources": config.sources.model_copy(update={"plan": None}),
+        }
+    )
+    return files.load_data(scoped)
 
 
-def _metric_source(
+def _query_source(
     config: Config, role: str, connections: Connections, required: bool
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """(daily values, slices) of sources.actuals or sources.plan: a CSV or a query."""
+    """(daily values, slices) of sources.actuals or sources.plan given as SQL."""
     from wbr.engine import sources as files
 
     source = getattr(config.sources, role)
-    if source is None:
-        return None, None
-    if source.path is not None:
-        scoped = _file_metrics_config(config) if required else config
-        return files._load_metric_source(scoped, source, required=required)
     metrics = [m for m in config.base_metrics() if not required or config.metrics[m].from_ is None]
     connection = connections.get(source.connection)
     where = f"sources.{role} ({connection.describe()})"
@@ -128,6 +139,37 @@ def _metric_source(
     return daily_values(rows, metrics), (rows if dims else None)
 
 
+def _plan(config: Config, connections: Connections) -> pd.DataFrame | None:
+    """The daily plan, from its CSV or its query (table metrics may have a plan too)."""
+    from wbr.engine import sources as files
+
+    source = config.sources.plan
+    if source is None:
+        return None
+    if source.path is not None:
+        return files._load_metric_source(config, source, required=False)[0]
+    return _query_source(config, "plan", connections, required=False)[0]
+
+
+def _text_sources(config: Config) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Commentary and events when there is no CSV actuals file to load them with."""
+    from wbr.engine import sources as files
+
+    commentary = events = None
+    if config.sources.commentary is not None:
+        commentary = files._text_table(
+            config.resolve(config.sources.commentary.path),
+            ["week_ending", "metric", "author", "text"],
+            "week_ending",
+            optional=("question",),
+        )
+    if config.sources.events is not None:
+        events = files._text_table(
+            config.resolve(config.sources.events.path), ["date", "metric", "description"], "date"
+        )
+    return commentary, events
+
+
 def _merge(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Daily frames side by side on one continuous day index."""
     frames = [f for f in frames if f is not None and not f.empty]
@@ -140,10 +182,17 @@ def load_mixed(
     config: Config, week_ending: dt.date | str | None = None, sessions: dict[str, Any] | None = None
 ) -> Any:
     """The Dataset of a deck that reads tables or SQL sources (and maybe CSV files too)."""
+    import dataclasses
+
     from wbr.engine import sources as files
 
     connections = Connections(config, sessions)
-    file_actuals, file_slices = _metric_source(config, "actuals", connections, required=True)
+    from_files = _file_dataset(config)
+    file_actuals, file_slices = (
+        (from_files.actuals, from_files.slices) if from_files is not None else (None, None)
+    )
+    if config.sources.actuals is not None and config.sources.actuals.path is None:
+        file_actuals, file_slices = _query_source(config, "actuals", connections, required=True)
     queries = table_queries(config, connections)
     calendar = Calendar.from_config(config.calendar)
     week = _requested_week(config, week_ending)
@@ -175,19 +224,6 @@ def load_mixed(
             if table_slices is not None:
                 slices.append(table_slices)
         distinct.update(query.fetch_distinct(days, week, ptd))
-    actuals = _merge(daily_frames)
-    plan, _ = _metric_source(config, "plan", connections, required=False)
-    commentary = events = None
-    if config.sources.commentary is not None:
-        commentary = files._text_table(
-            config.resolve(config.sources.commentary.path),
-            ["week_ending", "metric", "author", "text"],
-            "week_ending",
-        )
-    if config.sources.events is not None:
-        events = files._text_table(
-            config.resolve(config.sources.events.path), ["date", "metric", "description"], "date"
-        )
     slice_rows = None
     if slices and config.dimensions:
         slice_rows = pd.concat(slices, ignore_index=True)
@@ -195,4 +231,13 @@ def load_mixed(
             if dimension not in slice_rows.columns:
                 slice_rows[dimension] = None
         slice_rows = slice_rows[["date", "metric", "value", *config.dimensions]]
-    return files.Dataset(actuals, plan, slice_rows, commentary, events, window_values=distinct)
+    merged = {
+        "actuals": _merge(daily_frames),
+        "plan": _plan(config, connections),
+        "slices": slice_rows,
+        "window_values": distinct,
+    }
+    if from_files is not None:
+        return dataclasses.replace(from_files, **merged)
+    commentary, events = _text_sources(config)
+    return files.Dataset(commentary=commentary, events=events, **merged)
