@@ -959,7 +959,8 @@ def test_questions_rank_data_then_rule_1_then_plan_then_the_rest() -> None:
     asked = ask(facts(block(h, flags=flags, status=Status(False, (WEEK,))), h))
     severities = [q.severity for q in asked]
     assert severities == sorted(severities, reverse=True)
-    assert [q.id for q in asked] == ["Q26", "Q12", "Q1", "Q37"]
+    # Q38: flagged with no commentary and no open action item
+    assert [q.id for q in asked] == ["Q26", "Q12", "Q1", "Q37", "Q38"]
 
 
 def test_rank_orders_blocks_by_severity_then_number() -> None:
