@@ -29,8 +29,9 @@ from wbr.analysis import flags
 from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
 from wbr.analysis.questions import Facts, QuarterForecast, XmrView, ask, rank
+from wbr.analysis.weekly_series import weekly_series
 from wbr.engine.config import Config
-from wbr.engine.deck import Block, DeckQuestion, Event, Flag
+from wbr.engine.deck import Block, DeckQuestion, Event, Flag, WeeklySeries
 from wbr.engine.deck import QuarterForecast as QuarterForecastData
 from wbr.engine.series import MetricHistory
 from wbr.engine.sources import Dataset
@@ -114,9 +115,10 @@ def _assess(
     metric: str,
     events: tuple[Event, ...],
     block: Block | None,
-) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None]:
-    """Flags of one metric's week, the XmR chart they were judged on (None without one)
-    and the weekly cy/py/plan arrays the flags read (None when they do not say)."""
+) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None, WeeklySeries | None]:
+    """Flags of one metric's week, the XmR chart they were judged on (None without one),
+    the weekly cy/py/plan arrays the flags read (None when they do not say) and the judged
+    weekly series with its limits for Block.series."""
     spec = config.metrics[metric]
     settings = config.flag_settings(metric)
     pairs = tuple((e.date, e.description) for e in events)
@@ -137,7 +139,7 @@ def _assess(
             assessment.xmr_series == "raw" and limits.lnpl < 0 and np.nanmin(values) >= 0
         )
         view = XmrView(assessment.xmr_series, values, limits.mean, limits.mr_mean, no_lower)
-    return assessment.flags, view, weekly
+    return assessment.flags, view, weekly, weekly_series(assessment, history)
 
 
 def _forecast(found: QuarterForecastData | None) -> QuarterForecast | None:
@@ -178,9 +180,10 @@ def analyse(
     flags_by_metric: dict[str, tuple[Flag, ...]] = {}
     views: dict[str, XmrView | None] = {}
     weekly: dict[str, dict[str, np.ndarray] | None] = {}
+    series: dict[str, WeeklySeries | None] = {}
     for metric in linked:
         if metric in histories:
-            found, view, rows = _assess(
+            found, view, rows, series[metric] = _assess(
                 histories[metric], config, metric, explaining[metric], by_metric.get(metric)
             )
             flags_by_metric[metric], views[metric], weekly[metric] = found, view, rows
@@ -199,6 +202,7 @@ def analyse(
             flags=flags_by_metric.get(metric, block.flags),
             drivers=drivers.get(metric),
             commentary=note.current,
+            series=series.get(metric, block.series),
         )
         spec = config.metrics[metric]
         inputs = driven_by.get(metric, [])

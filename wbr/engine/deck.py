@@ -18,6 +18,7 @@ from typing import Any
 from wbr.engine.deck_history import ActionItem, DeckHistory, Restatement
 
 SCHEMA_VERSION = 1
+SERIES_WEEKS = 104  # weeks of Block.series in deck.json: two years keep it small
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,32 @@ class QuarterForecast:
 
 
 @dataclass(frozen=True)
+class LimitSpan:
+    """One set of XmR natural process limits and the weeks it was in effect (locked limits are
+    recomputed only after a confirmed shift, so a series can carry several)."""
+
+    start: dt.date  # first week end these limits applied to
+    end: dt.date  # last week end they applied to
+    mean: float  # central line
+    lower: float  # lower natural process limit (mean - 2.66 mR)
+    upper: float  # upper natural process limit (mean + 2.66 mR)
+    reason: str  # the baseline, or the shift that forced the recompute
+
+
+@dataclass(frozen=True)
+class WeeklySeries:
+    """The weekly series the XmR flags judged, oldest first, ending on the deck's week (at most
+    SERIES_WEEKS weeks), with the limits in effect over it: what the explore view charts."""
+
+    kind: str  # "raw": the metric's weekly values; "yoy": weekly YoY growth (% or bps)
+    ends: tuple[dt.date, ...]
+    values: tuple[float | None, ...]
+    limits: tuple[LimitSpan, ...] = ()  # empty when XmR did not judge the metric (see note)
+    signals: tuple[str, ...] = ()  # XmR rules the deck's week trips (raised or set aside)
+    note: str | None = None  # why there are no limits, when there are none
+
+
+@dataclass(frozen=True)
 class Block:
     """One metric's 6-12 chart, box score, plan, flags, questions and commentary."""
 
@@ -175,6 +202,7 @@ class Block:
     commentary: tuple[Commentary, ...] = ()
     events: tuple[Event, ...] = ()
     definition: str | None = None
+    series: WeeklySeries | None = None  # the weekly series and XmR limits judged
     restatements: tuple[Restatement, ...] = ()  # its numbers changed since the earlier deck
     actions: tuple[ActionItem, ...] = ()  # open action items on this metric
     quarter_forecast: QuarterForecast | None = None

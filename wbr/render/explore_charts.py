@@ -107,25 +107,24 @@ def weekly_limits_figure(block: Block) -> go.Figure | None:
     return fig
 
 
-def cited_days(flags: Sequence[Flag]) -> list[tuple[dt.date, float, str]]:
-    """(date, value, why) of every day a flag cites: the seasonal flags' days, and any typed
-    `days` a flag carries."""
-    found: dict[dt.date, tuple[dt.date, float, str]] = {}
+def cited_days(flags: Sequence[Flag]) -> dict[dt.date, str]:
+    """Every day a flag cites, with the flag that cites it: a seasonal flag's day, and the days of
+    the deck's week (and last year's) a flag lists as its evidence."""
+    found: dict[dt.date, str] = {}
     for flag in flags:
-        for day in getattr(flag, "days", None) or ():
-            date, value = getattr(day, "date", None), getattr(day, "value", None)
-            if date is not None and value is not None:
-                found.setdefault(date, (date, float(value), f"{flag.type}/{flag.rule}"))
-        if flag.type == "seasonal" and flag.date is not None and flag.value is not None:
-            found[flag.date] = (flag.date, float(flag.value), flag.detail)
-    return sorted(found.values())
+        named = f"{flag.type}/{flag.rule}"
+        for day in (*getattr(flag, "days", ()), *getattr(flag, "py_days", ())):
+            found.setdefault(day, named)
+        if flag.type == "seasonal" and flag.date is not None:
+            found[flag.date] = f"{named}: {flag.detail}"
+    return dict(sorted(found.items()))
 
 
 def daily_figure(
     block: Block, daily: pd.Series, fit: pd.DataFrame | None, days: int = 182
 ) -> go.Figure:
-    """The last `days` daily values, the seasonal fit of the flags' window with its 1-z band,
-    and the days the flags cite."""
+    """The last `days` daily values, the seasonal fit of the flags' window with the band a day
+    must leave to be flagged, and the days the flags cite."""
     title = f"{block.label}: daily values and seasonal fit"
     end = pd.Timestamp(daily.index[-1]) if len(daily) else None
     fig = go.Figure(layout=_layout(title, yaxis=_value_axis(block.unit)))
@@ -142,7 +141,7 @@ def daily_figure(
             fill="toself",
             fillcolor="rgba(230,159,0,0.15)",
             line={"width": 0},
-            name="fit ± 1 robust sd",
+            name="band a seasonal flag needs to leave",
             hoverinfo="skip",
         )
         fig.add_scatter(
@@ -161,11 +160,13 @@ def daily_figure(
             yref="paper",
             showarrow=False,
         )
-    cited = cited_days(block.flags)
+    first = shown.index[0].date()
+    cited = {day: why for day, why in cited_days(block.flags).items() if day >= first}
     if cited:
+        stamps = pd.DatetimeIndex(list(cited))
         fig.add_scatter(
-            x=[day for day, _, _ in cited],
-            y=[value for _, value, _ in cited],
+            x=stamps,
+            y=daily.reindex(stamps).to_numpy(),
             mode="markers",
             name="days the flags cite",
             marker={
@@ -174,7 +175,7 @@ def daily_figure(
                 "symbol": "circle-open",
                 "line": {"width": 3},
             },
-            hovertext=[why for _, _, why in cited],
+            hovertext=list(cited.values()),
         )
     return fig
 

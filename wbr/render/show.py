@@ -8,7 +8,6 @@ block, weekly_limits and drivers. The HTML comes from render.html and the number
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import plotly.graph_objects as go
@@ -76,7 +75,7 @@ def metrics(deck: Deck) -> None:
 
 def block(deck: Deck, metric: str) -> None:
     """One metric's block exactly as the deck shows it (needs `head()` first)."""
-    display(HTML(render.block_html(deck.block(metric), deck.week_ending)))
+    display(HTML(render.block_html(deck, deck.block(metric))))
 
 
 def figure(block: Block) -> go.Figure:
@@ -150,7 +149,54 @@ def flags_html(block: Block) -> str:
     )
 
 
-def block_details_html(block: Block, week_ending: dt.date) -> str:
+BOX_ROWS = (
+    ("LastWk", "last_week", False),
+    ("WOW", "wow", True),
+    ("YOY", "yoy", True),
+    ("MTD", "mtd", False),
+    ("MTD YOY", "mtd_yoy", True),
+    ("QTD", "qtd", False),
+    ("QTD YOY", "qtd_yoy", True),
+    ("YTD", "ytd", False),
+    ("YTD YOY", "ytd_yoy", True),
+)
+PLAN_ROWS = (
+    ("LastWk plan", "last_week", False),
+    ("vs plan", "last_week_var", True),
+    ("MTD plan", "mtd", False),
+    ("MTD vs plan", "mtd_var", True),
+    ("QTD vs plan", "qtd_var", True),
+    ("YTD vs plan", "ytd_var", True),
+)
+
+
+def box_html(*blocks: Block) -> str:
+    """Box score and plan variance of one metric, a column per block (per week), as a table."""
+
+    def cell(block: Block, part: object, field: str, is_change: bool) -> str:
+        value = getattr(part, field) if part is not None else None
+        if is_change:
+            return format_change(value, block.comparison)
+        return format_value(value, block.unit)
+
+    rows = [
+        f"<tr><td>{name}</td>"
+        + "".join(f"<td>{cell(b, b.box, field, change)}</td>" for b in blocks)
+        + "</tr>"
+        for name, field, change in BOX_ROWS
+    ]
+    if any(b.plan is not None for b in blocks):
+        rows += [
+            f"<tr><td>{name}</td>"
+            + "".join(f"<td>{cell(b, b.plan, field, change)}</td>" for b in blocks)
+            + "</tr>"
+            for name, field, change in PLAN_ROWS
+        ]
+    heads = "".join(f"<th>week ending {b.weeks[-1].end.isoformat()}</th>" for b in blocks)
+    return f'<table class="wbr-flagged"><tr><th></th>{heads}</tr>{"".join(rows)}</table>'
+
+
+def block_details_html(block: Block) -> str:
     """A block without its chart (the explore view draws that live): heading, box score, flags
     with evidence, questions, commentary and drivers, with the deck's stylesheet."""
     questions = "".join(f"<li><b>{_text(q.id)}</b> {_text(q.text)}</li>" for q in block.questions)
@@ -158,9 +204,8 @@ def block_details_html(block: Block, week_ending: dt.date) -> str:
     return (
         f"<style>{render.deck_css()}</style>"
         f'<div class="wbr"><h3>{block.number}. {_text(block.label)}</h3>'
-        f'<p class="wbr-muted">Owner: {_text(block.owner or "unassigned")} · week ending '
-        f"{week_ending.isoformat()} · {_text(block.kind)} metric</p>"
-        f"{render.box_score_html(block, week_ending)}{notes}</div>"
+        f'<p class="wbr-muted">Owner: {_text(block.owner or "unassigned")} · '
+        f"{_text(block.kind)} metric</p>{box_html(block)}{notes}</div>"
         f"{flags_html(block)}"
         + (f'<div class="wbr"><h4>Questions</h4><ol>{questions}</ol></div>' if questions else "")
         + drivers_html(block)
@@ -170,30 +215,14 @@ def block_details_html(block: Block, week_ending: dt.date) -> str:
 def compare_html(first: Block, second: Block) -> str:
     """Two weeks of one metric side by side: box score values and comparisons, and flags."""
     a, b = first.weeks[-1].end, second.weeks[-1].end
-    rows = []
-    for name in ("last_week", "wow", "yoy", "mtd", "mtd_yoy", "qtd", "qtd_yoy", "ytd", "ytd_yoy"):
-        shown = []
-        for block in (first, second):
-            value = getattr(block.box, name)
-            is_change = name == "wow" or name.endswith("yoy")
-            shown.append(
-                format_change(value, block.comparison)
-                if is_change
-                else format_value(value, block.unit)
-            )
-        rows.append(
-            f"<tr><td>{name.replace('_', ' ')}</td><td>{shown[0]}</td><td>{shown[1]}</td></tr>"
-        )
     flags = [
         "<br>".join(_text(f"{f.type}/{f.rule}") for f in block.flags) or "none"
         for block in (first, second)
     ]
-    rows.append(f"<tr><td>flags</td><td>{flags[0]}</td><td>{flags[1]}</td></tr>")
-    return (
-        f'<div class="wbr"><h4>{_text(first.label)}: week ending {a} vs {b}</h4>'
-        f'<table class="wbr-flagged"><tr><th></th><th>{a}</th><th>{b}</th></tr>'
-        f"{''.join(rows)}</table></div>"
+    table = box_html(first, second).replace(
+        "</table>", f"<tr><td>flags</td><td>{flags[0]}</td><td>{flags[1]}</td></tr></table>"
     )
+    return f'<div class="wbr"><h4>{_text(first.label)}: week ending {a} vs {b}</h4>{table}</div>'
 
 
 def _limits(flag: Flag, unit: str) -> str:
