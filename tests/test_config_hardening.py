@@ -4,8 +4,10 @@ injected keys, hung the tool, overwrote an input or was accepted silently."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import textwrap
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +15,7 @@ import pytest
 import yaml
 
 from wbr.engine.config import load_config
-from wbr.errors import ConfigError
+from wbr.errors import ConfigError, DataError
 from wbr.importers.wbr_app import convert_wbr_app
 
 APP_SETUP = """\
@@ -80,6 +82,29 @@ def _deadline(seconds: int):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _fifo(path: Path):
+    """A named pipe at `path`; a helper thread ends (EOF) any read of it that blocks, so a
+    reader that wrongly opens it fails the test instead of hanging the suite."""
+    os.mkfifo(path)
+    stop = threading.Event()
+
+    def release_readers() -> None:
+        while not stop.wait(0.05):
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # a reader is waiting
+            except OSError:  # ENXIO: nobody is reading
+                continue
+
+    thread = threading.Thread(target=release_readers, daemon=True)
+    thread.start()
+    try:
+        yield path
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_yaml_alias_bomb_in_wbr_yaml_is_refused_at_once(tmp_path):
@@ -185,3 +210,59 @@ def test_a_long_cycle_is_reported_once_with_its_path(tmp_path):
     assert message.count("\n") == 0
     assert "metrics.m0: circular definition m0 -> m1 -> m2" in message
     assert message.endswith("m398 -> m399 -> m0")
+
+
+def _sample_config(tmp_path: Path, actuals: str = "m.csv") -> Path:
+    pd.DataFrame({"date": ["2026-11-20", "2026-11-21"], "orders": [1, 2]}).to_csv(
+        tmp_path / "m.csv", index=False
+    )
+    path = tmp_path / "wbr.yaml"
+    path.write_text(
+        f"title: T\nsources: {{actuals: {{path: {actuals}, format: wide}}}}\n"
+        "metrics: {orders: {}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_fifo_as_actuals_is_a_data_error_not_a_hang(tmp_path):
+    from wbr.engine.sources import load_data
+
+    config = load_config(_sample_config(tmp_path, actuals="pipe.csv"))
+    with (
+        _fifo(tmp_path / "pipe.csv"),
+        pytest.raises(DataError, match=r"pipe\.csv: the data file is a named pipe"),
+    ):
+        load_data(config)
+
+
+def test_a_fifo_as_the_app_csv_is_a_data_error_not_a_hang(tmp_path):
+    app_yaml, _ = _write_app(tmp_path, APP_SETUP + "metrics:\n  Orders: {column: orders}\n")
+    with _fifo(tmp_path / "pipe.csv"), pytest.raises(DataError, match="named pipe"):
+        convert_wbr_app(app_yaml, tmp_path / "pipe.csv", tmp_path / "out.yaml")
+
+
+@pytest.mark.parametrize(
+    ("special", "kind"), [("/dev/zero", "a character device"), ("fifo", "a named pipe (FIFO)")]
+)
+def test_a_special_file_as_config_is_one_error_line(tmp_path, capsys, special, kind):
+    from wbr.cli import main
+
+    with contextlib.ExitStack() as stack:
+        if special == "fifo":
+            special = str(stack.enter_context(_fifo(tmp_path / "wbr.yaml")))
+        code = main(["validate", "--config", special])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"wbr: error: {special}: the config file is {kind}; give a regular file\n"
+    )
+
+
+def test_a_config_over_the_size_cap_is_refused(tmp_path, monkeypatch):
+    from wbr.engine import config as config_module
+
+    monkeypatch.setattr(config_module, "MAX_CONFIG_BYTES", 1000)
+    path = _sample_config(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + "#" * 1000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"wbr\.yaml: the config file is larger than"):
+        load_config(path)

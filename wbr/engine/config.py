@@ -16,6 +16,10 @@ from wbr.engine.warehouse.settings import (
     table_metric_defaults,
 )
 from wbr.errors import ConfigError, Problem
+from wbr.files import ensure_regular_file
+
+# A config with thousands of metrics is well under 1 MB: past this, it is the wrong file.
+MAX_CONFIG_BYTES = 10 * 2**20
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -530,9 +534,18 @@ def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = No
 
 
 def read_config_text(path: Path, what: str = "config file") -> str:
-    """A YAML file's text (BOM stripped); a missing, unreadable or non-UTF-8 file is ConfigError."""
+    """A YAML file's text (BOM stripped); a missing, unreadable, non-UTF-8, special (a FIFO,
+    /dev/zero) or oversized file is ConfigError."""
+    ensure_regular_file(path, what, ConfigError)
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)  # bounded even if the file grows meanwhile
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path}: the {what} is larger than {MAX_CONFIG_BYTES // 2**20} MB; "
+                "is it the right file?"
+            )
+        return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} not found") from None
     except UnicodeDecodeError as exc:

@@ -22,6 +22,7 @@ import pandas as pd
 from wbr.engine.config import Config, SourceConfig
 from wbr.engine.slices import absent_slices
 from wbr.errors import DataError, Problem
+from wbr.files import ensure_regular_file
 
 MAX_PROBLEMS_SHOWN = 20
 ROW = "\x00row"  # the file position of a row: a name no CSV header can hold, so no metric clashes
@@ -109,7 +110,8 @@ def _display(path: Path) -> str:
 
 
 def _header(path: Path) -> list[str]:
-    """The header row's names, as written."""
+    """The header row's names, as written (every CSV is read after this: regular files only)."""
+    ensure_regular_file(path, "data file", shown=_display(path))
     with open(path, encoding="utf-8-sig", newline="") as handle:
         first = next(csv.reader(handle), None)
     if first is None:
@@ -324,6 +326,7 @@ def _text_columns(path: Path, source: SourceConfig, dimensions: list[str]) -> se
     """Lower-case names of the columns that hold text (dates, metric names, dimensions)."""
     if source.format == "long":
         return {"date", "metric", *(d.lower() for d in dimensions)}
+    ensure_regular_file(path, "data file", shown=_display(path))
     try:
         first = pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns[:1]
     except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
