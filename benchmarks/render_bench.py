@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.synthetic_deck import large_deck  # noqa: E402
 from wbr.engine.deck import Deck  # noqa: E402
-from wbr.render.html import _plotly_js, count_charts, deck_html  # noqa: E402
+from wbr.render.assets import plotly_js  # noqa: E402
+from wbr.render.html import count_charts, deck_html  # noqa: E402
 from wbr.render.report import DECK_JSON_NAME, HTML_NAME, render_report  # noqa: E402
 
 RUN = (
@@ -71,7 +72,7 @@ def per_block_bytes(folder: Path) -> tuple[int, float, int]:
     """(plotly.js bytes, HTML bytes per block beyond plotly.js, blocks) of a rendered deck."""
     html = (folder / HTML_NAME).read_text(encoding="utf-8")
     blocks = len(Deck.read_json(folder / DECK_JSON_NAME).blocks)
-    js = len(_plotly_js().encode())
+    js = len(plotly_js().encode())
     return js, (len(html.encode()) - js) / blocks, blocks
 
 

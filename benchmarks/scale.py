@@ -3,7 +3,7 @@
 For each size, writes 3 years of daily data (a wide CSV) and a matching wbr.yaml into a temporary
 folder, then runs `wbr deck --config X --json out.json` as a separate process, best of 3 by wall
 clock, with the peak resident memory of that process (RUSAGE_CHILDREN of a one-child wrapper).
-Also times rendering a 300-block HTML deck (wbr.render.html.deck_html) when that module exists.
+Also times rendering a 300-block HTML deck (wbr.render.html.deck_html).
 
     .venv/bin/python benchmarks/scale.py [--sizes 100 500 1000] [--repeat 3] [--phases]
         [--shocked K] [--profile 500]
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
 import subprocess
@@ -161,10 +160,8 @@ def render_command(deck_json: Path) -> list[str]:
     return [str(PYTHON), "-c", script]
 
 
-def render_benchmark(folder: Path, repeat: int) -> dict | None:
-    """Time to render a 300-block deck (None when wbr.render.html is not there yet)."""
-    if importlib.util.find_spec("wbr.render.html") is None:
-        return None
+def render_benchmark(folder: Path, repeat: int) -> dict:
+    """Time to render a 300-block deck."""
     config = write_business(folder, RENDER_BLOCKS)  # every metric, ratios too, has a block
     subprocess.run(deck_command(config), check=True)
     deck_json = config.parent / "deck.json"
@@ -272,15 +269,12 @@ def main() -> None:
             folder = Path(tmp) / "render"
             folder.mkdir()
             render = render_benchmark(folder, args.repeat)
-            if render is None:
-                print("render: wbr.render.html not available, skipped")
-            else:
-                print(
-                    f"\nrender {render['blocks']} blocks: deck_html {render['render_s']:.2f} s "
-                    f"in process; whole process (import, read deck.json, render) "
-                    f"{render['best_s']:.2f} s, peak {render['peak_mb']:.0f} MB, "
-                    f"HTML {render['html_mb']:.1f} MB"
-                )
+            print(
+                f"\nrender {render['blocks']} blocks: deck_html {render['render_s']:.2f} s "
+                f"in process; whole process (import, read deck.json, render) "
+                f"{render['best_s']:.2f} s, peak {render['peak_mb']:.0f} MB, "
+                f"HTML {render['html_mb']:.1f} MB"
+            )
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 

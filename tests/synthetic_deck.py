@@ -252,6 +252,7 @@ def make_deck(
         week_number=WEEK_NUMBER,
         generated_at=generated_at,
         data_complete_through=WEEK_ENDING - dt.timedelta(days=1),
+        period_days={"mtd": 21, "qtd": 52, "ytd": 325},
         calendar={
             "week_end_day": "saturday",
             "fiscal_year_start_month": 1,

@@ -177,8 +177,8 @@ def test_text_from_commentary_csv_and_config_is_escaped_in_the_email_html(tmp_pa
 
 
 def test_the_deck_html_escapes_commentary_too():
-    block = _hostile_deck().blocks[0]
-    html = block_html(block)
+    deck = _hostile_deck()
+    html = block_html(deck, deck.blocks[0])
     assert HOSTILE not in html
     assert ESCAPED in html
 
@@ -211,7 +211,9 @@ def test_flagged_block_shows_reasons_commentary_questions_and_its_chart(tmp_path
         assert text in plain
         assert text.replace("'", "&#x27;") in html
     assert "No commentary: this block is flagged" in html  # block 4 has none
-    assert 'title="unfavourable">▼ -30 bps' in html  # conversion vs plan
+    # conversion vs plan: arrow, value, and the verdict as a tooltip (the style attribute is
+    # written after it by the CSS inliner)
+    assert re.search(r'title="unfavourable"[^>]*>▼ -30 bps', html)
     images = _related_images(message)
     assert charts[conversion.number] in images.values()
 

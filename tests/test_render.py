@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.synthetic_deck import WEEK_ENDING, make_block, make_deck, standard_blocks
+from tests.synthetic_deck import make_block, make_deck, standard_blocks
 from wbr.engine.deck import Commentary
 from wbr.render.html import (
     block_html,
@@ -26,6 +25,7 @@ from wbr.render.html import (
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {"wbr_deck.ipynb": ROOT / "wbr" / "notebooks", "explore.ipynb": ROOT / "notebooks"}
+DECK = make_deck()  # the deck a block is rendered in (week 47, MTD of 21 days)
 PLOTLY_BANNER = "plotly.js v"  # the licence banner at the top of plotly.min.js
 
 
@@ -47,20 +47,20 @@ def test_cover_shows_week_calendar_and_data_status():
 
 
 def test_box_score_columns_are_in_the_fixed_order():
-    cells = _cells(box_score_html(make_block(1), WEEK_ENDING))
+    cells = _cells(box_score_html(DECK, make_block(1)))
     assert cells[:10] == ["", "LastWk", "WOW", "YOY", "MTD", "YOY", "QTD", "YOY", "YTD", "YOY"]
 
 
 def test_rates_compare_in_whole_bps_volumes_in_one_decimal_percent():
     rate = make_block(1, unit="percent", aggregation="ratio", comparison="bps", base=0.0335)
     volume = make_block(2)
-    assert "+25 bps" in box_score_html(rate, WEEK_ENDING)
-    assert "+2.5%" in box_score_html(volume, WEEK_ENDING)
-    assert "3.35%" in box_score_html(rate, WEEK_ENDING)  # the value itself, 2 decimals
+    assert "+25 bps" in box_score_html(DECK, rate)
+    assert "+2.5%" in box_score_html(DECK, volume)
+    assert "3.35%" in box_score_html(DECK, rate)  # the value itself, 2 decimals
 
 
 def test_undefined_comparisons_read_na():
-    cells = _cells(box_score_html(make_block(1), WEEK_ENDING))
+    cells = _cells(box_score_html(DECK, make_block(1)))
     assert cells[15] == "N/A"  # MTD YOY is None in the synthetic block
     assert "0.0%" not in cells[15]
 
@@ -102,7 +102,7 @@ def test_drivers_name_the_segments_that_moved_the_metric():
         },
     }
     block = dataclasses.replace(make_block(1, unit="currency"), drivers=drivers)
-    html = block_html(block, WEEK_ENDING)
+    html = block_html(DECK, block)
     assert "<b>region</b> YoY -$487K: West -$396K (81%), &lt;East&gt; +$10.0K (-2%)" in html
     assert "<b>channel</b> WoW -30 bps = mix -45 bps, rate +12 bps, interaction +3 bps" in html
 
@@ -129,8 +129,8 @@ def test_favourability_is_sign_times_polarity(change, polarity, expected):
 
 
 def test_plan_rows_only_when_there_is_a_plan():
-    with_plan = _cells(box_score_html(make_block(1), WEEK_ENDING))
-    without = _cells(box_score_html(make_block(1, plan=False), WEEK_ENDING))
+    with_plan = _cells(box_score_html(DECK, make_block(1)))
+    without = _cells(box_score_html(DECK, make_block(1, plan=False)))
     assert "Plan" in with_plan and "vs Plan" in with_plan
     assert "Plan" not in without and "vs Plan" not in without
     vs_plan = with_plan[with_plan.index("vs Plan") :]
@@ -138,15 +138,17 @@ def test_plan_rows_only_when_there_is_a_plan():
 
 
 def test_mtd_day_count_is_shown_when_the_month_is_young():
-    assert "MTD (3 d)" in box_score_html(make_block(1), dt.date(2026, 10, 3))
-    assert "MTD (" not in box_score_html(make_block(1), WEEK_ENDING)
+    young = dataclasses.replace(DECK, period_days={"mtd": 3, "qtd": 3, "ytd": 276})  # 3 Oct
+    assert "MTD (3 d)" in box_score_html(young, make_block(1))
+    assert "MTD covers only 3 days" in box_score_html(young, make_block(1))
+    assert "MTD (" not in box_score_html(DECK, make_block(1))
 
 
 def test_commentary_from_csv_is_escaped():
     block = make_block(1, commentary="<script>alert('x')</script> & <b>bold</b>")
-    html = block_html(block, WEEK_ENDING)
+    html = block_html(DECK, block)
     assert "<script>alert" not in html and "<b>bold</b>" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;" in html
 
 
 def test_every_text_field_from_data_is_escaped():
@@ -156,19 +158,19 @@ def test_every_text_field_from_data_is_escaped():
         owner="<u>Dana</u>",
         commentary=(Commentary("<em>Dana</em>", "ok", ("<s>lint</s>",)),),
     )
-    html = block_html(block, WEEK_ENDING) + summary_html(make_deck([block]))
+    html = block_html(DECK, block) + summary_html(make_deck([block]))
     for raw in ("<i>Orders</i>", "<u>Dana</u>", "<em>Dana</em>", "<s>lint</s>"):
         assert raw not in html
 
 
 def test_flagged_block_without_commentary_says_so():
-    html = block_html(make_block(1, flagged=True), WEEK_ENDING)
+    html = block_html(DECK, make_block(1, flagged=True))
     assert "wbr-missing" in html and "No commentary" in html
-    assert "wbr-missing" not in block_html(make_block(1), WEEK_ENDING)
+    assert "wbr-missing" not in block_html(DECK, make_block(1))
 
 
 def test_block_shows_number_owner_flags_questions_and_incomplete_badge():
-    html = block_html(make_block(7, flagged=True, incomplete=True), WEEK_ENDING)
+    html = block_html(DECK, make_block(7, flagged=True, incomplete=True))
     assert 'id="block-7"' in html and '<span class="wbr-block-number">7</span>' in html
     assert "Owner: Dana Ruiz" in html
     assert "above the upper natural process limit" in html
@@ -211,7 +213,7 @@ def test_plotly_js_is_embedded_once_and_nothing_loads_from_the_network():
 
 def test_no_text_from_data_can_close_a_chart_script():
     block = make_block(1, label="</script><script>alert(1)</script>")
-    html = block_html(block, WEEK_ENDING)
+    html = block_html(DECK, block)
     assert html.count("<script>") == 1 and "alert(1)</script>" not in html
 
 

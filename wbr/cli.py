@@ -28,41 +28,18 @@ def _progress(message: str) -> None:
 
 def _summary_table(deck) -> str:
     """A terminal summary of the deck: one row per block, the box score and plan variance."""
-    from wbr.fmt import format_change, format_value
+    from wbr.fmt import BOX_HEADINGS, box_cells
 
-    headers = (
-        "#",
-        "Metric",
-        "LastWk",
-        "WOW",
-        "YOY",
-        "MTD",
-        "YOY",
-        "QTD",
-        "YOY",
-        "YTD",
-        "YOY",
-        "vs Plan",
-        "Flags",
-    )
+    headers = ("#", "Metric", *BOX_HEADINGS, "vs Plan", "Flags")
     rows = []
     for block in deck.blocks:
-        box, method, unit = block.box, block.comparison, block.unit
-        plan = format_change(block.plan.last_week_var, method) if block.plan else ""
+        cells = box_cells(block)  # the deck's and the email's box score, as text
         rows.append(
             (
                 str(block.number),
                 block.label[:28],
-                format_value(box.last_week, unit),
-                format_change(box.wow, method),
-                format_change(box.yoy, method),
-                format_value(box.mtd, unit),
-                format_change(box.mtd_yoy, method),
-                format_value(box.qtd, unit),
-                format_change(box.qtd_yoy, method),
-                format_value(box.ytd, unit),
-                format_change(box.ytd_yoy, method),
-                plan,
+                *(cell.text for cell in cells.actual),
+                cells.vs_plan[0].text if cells.vs_plan else "",
                 ", ".join(sorted({flag.type for flag in block.flags}))
                 or ("" if block.status.complete else "incomplete"),
             )

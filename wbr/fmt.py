@@ -231,3 +231,31 @@ def missing_text(block: Block) -> str:
     shown = ", ".join(long_date(d) for d in days[:MISSING_DAYS_SHOWN])
     more = len(days) - MISSING_DAYS_SHOWN
     return f"data incomplete: missing {shown}{f' and {more} more' if more > 0 else ''}"
+
+
+def evidence_number(value: float | None) -> str:
+    """A flag's evidence number without a unit (the flag may be on a growth series)."""
+    if value is None or not math.isfinite(value):
+        return "N/A"
+    magnitude = abs(value)
+    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if magnitude >= threshold:
+            return f"{value / threshold:,.3g}{suffix}"
+    return f"{value:,.4g}"
+
+
+def flag_evidence(flag: Flag) -> str:
+    """What a flag's detail does not already state: its date, value and limits, favourability."""
+    evidence = []
+    if not flag.detail:  # the detail already states the evidence in the metric's units
+        if flag.date:
+            evidence.append(f"on {long_date(flag.date)}")
+        if flag.value is not None:
+            evidence.append(f"value {evidence_number(flag.value)}")
+        if flag.lower is not None or flag.upper is not None:
+            evidence.append(
+                f"limits {evidence_number(flag.lower)} to {evidence_number(flag.upper)}"
+            )
+    if flag.favourable is not None:
+        evidence.append(FAVOURABLE if flag.favourable else UNFAVOURABLE)
+    return ", ".join(evidence)
