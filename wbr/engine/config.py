@@ -504,8 +504,8 @@ def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = No
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir or Path(".")})
     except ValidationError as exc:
-        invalid = [_describe(error, lines, source) for error in exc.errors()]
-        raise ConfigError(problems=invalid) from exc
+        described = [_describe(error, lines, source) for error in exc.errors()]
+        raise ConfigError(problems=described) from exc
     problems = _check_references(config, lines, source)
     problems += [
         Problem(source, line, None, message)
