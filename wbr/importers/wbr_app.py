@@ -70,11 +70,23 @@ class ConversionResult:
     notes: tuple[str, ...] = ()
 
 
-def convert_wbr_app(app_yaml: Path, data_csv: Path, out_yaml: Path) -> ConversionResult:
-    """Convert a WBR App deck config and its CSV into our wbr.yaml plus derived CSVs beside it."""
+def convert_wbr_app(
+    app_yaml: Path, data_csv: Path, out_yaml: Path, force: bool = False
+) -> ConversionResult:
+    """Convert a WBR App deck config and its CSV into our wbr.yaml plus derived CSVs beside it.
+
+    Existing output files (a hand-written wbr.yaml, say) are replaced only with `force`.
+    """
     app_yaml, data_csv, out_yaml = Path(app_yaml), Path(data_csv), Path(out_yaml)
     outputs = output_paths(out_yaml)
     _check_outputs(outputs, {"the WBR App config": app_yaml, "the --data CSV": data_csv})
+    existing = [path for path in outputs if path.exists()]
+    if existing and not force:
+        names = ", ".join(str(path) for path in existing)
+        raise ConfigError(
+            f"--out {out_yaml}: {names} already exist{'s' if len(existing) == 1 else ''}; "
+            "give --force to replace, or another --out"
+        )
     app, lines = load_app_yaml(app_yaml)
     converter = _Converter(app, lines, app_yaml, AppTable(data_csv))
     return converter.write(*outputs)
@@ -200,7 +212,7 @@ class _Converter:
             files[plan_path] = plans
             data_files.append(plan_path)
 
-        config = {
+        config: dict[str, Any] = {
             "title": str(setup.get("title") or "WBR"),
             "week_ending": week_ending,
             "calendar": {

@@ -108,6 +108,13 @@ class _Seasons:
         pos = (day - self.first).days + offset
         return pos if 0 <= pos < len(self.traffic) else None
 
+    def row(self, day: dt.date, offset: int = 0) -> int:
+        """Row of a day that must be simulated (the incidents of the last weeks always are)."""
+        pos = self.at(day, offset)
+        if pos is None:
+            raise ValueError(f"{day} + {offset} days is outside the simulated range")
+        return pos
+
     def _shift(self, series: np.ndarray, day: dt.date, offset: int, amount: float) -> None:
         if (pos := self.at(day, offset)) is not None:
             series[pos] += amount
@@ -136,7 +143,7 @@ def simulate(end: dt.date) -> Business:
     dow = days.day_of_week.to_numpy()
     season = _Seasons(days, years)
     incidents = Incidents(end)
-    outage = season.at(incidents.outage)
+    outage = season.row(incidents.outage)
 
     # The expected business (what Finance plans for): sessions growth slows from 9% a year to
     # 4%, the South grows fastest, the app gains share, the web shops on weekdays, the app at
@@ -182,8 +189,8 @@ def simulate(end: dt.date) -> Business:
     in_stock = season.in_stock[:, None, None] + _ar1(rng, n, 0.8, 0.002)[:, None, None]
     in_stock = in_stock + rng.normal(0, 0.003, shape)
     for offset, rate in enumerate(STOCKOUT_WEST_IN_STOCK):
-        pos = season.at(incidents.stockout_start, offset)
-        in_stock[pos, WEST, :] = rate + rng.normal(0, 0.004, len(CHANNELS))
+        day = season.row(incidents.stockout_start, offset)
+        in_stock[day, WEST, :] = rate + rng.normal(0, 0.004, len(CHANNELS))
     in_stock = np.clip(in_stock, 0.5, 0.995)
     in_stock_views = np.round(page_views * in_stock)
 

@@ -39,6 +39,8 @@ def metrics_table(business: Business) -> pd.DataFrame:
     n = len(dates)
     parts = []
     for order, metric in enumerate(stored_metrics()):
+        region: np.ndarray | str
+        channel: np.ndarray | str
         if metric in DIMENSIONED:
             values = business.slices[metric].reshape(n, -1)
             region = np.tile(np.repeat(REGIONS, len(CHANNELS)), n)
@@ -106,9 +108,9 @@ class _Weeks:
 
     def slice_rate(self, numerator: str, denominator: str, days: slice, region=None, channel=None):
         """A ratio over some days for one region and/or channel (None = all)."""
-        keys = (days, slice(None) if region is None else region, channel)
-        if channel is None:
-            keys = keys[:2]
+        keys: tuple[slice | int, ...] = (days, slice(None) if region is None else region)
+        if channel is not None:
+            keys = (*keys, channel)
         slices = self.business.slices
         return float(slices[numerator][keys].sum() / slices[denominator][keys].sum())
 
