@@ -114,8 +114,10 @@ def test_commentary_attached_and_linted(deck: Deck) -> None:
     orders = deck.block("orders")
     assert [c.author for c in orders.commentary] == ["Jordan Blake"]
     assert any("slightly" in m for m in orders.commentary[0].lint)
-    assert "Q31" in [q.id for q in orders.questions]
-    assert "Q33" in [q.id for q in orders.questions]  # "investigating" last week, no cause now
+    assert "Q31" in [q.id for q in orders.questions + orders.more_questions]
+    assert "Q33" in [
+        q.id for q in orders.questions + orders.more_questions
+    ]  # "investigating" last week, no cause now
     assert deck.block("sessions").commentary == ()
 
 
@@ -142,9 +144,11 @@ def test_analysis_passes_the_metric_and_business_events_to_the_flags(
     from wbr.analysis import flags
 
     seen: dict[str, tuple] = {}
+    named: dict[str, tuple] = {}
 
-    def fake(history, metric, settings, events=(), *, plan_score=None):
+    def fake(history, metric, settings, events=(), *, plan_score=None, **kw):
         seen[history.metric] = tuple(events)
+        named[history.metric] = tuple(kw.get("named", ()))
         flag = Flag("xmr", "outside_limits", WEEK, 1.0, 0.0, 0.5, False, "weekly values: fake")
         return flags.Assessment(flags=(flag,), explained=(), xmr_series=None, chart=None)
 
@@ -153,6 +157,8 @@ def test_analysis_passes_the_metric_and_business_events_to_the_flags(
     deck = build_deck(config, load_data(config), WEEK)
     # Only events with a twin a year earlier may explain a flag away; the one-off outage may not.
     assert seen["orders"] == ((dt.date(2026, 11, 18), "Winter storm"),)
+    # every event, one-off ones too, so that recurrence can ask whether the same event recurs
+    assert (dt.date(2026, 11, 17), "North checkout outage") in named["orders"]
     assert (dt.date(2026, 11, 18), "Sessions-only event") in seen["sessions"]
     assert set(seen) == {"orders", "sessions", "conversion"}
     assert all(b.flags[0].detail == "weekly values: fake" for b in deck.blocks)

@@ -177,8 +177,11 @@ def note(text: str = "", previous: str = "", streak: int = 1) -> MetricCommentar
 
 
 def xmr_flag(rule: str, value: float, lower=80.0, upper=120.0, favourable=None, yoy=False) -> Flag:
-    series = "weekly YoY growth %" if yoy else "weekly values"
-    return Flag("xmr", rule, WEEK, value, lower, upper, favourable, f"{series}: test signal")
+    words = "weekly YoY growth %" if yoy else "weekly values"
+    series = "yoy" if yoy else "raw"
+    return Flag(
+        "xmr", rule, WEEK, value, lower, upper, favourable, f"{words}: test signal", series=series
+    )
 
 
 PLAN_100 = [100.0] * 20
@@ -243,9 +246,13 @@ def q7() -> Facts:
     return facts(block(h), h)
 
 
-def q8() -> Facts:
-    h = history(BASE)
-    return facts(block(h, months=months([10.0, 9.0, 8.0, 6.0, 4.0, 3.0, 2.0])), h)
+MONTH_CLOSED = dt.date(2026, 10, 31)  # the deck whose week October 2026 closes in
+
+
+def q8(week: dt.date = MONTH_CLOSED, metric: str = "orders") -> Facts:
+    h = history(BASE, metric=metric)
+    b = block(h, months=months([10.0, 9.0, 8.0, 6.0, 4.0, 3.0, 2.0]))
+    return Facts(b, h, CONFIG.metrics[metric], CONFIG, week)
 
 
 def q9() -> Facts:
@@ -263,7 +270,18 @@ def q12() -> Facts:
 def q12_days() -> Facts:
     h = history(BASE)
     days = tuple(
-        Flag("seasonal", "residual", WEEK - dt.timedelta(days=k), 50.0, 80.0, 120.0, False, "d")
+        Flag(
+            "seasonal",
+            "residual",
+            WEEK - dt.timedelta(days=k),
+            50.0,
+            80.0,
+            120.0,
+            False,
+            "d",
+            series="daily",
+            days=(WEEK - dt.timedelta(days=k),),
+        )
         for k in (4, 3)
     )
     return facts(block(h, flags=days), h, commentary=note("Orders fell 20% after an outage."))
@@ -418,7 +436,8 @@ def q26_collapse() -> Facts:
 
 def q28() -> Facts:
     h = history(BASE[:-3] + [500.0] * 3)
-    return facts(block(h), h)
+    stuck = Flag("data", "stuck", WEEK, 500.0, None, None, None, "exactly 500", series="data")
+    return facts(block(h, flags=(stuck,)), h)
 
 
 def q31() -> Facts:
@@ -620,12 +639,19 @@ def test_q8_deceleration_names_months() -> None:
 
 def test_q8_silent_on_steady_growth_and_rose_for_lower_is_better() -> None:
     h = history(BASE)
-    assert "Q8" not in ids(facts(block(h, months=months([10.0] * 7)), h))
+    steady = Facts(block(h, months=months([10.0] * 7)), h, CONFIG.metrics["orders"], CONFIG, WEEK)
+    assert "Q8" not in ids(steady)
     d = history(BASE, metric="defects")
     rising = months([2.0, 3.0, 4.0, 6.0, 8.0, 9.0, 10.0])
-    assert "YoY growth rose from +2.0% in Apr 2026 to +10.0%" in text(
-        facts(block(d, months=rising), d), "Q8"
-    )
+    found = Facts(block(d, months=rising), d, CONFIG.metrics["defects"], CONFIG, MONTH_CLOSED)
+    assert "YoY growth rose from +2.0% in Apr 2026 to +10.0%" in text(found, "Q8")
+
+
+def test_q8_asked_once_a_month_and_never_of_a_neutral_metric() -> None:
+    # the months change only when one closes: asked weekly, Q8 repeated itself 4 weeks running
+    assert "Q8" in ids(q8(MONTH_CLOSED))
+    assert "Q8" not in ids(q8(MONTH_CLOSED + dt.timedelta(days=7)))
+    assert "Q8" not in ids(q8(MONTH_CLOSED, metric="share"))  # neutral: no good direction
 
 
 def test_q8_trend_flag_without_monthly_deceleration() -> None:
@@ -662,8 +688,7 @@ def test_q9_silent_when_both_years_have_the_event() -> None:
 def test_q12_point_outside_limits_names_limits_and_inputs() -> None:
     assert text(q12(), "Q12") == (
         "Orders for last week (wk 47) was 5.20K, outside its natural process limits (3.19K to "
-        "5.08K). What changed in the process? One-off or new level? Which input (Sessions, "
-        "Conversion rate) moved?"
+        "5.08K). Which of its inputs (Sessions, Conversion rate) moved with it?"
     )
 
 
@@ -876,10 +901,17 @@ def test_q26_ranks_first() -> None:
 def test_q28_stuck_and_zero() -> None:
     assert text(q28(), "Q28").startswith("Orders has shown exactly 500 for 3 weeks.")
     h = history([*BASE[:-1], 0.0])
-    assert text(facts(block(h), h), "Q28").startswith(
+    zero = Flag("data", "zero", WEEK, 0.0, None, None, None, "exactly zero", series="data")
+    assert text(facts(block(h, flags=(zero,)), h), "Q28").startswith(
         "Orders shows exactly 0 for last week (wk 47)."
     )
     assert "Q28" not in ids(facts(block(history([*BASE[:-2], 90.0, 91.0]))))
+
+
+def test_q28_only_when_the_data_rules_flagged_it() -> None:
+    # a count that is 0 in most weeks is not stuck at 0: no data flag, no question
+    h = history([0.0, 1.0, 0.0, 0.0] * 4 + [0.0] * 4)
+    assert "Q28" not in ids(facts(block(h), h))
 
 
 # ----------------------------------------------------------------------------- G. commentary

@@ -28,7 +28,7 @@ import pandas as pd
 from wbr.analysis import flags
 from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
-from wbr.analysis.questions import Facts, QuarterForecast, XmrView, ask, rank
+from wbr.analysis.questions import Facts, QuarterForecast, XmrView, ask, rank, select
 from wbr.analysis.weekly_series import weekly_series
 from wbr.engine.config import Config
 from wbr.engine.deck import Block, DeckQuestion, Event, Flag, WeeklySeries
@@ -115,15 +115,25 @@ def _assess(
     metric: str,
     events: tuple[Event, ...],
     block: Block | None,
+    named: tuple[Event, ...] = (),
 ) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None, WeeklySeries | None]:
     """Flags of one metric's week, the XmR chart they were judged on (None without one),
     the weekly cy/py/plan arrays the flags read (None when they do not say) and the judged
-    weekly series with its limits for Block.series."""
+    weekly series with its limits for Block.series. The flags include the signals set aside
+    (`Flag.set_aside` says why); `named` are all the metric's events, `events` the recurring ones
+    that may explain a signal."""
     spec = config.metrics[metric]
     settings = config.flag_settings(metric)
     pairs = tuple((e.date, e.description) for e in events)
     plan_score = block.plan if block else None
-    assessment = flags.assess_metric(history, spec, settings, pairs, plan_score=plan_score)
+    assessment = flags.assess_metric(
+        history,
+        spec,
+        settings,
+        pairs,
+        plan_score=plan_score,
+        named=tuple((e.date, e.description) for e in named),
+    )
     rows = assessment.rows
     weekly = None if rows is None else {"cy": rows.cy, "py": rows.py, "plan": rows.plan}
     view = None
@@ -139,7 +149,8 @@ def _assess(
             assessment.xmr_series == "raw" and limits.lnpl < 0 and np.nanmin(values) >= 0
         )
         view = XmrView(assessment.xmr_series, values, limits.mean, limits.mr_mean, no_lower)
-    return assessment.flags, view, weekly, weekly_series(assessment, history)
+    found = assessment.flags + assessment.explained
+    return found, view, weekly, weekly_series(assessment, history)
 
 
 def _forecast(found: QuarterForecastData | None) -> QuarterForecast | None:
@@ -178,15 +189,23 @@ def analyse(
     }
 
     flags_by_metric: dict[str, tuple[Flag, ...]] = {}
+    aside_by_metric: dict[str, tuple[Flag, ...]] = {}
     views: dict[str, XmrView | None] = {}
     weekly: dict[str, dict[str, np.ndarray] | None] = {}
     series: dict[str, WeeklySeries | None] = {}
     for metric in linked:
         if metric in histories:
             found, view, rows, series[metric] = _assess(
-                histories[metric], config, metric, explaining[metric], by_metric.get(metric)
+                histories[metric],
+                config,
+                metric,
+                explaining[metric],
+                by_metric.get(metric),
+                events[metric],
             )
-            flags_by_metric[metric], views[metric], weekly[metric] = found, view, rows
+            flags_by_metric[metric] = tuple(f for f in found if f.set_aside is None)
+            aside_by_metric[metric] = tuple(f for f in found if f.set_aside is not None)
+            views[metric], weekly[metric] = view, rows
         elif metric in by_metric:
             flags_by_metric[metric] = by_metric[metric].flags
 
@@ -221,8 +240,10 @@ def analyse(
             xmr=views.get(metric),
             weekly_rows=weekly.get(metric),
             driven_by=driven_by,
+            set_aside=aside_by_metric.get(metric, ()),
         )
-        analysed.append(replace(filled, questions=ask(facts)))
+        top, more = select(ask(facts))
+        analysed.append(replace(filled, questions=top, more_questions=more))
     return tuple(analysed)
 
 

@@ -16,6 +16,8 @@ was set aside is in `Assessment.explained` and in the detail of the first raised
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -75,12 +77,24 @@ SCREEN_SHARE = 0.9  # run STL when the same-weekday screen reaches 0.9 x seasona
 PINPOINT_Z = 3.5  # a day this unusual is where a weekly signal happened
 RECUR_Z = 3.0  # a day a year back this unusual, same sign, half the size: the peak recurs
 RECUR_DAYS = 3  # a fixed-date holiday drifts 1-2 days a year against the 364-day comparison
+# A day recurs only if last year's stood out the same way at a comparable size: its residual
+# (log units) within half to twice this one's. A storm cutting a day by 80% a year ago does not
+# make this year's closure (-99.5%) routine; on the tuning seeds the bounds keep every recurring
+# holiday set aside (their size varies by less than 1.5x).
+RECUR_SIZE = (0.5, 2.0)
+YEAR_AWARE_DAYS = 56  # days of daily YoY before the week that set what a routine day's YoY is
 EVENT_DAYS = 1  # an event explains what happened within a day of it
 POINT_RULES = (OUTSIDE_LIMITS, MOVING_RANGE)
 # A YoY point signal needs growth on two years ago 80% of the way to its own limit. Half of a YoY
 # move is last year's noise; on the acceptance scenario (720 plain or holiday metrics) a halfway
 # bar left 11 false YoY point flags, this one 5, and every shock was still found.
 TWO_YEAR_SHARE = 0.8
+# Rare counts (a sum of whole numbers averaging under RARE_WEEKLY_MEAN a week): XmR limits lock
+# at "0 to 0" and STL z-scores explode, so the week is judged against a Poisson count (c-chart)
+# instead: flagged when a count this high has a chance under COUNT_TAIL (3-sigma, one-sided).
+RARE_WEEKLY_MEAN = 10.0
+COUNT_TAIL = 0.00135
+COUNT_WEEKS = 52  # weeks of history the expected count is the mean of (at least 8)
 
 
 @dataclass(frozen=True)
@@ -155,8 +169,9 @@ class _Week:
     history: MetricHistory
     metric: MetricConfig
     settings: FlagSettings
-    events: tuple[tuple[dt.date, str], ...]
+    events: tuple[tuple[dt.date, str], ...]  # the recurring events, which may explain a signal
     rows: WeeklyRows
+    named: tuple[tuple[dt.date, str], ...] = ()  # every event of the metric, one-off ones too
 
     @property
     def ends(self) -> pd.DatetimeIndex:
@@ -188,9 +203,51 @@ class _Week:
         lo, hi = first - dt.timedelta(EVENT_DAYS), last + dt.timedelta(EVENT_DAYS)
         return [(day, text) for day, text in self.events if lo <= day <= hi]
 
+    def names_near(self, day: dt.date) -> set[str]:
+        """The events file's names (years stripped, lower case) within EVENT_DAYS of a day."""
+        lo, hi = day - dt.timedelta(EVENT_DAYS), day + dt.timedelta(EVENT_DAYS)
+        return {event_key(text) for when, text in self.named if lo <= when <= hi}
+
+    def texts_near(self, day: dt.date) -> tuple[str, ...]:
+        """Descriptions of the events within EVENT_DAYS of a day, as the file has them."""
+        lo, hi = day - dt.timedelta(EVENT_DAYS), day + dt.timedelta(EVENT_DAYS)
+        return tuple(dict.fromkeys(text for when, text in self.named if lo <= when <= hi))
+
+
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+def event_key(text: str) -> str:
+    """An event's name without its year: 'Black Friday 2025' and 'Black Friday 2026' match."""
+    return _YEAR.sub("", text).strip().lower()
+
 
 def _events_words(found: Sequence[tuple[dt.date, str]]) -> str:
     return "; ".join(f"'{text}' on {day.isoformat()}" for day, text in found)
+
+
+@dataclass(frozen=True)
+class _Aside:
+    """Why a signal is not raised: a code for Flag.set_aside, the words, and what it cites."""
+
+    code: (
+        str  # recurring | event | yoy_routine | base_effect | jump_back | shift_leans | unconfirmed
+    )
+    words: str
+    py_days: tuple[dt.date, ...] = ()
+    events: Sequence[tuple[dt.date, str]] = ()
+    normal_base_yoy: float | None = None
+
+    def apply(self, flag: Flag) -> Flag:
+        """The flag, marked set aside: its detail starts with why."""
+        return replace(
+            flag,
+            detail=f"not raised: {self.words}. {flag.detail}",
+            set_aside=self.code,
+            py_days=self.py_days or flag.py_days,
+            normal_base_yoy=self.normal_base_yoy,
+            events=tuple(dict.fromkeys([*flag.events, *(text for _, text in self.events)])),
+        )
 
 
 @dataclass(frozen=True)
@@ -267,6 +324,11 @@ def _xmr_flag(week: _Week, view: _View, signal: XmrSignal) -> Flag:
     side = "above" if signal.side > 0 else "below"
     first = week.ends[signal.since].date().isoformat()
     good = favourable(float(signal.side), week.metric.polarity)
+    typed = {
+        "series": view.name,
+        "mean": lim.mean,
+        "direction": "up" if signal.side > 0 else "down",
+    }
     if signal.rule == MOVING_RANGE:
         jump = "rise" if signal.side > 0 else "fall"
         detail = (
@@ -274,7 +336,9 @@ def _xmr_flag(week: _Week, view: _View, signal: XmrSignal) -> Flag:
             f" above the upper range limit {view.say_step(week, lim.url)} (average moving range"
             f" {view.say_step(week, lim.mr_mean)}; {basis})"
         )
-        return Flag("xmr", signal.rule, week.week_end, signal.value, None, lim.url, good, detail)
+        return Flag(
+            "xmr", signal.rule, week.week_end, signal.value, None, lim.url, good, detail, **typed
+        )
     value = view.say(week, signal.value)
     if signal.rule == OUTSIDE_LIMITS:
         what = f"{value} is {side} the {'upper' if signal.side > 0 else 'lower'} process limit"
@@ -286,7 +350,15 @@ def _xmr_flag(week: _Week, view: _View, signal: XmrSignal) -> Flag:
     lower_limit = None if no_floor else lim.lnpl
     detail = f"{view.label}: {what} ({basis})"
     return Flag(
-        "xmr", signal.rule, week.week_end, signal.value, lower_limit, lim.unpl, good, detail
+        "xmr",
+        signal.rule,
+        week.week_end,
+        signal.value,
+        lower_limit,
+        lim.unpl,
+        good,
+        detail,
+        **typed,
     )
 
 
@@ -353,18 +425,84 @@ class _Days:
         return any(abs(day.z) >= z for day in self.estimate)
 
     def recurs(self, day: ResidualDay) -> tuple[dt.date, float] | None:
-        """The day a year or two back (364 days a year, give or take 3) that stood out alike:
-        (date, z) from the cheap weekday fit of that year's weeks, or None."""
+        """The day a year or two back (364 days a year, give or take 3) that stood out the same
+        way: (date, z) from the cheap weekday fit of that year's weeks, or None.
+
+        The same way means the same direction, a comparable size (RECUR_SIZE) and, when the
+        events file names either day, the same event: an unrelated storm a year earlier does
+        not make this year's hurricane routine.
+        """
+        now = self.week.names_near(day.date)
         for years in (1, 2):
             if years not in self._prior:
                 self._prior[years] = self._prior_days(years)
             target = day.date - dt.timedelta(days=years * PY_DAYS)
             for when, z, residual in self._prior[years]:
-                near = abs((when - target).days) <= RECUR_DAYS
-                alike = z * day.z > 0 and abs(residual) >= 0.5 * abs(day.residual)
-                if near and alike and abs(z) >= RECUR_Z:
-                    return when, z
+                if abs((when - target).days) > RECUR_DAYS or abs(z) < RECUR_Z or z * day.z <= 0:
+                    continue
+                size = abs(residual) / abs(day.residual) if day.residual else math.inf
+                if not RECUR_SIZE[0] <= size <= RECUR_SIZE[1]:
+                    continue
+                then = self.week.names_near(when)
+                if (now or then) and not now & then:
+                    continue
+                return when, z
         return None
+
+    def recurs_on_date(self, day: ResidualDay) -> dt.date | None:
+        """Last year's same calendar date (or its 364-day twin) if the day's YoY against it is
+        routine (within RECUR_Z robust sd of the daily YoY of the YEAR_AWARE_DAYS before, and
+        less than half the day's residual) and that date stood out from the days around it the
+        same way, at least half as much (positive series, log units). The
+        year-aware check: a holiday can look ordinary in last year's weekday fit (Christmas on a
+        Sunday looks like a Sunday) yet the day matches last year's date."""
+        if day.value <= 0 or not self.week.names_near(day.date) <= self._names_a_year_back(day):
+            return None
+        daily = self.week.history.daily
+        end = pd.Timestamp(day.date)
+        now = daily_window(daily, end - pd.Timedelta(days=7), YEAR_AWARE_DAYS)
+        then = daily_window(daily, end - pd.Timedelta(days=PY_DAYS + 7), YEAR_AWARE_DAYS)
+        if now is None or then is None:
+            return None
+        usable = (now > 0) & (then > 0)
+        if usable.sum() < YEAR_AWARE_DAYS // 2:
+            return None
+        ratios = np.log(now[usable] / then[usable])
+        centre = float(sorted_median(ratios))
+        spread = 1.4826 * float(sorted_median(np.abs(ratios - centre)))
+        if not spread > 0:
+            return None
+        twins = [day.date - dt.timedelta(days=PY_DAYS)]
+        try:
+            twins.append(day.date.replace(year=day.date.year - 1))
+        except ValueError:  # 29 February
+            twins.append(day.date - dt.timedelta(days=365))
+        for twin in twins:
+            at = pd.Timestamp(twin)
+            if at not in daily.index:
+                continue
+            value = float(daily[at])
+            around = daily_window(daily, at + pd.Timedelta(days=3), 7)
+            if value <= 0 or not day.log or around is None or not (around > 0).all():
+                continue
+            # last year's date stood out from the days around it, the same way and about as much
+            odd = math.log(value) - float(np.mean(np.log(np.delete(around, 3))))
+            # (a day's own noise is the daily YoY's spread over sqrt 2: two days in each ratio)
+            big = max(0.5 * abs(day.residual), RECUR_Z * spread / math.sqrt(2))
+            if odd * day.residual <= 0 or abs(odd) < big:
+                continue
+            # last year's date must explain most of the day's residual, not only be within noise
+            left = abs(math.log(day.value / value) - centre)
+            if left < RECUR_Z * spread and left < 0.5 * abs(day.residual):
+                return twin
+        return None
+
+    def _names_a_year_back(self, day: ResidualDay) -> set[str]:
+        """The events named around last year's date (364 days back, give or take RECUR_DAYS)."""
+        names: set[str] = set()
+        for k in range(-RECUR_DAYS, RECUR_DAYS + 1):
+            names |= self.week.names_near(day.date - dt.timedelta(days=PY_DAYS + k))
+        return names
 
     def _prior_days(self, years: int) -> list[tuple[dt.date, float, float]]:
         """(date, z, residual) of the weeks before, of and after the deck's week `years` back."""
@@ -380,13 +518,26 @@ class _Days:
             if np.isfinite(z[i])
         ]
 
-    def why_not(self, day: ResidualDay) -> str | None:
-        """Why an unusual day is no exception (it recurs a year back, a known event), or None."""
+    def why_not(self, day: ResidualDay) -> _Aside | None:
+        """Why an unusual day is no exception (it recurs a year back, a known recurring event)."""
         prior = self.recurs(day)
         if prior is not None:
-            return f"seasonal: {prior[0].isoformat()} stood out the same way (z {prior[1]:+.1f})"
+            return _Aside(
+                "recurring",
+                f"seasonal: {prior[0].isoformat()} stood out the same way (z {prior[1]:+.1f})",
+                py_days=(prior[0],),
+            )
+        twin = self.recurs_on_date(day)
+        if twin is not None:
+            return _Aside(
+                "recurring",
+                f"seasonal: the day's YoY against {twin.isoformat()} is routine",
+                py_days=(twin,),
+            )
         found = self.week.events_near(day.date, day.date)
-        return f"known event {_events_words(found)}" if found else None
+        if found:
+            return _Aside("event", f"known event {_events_words(found)}", events=found)
+        return None
 
 
 def _residual_flag(week: _Week, day: ResidualDay) -> Flag:
@@ -404,6 +555,11 @@ def _residual_flag(week: _Week, day: ResidualDay) -> Flag:
         f"daily values: {_day_words(week, day)}; outside the band {week.value(lower)} to"
         f" {week.value(upper)} (robust z {z:g}) of a robust STL seasonal-trend fit of up to"
         f" {RESIDUAL_WEEKS} weeks before",
+        series="daily",
+        days=(day.date,),
+        mean=day.expected,
+        direction="up" if day.z > 0 else "down",
+        events=week.texts_near(day.date),
     )
 
 
@@ -437,16 +593,20 @@ def _run_confirmed(view: _View, signal: XmrSignal) -> bool | None:
     return bool(np.mean((weeks - view.chart.limits.mean) * signal.side > 0) >= 0.75)
 
 
-def _shift_reason(views: _Views, view: _View, signal: XmrSignal, peak: str | None) -> str | None:
+def _shift_reason(
+    views: _Views, view: _View, signal: XmrSignal, peak: _Aside | None
+) -> _Aside | None:
     """Why a run of 8 or 3 of 4 is no shift (or None): it leans on the deck's week that was set
     aside as a recurring or explained peak, or the second view does not move with it."""
     if peak is not None:
         shorter = signal.index - signal.since < RUN_LENGTH  # the run without the deck's week
         if signal.rule == THREE_OF_FOUR or shorter:
-            return f"it counts the deck's week, which was set aside ({peak})"
+            return _Aside(
+                "shift_leans", f"it counts the deck's week, which was set aside ({peak.words})"
+            )
     other = views["yoy" if view.name == "raw" else "two_year"]
     if _run_confirmed(other, signal) is False:
-        return f"{other.label} does not show the same shift"
+        return _Aside("unconfirmed", f"{other.label} does not show the same shift")
     return None
 
 
@@ -472,25 +632,66 @@ def _odd_prior_week(week: _Week, view: _View, signal: XmrSignal) -> str | None:
     return f"{week.value(around[2])} vs about {week.value(float(np.mean(around[[0, 1, 3, 4]])))}"
 
 
+def _odd_prior_days(week: _Week, view: _View, signal: XmrSignal, days: _Days) -> _Aside | None:
+    """Last year's days that made a YoY signal: days of last year's week that stood out (robust
+    z PINPOINT_Z against that year's weekday fit) the opposite way, without which this week's
+    YoY is back inside its limits. Volumes only (a rate's days do not add up to its week)."""
+    assert view.chart is not None
+    if week.method != "pct" or week.history.denominator is not None:
+        return None
+    py_end = week.week_end - dt.timedelta(days=PY_DAYS)
+    py_start = py_end - dt.timedelta(days=6)
+    if 1 not in days._prior:
+        days._prior[1] = days._prior_days(1)
+    odd = [
+        (when, residual)
+        for when, z, residual in days._prior[1]
+        if py_start <= when <= py_end and abs(z) >= PINPOINT_Z and z * signal.side < 0
+    ]
+    py_week = daily_window(week.history.daily, pd.Timestamp(py_end), 7)
+    if not odd or py_week is None or np.isnan(py_week).any() or (py_week <= 0).any():
+        return None
+    lifted = py_week.copy()
+    for when, residual in odd:
+        lifted[(when - py_start).days] /= math.exp(residual)  # the day at its fitted value
+    lim = view.chart.limits
+    normal = (week.cy[-1] / lifted.sum() - 1) * 100
+    if not lim.lnpl <= normal <= lim.unpl:
+        return None
+    cited = tuple(when for when, _ in odd)
+    found = [e for when in cited for e in week.named if abs((e[0] - when).days) <= EVENT_DAYS]
+    words = ", ".join(
+        f"{when:%a} {when.isoformat()} {week.value(py_week[(when - py_start).days])}"
+        for when in cited
+    )
+    return _Aside(
+        "base_effect",
+        f"base effect: last year's {words} stood out; against a normal base YoY would be about"
+        f" {format_change(normal, 'pct')}, inside the limits",
+        py_days=cited,
+        events=found,
+        normal_base_yoy=float(normal),
+    )
+
+
 def _point_reason(
     week: _Week, views: _Views, view: _View, signal: XmrSignal, days: _Days
-) -> tuple[str | None, list[ResidualDay]]:
+) -> tuple[_Aside | None, list[ResidualDay]]:
     """Why a weekly point signal is no exception (or None), and the days where it happened."""
     assert view.chart is not None
     lim = view.chart.limits
     # a jump back towards the centre line ends last week's exception; it is not a new one
     inside = (view.values[-1] - lim.mean) * signal.side <= HALFWAY_SCALING * lim.mr_mean
     if signal.rule == MOVING_RANGE and inside:
-        return "the jump ends inside the halfway lines: last week was the unusual one", []
+        return _Aside(
+            "jump_back", "the jump ends inside the halfway lines: last week was the unusual one"
+        ), []
     if view.name == "raw" and _confirms(views["yoy"], signal, 0.5) is False:
-        return "the same week last year moved the same way (YoY is routine)", []
-    # half of a YoY move is last year's noise: growth on two years ago has to agree
-    if view.name == "yoy" and _confirms(views["two_year"], signal, TWO_YEAR_SHARE) is False:
-        return "base effect: growth on two years ago is routine, so last year's week was odd", []
+        return _Aside("yoy_routine", "the same week last year moved the same way"), []
     if view.name == "yoy":
-        odd = _odd_prior_week(week, view, signal)
-        if odd is not None:
-            return f"base effect: last year's week stood out from the weeks around it ({odd})", []
+        base = _base_effect(week, views, view, signal, days)
+        if base is not None:
+            return base, []
 
     def pin(found: tuple[ResidualDay, ...]) -> list[ResidualDay]:
         return [d for d in found if abs(d.z) >= PINPOINT_Z and (d.z > 0) == (signal.side > 0)]
@@ -499,14 +700,99 @@ def _point_reason(
     if pinned:
         reasons = [days.why_not(d) for d in pinned]
         if all(reasons):
-            return "; ".join(dict.fromkeys(r for r in reasons if r)), pinned
+            first_reason = next(r for r in reasons if r)
+            words = "; ".join(dict.fromkeys(r.words for r in reasons if r))
+            return replace(first_reason, words=words), pinned
         return None, pin(days.current)  # the raised flag names these days: statsmodels' fit
     first = week.week_end - dt.timedelta(days=13 if signal.rule == MOVING_RANGE else 6)
     found = week.events_near(first, week.week_end)
     if view.name == "yoy":  # an event in last year's week moves YoY too
         py_end = week.week_end - dt.timedelta(days=PY_DAYS)
         found += week.events_near(py_end - dt.timedelta(days=6), py_end)
-    return (f"known event {_events_words(found)}" if found else None), []
+    if found:
+        return _Aside("event", f"known event {_events_words(found)}", events=found), []
+    return None, []
+
+
+def _base_effect(
+    week: _Week, views: _Views, view: _View, signal: XmrSignal, days: _Days
+) -> _Aside | None:
+    """A YoY point signal that last year's week made: its odd days (most specific, cited), growth
+    on two years ago that is routine, or last year's week standing out from its neighbours."""
+    by_day = _odd_prior_days(week, view, signal, days)
+    if by_day is not None:
+        return by_day
+    py_days = _py_week(week)
+    found = week.events_near(py_days[0], py_days[-1]) + [
+        e for e in week.named if py_days[0] <= e[0] <= py_days[-1] and e not in week.events
+    ]
+    # half of a YoY move is last year's noise: growth on two years ago has to agree
+    if _confirms(views["two_year"], signal, TWO_YEAR_SHARE) is False:
+        words = "base effect: growth on two years ago is routine, so last year's week was odd"
+        return _Aside("base_effect", words, py_days=py_days, events=found)
+    odd = _odd_prior_week(week, view, signal)
+    if odd is not None:
+        words = f"base effect: last year's week stood out from the weeks around it ({odd})"
+        return _Aside("base_effect", words, py_days=py_days, events=found)
+    return None
+
+
+def _py_week(week: _Week) -> tuple[dt.date, ...]:
+    """The seven days of last year's week (364 days earlier)."""
+    end = week.week_end - dt.timedelta(days=PY_DAYS)
+    return tuple(end - dt.timedelta(days=6 - i) for i in range(7))
+
+
+def _poisson_limit(mean: float) -> int:
+    """The smallest count k with P(X >= k) < COUNT_TAIL for a Poisson count of this mean."""
+    term = cumulative = math.exp(-mean)
+    k = 0
+    while 1 - cumulative >= COUNT_TAIL:
+        k += 1
+        term *= mean / k
+        cumulative += term
+    return k + 1
+
+
+def rare_count_mean(history: MetricHistory, metric: MetricConfig) -> float | None:
+    """The expected weekly count of a rare count metric (whole numbers, a sum, averaging under
+    RARE_WEEKLY_MEAN a week over the last COUNT_WEEKS weeks), or None for any other metric."""
+    if metric.aggregation != "sum" or history.denominator is not None:
+        return None
+    cy = history.weekly["cy"].to_numpy(dtype=float)[-COUNT_WEEKS - 1 : -1]
+    cy = cy[np.isfinite(cy)]
+    if len(cy) < 8 or cy.mean() >= RARE_WEEKLY_MEAN:
+        return None
+    days = history.daily.to_numpy(dtype=float)
+    days = days[np.isfinite(days)]
+    if (days < 0).any() or (days != np.round(days)).any():
+        return None
+    return float(cy.mean())
+
+
+def _count_flags(week: _Week, mean: float) -> list[Flag]:
+    """A rare count's week against its Poisson (c-chart) upper limit."""
+    value = float(week.cy[-1])
+    limit = _poisson_limit(mean)
+    if not np.isfinite(value) or value < limit:
+        return []
+    return [
+        Flag(
+            "xmr",
+            OUTSIDE_LIMITS,
+            week.week_end,
+            value,
+            None,
+            float(limit),
+            favourable(1.0, week.metric.polarity),
+            f"weekly count: {week.value(value)} is at or above {week.value(limit)}, a count that"
+            f" a steady rate of {mean:.2g} a week (the mean of the last"
+            f" {min(COUNT_WEEKS, len(week.cy) - 1)} weeks) reaches less than 1 week in 700",
+            series="count",
+            mean=mean,
+            direction="up",
+        )
+    ]
 
 
 def _signal_flags(week: _Week) -> tuple[list[Flag], list[Flag], _View | None]:
@@ -516,6 +802,9 @@ def _signal_flags(week: _Week) -> tuple[list[Flag], list[Flag], _View | None]:
     aside: list[Flag] = []
     view: _View | None = None
     days = _Days(week)
+    rare = rare_count_mean(week.history, week.metric)
+    if rare is not None:  # limits of 0 to 0 and z-scores of thousands mean nothing here
+        return (_count_flags(week, rare) if settings.xmr else []), [], None
     if settings.xmr:
         views = _Views(week)
         view = views.chosen()
@@ -528,25 +817,35 @@ def _signal_flags(week: _Week) -> tuple[list[Flag], list[Flag], _View | None]:
                     peak = reason
                 if pinned and not reason:
                     words = ", ".join(_day_words(week, d) for d in pinned)
-                    flag = replace(flag, detail=f"{flag.detail}; the unusual days: {words}")
+                    named = [t for d in pinned for t in week.texts_near(d.date)]
+                    flag = replace(
+                        flag,
+                        detail=f"{flag.detail}; the unusual days: {words}",
+                        days=tuple(d.date for d in pinned),
+                        events=tuple(dict.fromkeys(named)),
+                    )
             else:
                 reason = _shift_reason(views, view, signal, peak)
                 start = week.ends[signal.since].date()
                 found = week.events_near(start - dt.timedelta(days=6), start)
                 if found and not reason:
                     note = f"the run starts near {_events_words(found)}"
-                    flag = replace(flag, detail=f"{flag.detail}; {note}")
+                    flag = replace(
+                        flag,
+                        detail=f"{flag.detail}; {note}",
+                        events=tuple(text for _, text in found),
+                    )
             if reason:
-                aside.append(replace(flag, detail=f"not raised: {reason}. {flag.detail}"))
+                aside.append(reason.apply(flag))
             else:
                 raised.append(flag)
     if settings.seasonal and (days.fitted or days.screen()) and days.beyond(settings.seasonal_z):
         for day in days.current:
             if abs(day.z) >= settings.seasonal_z:
                 flag = _residual_flag(week, day)
-                reason = days.why_not(day)
-                if reason:
-                    aside.append(replace(flag, detail=f"not raised: {reason}. {flag.detail}"))
+                why = days.why_not(day)
+                if why:
+                    aside.append(why.apply(flag))
                 else:
                     raised.append(flag)
     return raised, aside, view
@@ -562,14 +861,18 @@ def assess_metric(
     events: Sequence[tuple[dt.date, str]] = (),
     *,
     plan_score: PlanScore | None = None,
+    named: Sequence[tuple[dt.date, str]] = (),
 ) -> Assessment:
     """Every flag of the deck's week (the last weekly row), plus the signals set aside and why.
 
     `events` are (date, description) pairs for this metric or the whole business; `plan_score`
-    (the block's PlanScore) adds its MTD/QTD/YTD variances to the plan-miss test.
+    (the block's PlanScore) adds its MTD/QTD/YTD variances to the plan-miss test. `events` may
+    explain a signal away (pass the recurring ones); `named` are all the metric's events, one-off
+    ones too: a day recurs only when the same event (or none) is named a year apart, and flags
+    cite the events on their days.
     """
     rows = WeeklyRows.of(history)
-    week = _Week(history, metric, settings, tuple(events), rows)
+    week = _Week(history, metric, settings, tuple(events), rows, tuple(named) or tuple(events))
     flags = data_flags(history, metric, settings, rows)
     aside: list[Flag] = []
     view, skipped = None, None

@@ -21,6 +21,10 @@ from wbr.engine.series import MetricHistory
 from wbr.fmt import format_change, format_value
 
 ZERO_SHARE = 0.02  # a metric zero on fewer than 2% of last year's days is "rarely zero"
+# A value repeated `stuck_weeks` running is "stuck" only when a run that long is unlikely from
+# how often the year before showed that exact value: a count that is 0 in most weeks is not.
+STUCK_CHANCE = 0.01
+STUCK_LOOKBACK = 52
 TREND_BLOCK_WEEKS = 4  # YoY of 4-week blocks stands in for monthly YoY on weekly rows
 TREND_BLOCKS = 4
 
@@ -73,11 +77,19 @@ def plan_variance(history: MetricHistory, method: str) -> np.ndarray:
     return compare_arrays(cy, plan, method)
 
 
-def _gap(variance: np.ndarray, polarity: str) -> np.ndarray:
-    """Unfavourable size of plan variances (positive = behind plan); |variance| when neutral."""
+def _gap(variance: np.ndarray, polarity: str, threshold: float = 0.0) -> np.ndarray:
+    """Unfavourable size of plan variances (positive = behind plan). A neutral metric is off
+    plan in either direction, but only beyond the threshold: |variance| - threshold."""
     if polarity == "neutral":
-        return np.abs(variance)
+        return np.abs(variance) - threshold
     return -variance if polarity == "higher_is_better" else variance
+
+
+def _plan_side(variance: float, polarity: str) -> str:
+    """behind | ahead of plan; above | below it for a neutral metric."""
+    if polarity == "neutral":
+        return "above" if variance > 0 else "below"
+    return "behind" if favourable(variance, polarity) is False else "ahead"
 
 
 def plan_flags(
@@ -105,25 +117,32 @@ def plan_flags(
     missed = {
         name: float(v)
         for name, v in windows.items()
-        if v is not None and np.isfinite(v) and _gap(np.array(v), polarity) > threshold
+        if v is not None
+        and np.isfinite(v)
+        and abs(v) > threshold
+        and _gap(np.array(v), polarity) > 0
     }
     flags = []
+    limit = f"{threshold:g} bps" if method == "bps" else f"{threshold:g}%"
     if missed:
         listed = ", ".join(f"{name} {format_change(v, method)}" for name, v in missed.items())
-        limit = f"{threshold:g} bps" if method == "bps" else f"{threshold:g}%"
+        first = next(iter(missed.values()))
+        words = "off plan (either way)" if polarity == "neutral" else "behind plan"
         flags.append(
             Flag(
                 "plan",
                 "miss",
                 week_end,
-                next(iter(missed.values())),
+                first,
                 None,
                 None,
                 behind,
-                f"behind plan by more than {limit}: {listed}",
+                f"{words} by more than {limit}: {listed}",
+                series="plan",
+                direction=_plan_side(first, polarity),
             )
         )
-    gaps = _gap(variance, polarity)
+    gaps = _gap(variance, polarity, threshold if polarity == "neutral" else 0.0)
     run = _streak(gaps > 0)  # NaN compares False: a week without plan ends a streak
     if run >= settings.plan_streak_weeks:
         since = rows.ends[-run].date().isoformat()
@@ -136,8 +155,14 @@ def plan_flags(
                 None,
                 None,
                 behind,
-                f"missed plan {run} weeks running, since the week ending {since}; last week"
-                f" {format_change(last, method)}",
+                (
+                    f"more than {limit} off plan {run} weeks running"
+                    if polarity == "neutral"
+                    else f"missed plan {run} weeks running"
+                )
+                + f", since the week ending {since}; last week {format_change(last, method)}",
+                series="plan",
+                direction=_plan_side(last, polarity),
             )
         )
     widening = _streak(np.concatenate(([False], np.diff(gaps) > 0)) & (gaps > 0))
@@ -153,6 +178,8 @@ def plan_flags(
                 None,
                 behind,
                 f"the gap to plan grew {widening} weeks in a row: {path}",
+                series="plan",
+                direction=_plan_side(last, polarity),
             )
         )
     return flags
@@ -185,14 +212,19 @@ def data_flags(
                 None,
                 None,
                 f"{present} of 7 days loaded; missing {', '.join(missing) or 'none'}",
+                series="data",
+                days=tuple(d for d, v in zip(dates, days, strict=True) if np.isnan(v)),
             )
         )
     cy = rows.cy
     last = float(cy[-1])
     if np.isfinite(last):
         run = _streak(cy == last)
-        always_zero = last == 0 and bool((cy[:-run] == 0).all())
-        if run >= settings.stuck_weeks and not always_zero:
+        before = cy[:-run][-STUCK_LOOKBACK:]
+        before = before[np.isfinite(before)]
+        always_zero = last == 0 and bool((before == 0).all())
+        share = float(np.mean(before == last)) if len(before) else 0.0
+        if run >= settings.stuck_weeks and not always_zero and share**run < STUCK_CHANCE:
             since = rows.ends[-run].date().isoformat()
             flags.append(
                 Flag(
@@ -205,6 +237,7 @@ def data_flags(
                     None,
                     f"exactly {format_value(last, metric.unit)} for {run} weeks running, since"
                     f" the week ending {since}",
+                    series="data",
                 )
             )
     zero_days = [d for d, v in zip(dates, days, strict=True) if v == 0]
@@ -225,6 +258,8 @@ def data_flags(
                     None,
                     f"exactly zero on {where}; zero on {zeros} of the {len(year)} days of the"
                     " year before",
+                    series="data",
+                    days=tuple(zero_days),
                 )
             )
     return flags

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ from wbr.engine.sources import Dataset, load_data
 from wbr.engine.status import (
     complete_through,
     data_complete_through,
+    history_starts,
     last_value_days,
     missing_days,
 )
@@ -359,7 +361,7 @@ def build_deck(
     cy = window_values(config, actual, windows.current)
     py = window_values(config, actual, windows.prior)
     planned = window_values(config, plan, windows.current) if plan is not None else None
-    missing = missing_days(config, actual, windows.current + windows.prior)
+    missing = missing_days(config, actual, windows.current, windows.prior)
     through = complete_through(config, last_value_days(dataset.actuals, week))
     forecasts = quarter_forecasts(config, calendar, actual, plan, week)
 
@@ -390,6 +392,9 @@ def build_deck(
             )
             numbers.append(number)
         sections.append(Section(title, tuple(numbers)))
+
+    starts = history_starts(config, actual, windows.current + windows.prior)
+    blocks = [replace(b, status=replace(b.status, history_starts=starts[b.metric])) for b in blocks]
 
     # deck memory and action items (wbr.engine.memory, wbr.engine.actions)
     open_items = actions.open_actions(actions.load_actions(config), week)

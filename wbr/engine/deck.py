@@ -87,6 +87,15 @@ class Flag:
     favourable: bool | None
     detail: str
     streak: int | None = None  # weeks running, this one included (1 = new); None: no history
+    # Typed evidence: what questions and renderers read (never the words of `detail`).
+    series: str | None = None  # raw | yoy | two_year | daily | count | plan | data | trend
+    days: tuple[dt.date, ...] = ()  # the days of the deck's week the flag cites, oldest first
+    py_days: tuple[dt.date, ...] = ()  # last year's days it cites (a base effect)
+    mean: float | None = None  # XmR central line; for a count chart, the expected weekly count
+    direction: str | None = None  # up | down (a signal); behind | ahead | off (plan)
+    set_aside: str | None = None  # why it was not raised (README, deck.json); None: raised
+    events: tuple[str, ...] = ()  # descriptions of the events file's entries it cites
+    normal_base_yoy: float | None = None  # a base effect: YoY with last year's odd days at normal
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,9 @@ class Status:
     complete: bool
     missing_days: tuple[dt.date, ...] = ()
     complete_through: dt.date | None = None  # last day with a value, up to the week ending
+    # the first day of data, when a window the deck reads (a PY one) starts before it: those
+    # numbers are N/A because the history begins later, which is not missing data
+    history_starts: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -197,12 +209,13 @@ class Block:
     plan: PlanScore | None
     status: Status
     flags: tuple[Flag, ...] = ()
-    questions: tuple[Question, ...] = ()
+    questions: tuple[Question, ...] = ()  # at most 3: the highest ranked, each on its own topic
     drivers: dict[str, Any] | None = None
     commentary: tuple[Commentary, ...] = ()
     events: tuple[Event, ...] = ()
     definition: str | None = None
     series: WeeklySeries | None = None  # the weekly series and XmR limits judged
+    more_questions: tuple[Question, ...] = ()  # the lower-ranked rest, for the appendix
     restatements: tuple[Restatement, ...] = ()  # its numbers changed since the earlier deck
     actions: tuple[ActionItem, ...] = ()  # open action items on this metric
     quarter_forecast: QuarterForecast | None = None

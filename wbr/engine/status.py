@@ -20,16 +20,37 @@ from wbr.engine.sources import Dataset
 
 
 def missing_days(
-    config: Config, actual: DailyMatrix, windows: Sequence[Window]
+    config: Config,
+    actual: DailyMatrix,
+    windows: Sequence[Window],
+    prior: Sequence[Window] = (),
 ) -> dict[str, tuple[dt.date, ...]]:
-    """Per metric, every day read by any CY or PY window that has no value."""
-    every = list(windows)
+    """Per metric, every day read by any CY (`windows`) or PY (`prior`) window with no value.
+
+    Days before a metric's first value are not missing: before the history begins there is no
+    PY (N/A, and `Status.history_starts` says why), not a data issue. Only a CY week that the
+    history begins inside (the deck's first, partly loaded week) counts them as missing.
+    """
+    every = [*windows, *prior]
     span = Window(min(w.start for w in every), max(w.end for w in every))
     read = np.zeros(span.days, dtype=bool)
     for window in every:
         offset = (window.start - span.start).days
         read[offset : offset + window.days] = True
     absent = np.isnan(actual.rows(span)) & read[:, None]
+    for i, first in enumerate(first_value_days(actual)):
+        if first is None:
+            continue
+        # before the first value only a CY week the history begins inside (a partly loaded week
+        # of this deck) misses days; months, periods to date and PY reaching back before the
+        # history have no data yet, which is N/A (Status.history_starts), not missing data
+        partial = np.zeros(span.days, dtype=bool)
+        for window in windows:
+            if window.days == 7 and window.start < first <= window.end:
+                offset = (window.start - span.start).days
+                partial[offset : offset + window.days] = True
+        before = max(0, (first - span.start).days)
+        absent[:before, i] &= partial[:before]
     base: dict[str, set[int]] = {
         metric: set(np.flatnonzero(absent[:, i]).tolist())
         for i, metric in enumerate(actual.metrics)
@@ -47,6 +68,32 @@ def missing_days(
         metric: tuple(span.start + dt.timedelta(days=o) for o in sorted(offsets[metric]))
         for metric in config.metrics
     }
+
+
+def first_value_days(actual: DailyMatrix) -> list[dt.date | None]:
+    """Per column of the matrix, the first day that has a value (None: no value at all)."""
+    present = ~np.isnan(actual.values)
+    first = present.argmax(axis=0)
+    return [
+        actual.first_day + dt.timedelta(days=int(first[i])) if present[:, i].any() else None
+        for i in range(present.shape[1])
+    ]
+
+
+def history_starts(
+    config: Config, actual: DailyMatrix, windows: Sequence[Window]
+) -> dict[str, dt.date | None]:
+    """Per metric, its first day of data when a window the deck reads starts before it (those
+    PY numbers are N/A because the history begins later), else None."""
+    first = min(w.start for w in windows)
+    days: dict[str, dt.date | None] = dict(zip(actual.metrics, first_value_days(actual)))
+    starts: dict[str, dt.date | None] = {}
+    for metric in evaluation_order(config):  # operands first
+        operands = config.metrics[metric].operands
+        found = [days.get(m) for m in operands] if operands else [days.get(metric)]
+        known = [d for d in found if d is not None]
+        starts[metric] = max(known) if known and max(known) > first else None
+    return starts
 
 
 def last_value_days(

@@ -54,6 +54,7 @@ from wbr.analysis.questions.engine import (
     flag_reasons,
     question,
     rank,
+    select,
 )
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "flag_reasons",
     "question",
     "rank",
+    "select",
 ]

@@ -93,7 +93,10 @@ def data_issue(f: Facts) -> Fill | None:
     "{metric} looks stuck ({detail}). Is the pipeline stuck?",
 )
 def stuck(f: Facts) -> Fill | None:
-    """Q28: the same weekly value for stuck_weeks weeks or more, or exactly zero."""
+    """Q28: the same weekly value for stuck_weeks weeks or more, or exactly zero; asked only
+    when the data rules flagged it (a count that is 0 most weeks is not stuck at 0)."""
+    if not f.flags("data", "stuck", "zero"):
+        return None
     cy = f.weekly["cy"]
     if len(cy) and math.isfinite(cy[-1]):
         same = 0

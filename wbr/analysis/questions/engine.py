@@ -88,6 +88,8 @@ class Facts:
     # the metrics whose `drives` list it (built once per deck; each Facts would scan the config)
     weekly_rows: Mapping[str, np.ndarray] | None = None
     driven_by: Mapping[str, Sequence[str]] | None = None
+    # signals the flag pass set aside (Flag.set_aside says why): a base effect is asked about
+    set_aside: tuple[Flag, ...] = ()
 
     # -- identity
     @property
@@ -389,11 +391,44 @@ def ask(facts: Facts, catalogue: Mapping[str, QuestionSpec] | None = None) -> tu
     return tuple(sorted(asked, key=lambda q: (-q.severity, _order(q.id))))
 
 
+QUESTIONS_PER_BLOCK = 3  # Block.questions; the rest go to Block.more_questions (the appendix)
+# Questions that ask the same thing of a block: only the first of a topic is among its top three.
+TOPIC = {
+    "Q12": "move",  # outside its limits / unusual days: what happened?
+    "Q14": "move",  # the week-to-week jump of the same move
+    "Q37": "unexplained",
+    "Q0": "unexplained",
+    "Q32": "unexplained",
+    "Q9": "base",  # an event in one year's week only
+    "Q10": "base",  # last year's week was unusual
+}
+_NUMBER = re.compile(r"\d")
+
+
+def select(asked: Sequence[Question]) -> tuple[tuple[Question, ...], tuple[Question, ...]]:
+    """(top, more): at most QUESTIONS_PER_BLOCK of the highest ranked, each on its own topic and
+    citing a number of its own; everything else, in rank order, for the appendix. A block whose
+    questions all lack a number still gets its highest ranked one."""
+    top: list[Question] = []
+    topics: set[str] = set()
+    for q in asked:
+        topic = TOPIC.get(q.id, q.id)
+        if len(top) < QUESTIONS_PER_BLOCK and topic not in topics and _NUMBER.search(q.text):
+            top.append(q)
+            topics.add(topic)
+    if not top and asked:
+        top.append(asked[0])
+    return tuple(top), tuple(q for q in asked if q not in top)
+
+
 def rank(blocks: Iterable[Block]) -> tuple[DeckQuestion, ...]:
-    """All blocks' questions for the deck's list: most severe first, then block, then catalogue."""
+    """The blocks' questions for the deck's list: each block's first question first, most severe
+    first (then block, then catalogue order), then the blocks' other questions in the same order.
+    The first N of the list therefore take at most one question per block."""
     every = [
-        DeckQuestion(block.number, block.metric, q.id, q.severity, q.text, q.evidence)
+        (i > 0, DeckQuestion(block.number, block.metric, q.id, q.severity, q.text, q.evidence))
         for block in blocks
-        for q in block.questions
+        for i, q in enumerate(block.questions)
     ]
-    return tuple(sorted(every, key=lambda q: (-q.severity, q.block, _order(q.id))))
+    every.sort(key=lambda pair: (pair[0], -pair[1].severity, pair[1].block, _order(pair[1].id)))
+    return tuple(q for _, q in every)

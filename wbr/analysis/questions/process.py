@@ -52,8 +52,8 @@ def _jump(f: Facts, number: float | None) -> str | None:
 
 
 def _is_yoy(flag: Flag) -> bool:
-    """Is an XmR flag about the weekly YoY series? Its detail names the series before a colon."""
-    return "yoy" in flag.detail.split(":", 1)[0].lower()
+    """Is an XmR flag about the weekly YoY series? (Flag.series, never its words.)"""
+    return flag.series == "yoy"
 
 
 def _series_name(flag: Flag) -> str:
@@ -70,23 +70,69 @@ def _limits_text(f: Facts, lower: float | None, upper: float | None, series: str
     return "N/A"
 
 
+def _day(day: dt.date) -> str:
+    return f"{day:%a} {day.isoformat()}"
+
+
+def _named(flag: Flag) -> str:
+    return "; ".join(f"'{text}'" for text in flag.events)
+
+
+def _ending(f: Facts, flag: Flag, days: list[dt.date]) -> str:
+    """What to ask about a move, from its evidence: the events file's entry on its days, the
+    days themselves, the inputs, or (knowing nothing else) whether it lasts."""
+    if flag.events:
+        return (
+            f"{_named(flag)} is recorded then: what did it cost, and is anything still recovering?"
+        )
+    if days:
+        return f"What happened on {', '.join(_day(d) for d in days[:3])}?"
+    if f.inputs:
+        return f"Which of its inputs ({f.labels(f.inputs)}) moved with it?"
+    return "Is it a one-off or a new level, and what changed in the process?"
+
+
 @question(
     "Q12",
     XMR_RULE_1,
-    "{metric}{series} for {week} was {value}, outside its natural process limits ({limits}). What "
-    "changed in the process? One-off or new level? Which input ({inputs}) moved?",
-    "{metric}{series} for {week} was {value}, outside its natural process limits ({limits}). What "
-    "changed in the process? One-off or new level? Which input moved?",
-    "{metric} on {day} was {value}, outside its expected range for that day ({limits}). What "
-    "happened that day? One-off or new level? Which input moved?",
-    "{metric} was outside its expected daily range on {n} days of the week: {days}. What happened? "
-    "One-off or new level? Which input moved?",
+    "{metric}{series} for {week} was {value}, outside its natural process limits ({limits})"
+    "{driven}. {ending}",
+    "{metric} counted {value} for {week}, where a steady rate of {mean} a week reaches {limit} "
+    "less than 1 week in 700. {ending}",
+    "{metric} on {day} was {value}, outside its expected range for that day ({limits}). {ending}",
+    "{metric} was outside its expected daily range on {n} days of the week: {days}. {ending}",
 )
 def outside_limits(f: Facts) -> list[Fill]:
-    """Q12: XmR rule 1 (a point outside the limits); or days outside their seasonal band."""
+    """Q12: XmR rule 1 (a point outside the limits), a rare count above its Poisson limit; or
+    days outside their seasonal band."""
     fills = []
     for flag in f.flags("xmr", "outside_limits"):
+        if flag.series == "count":
+            fills.append(
+                Fill(
+                    {
+                        "metric": f.label,
+                        "value": f.value(flag.value),
+                        "week": f.when(flag.date),
+                        "mean": f"{flag.mean:.2g}" if flag.mean is not None else None,
+                        "limit": f.value(flag.upper),
+                        "ending": _ending(f, flag, list(flag.days)),
+                    },
+                    {
+                        "xmr_rule": 1,
+                        "xmr_series": "count",
+                        "value": flag.value,
+                        "expected_weekly_count": flag.mean,
+                        "count_limit": flag.upper,
+                        "date": flag.date,
+                    },
+                )
+            )
+            continue
         series = "yoy" if _is_yoy(flag) else "raw"
+        driven = ""
+        if flag.days:
+            driven = f", driven by {', '.join(_day(d) for d in flag.days[:3])}"
         fills.append(
             Fill(
                 {
@@ -95,7 +141,10 @@ def outside_limits(f: Facts) -> list[Fill]:
                     "week": f.when(flag.date),
                     "value": f.series_value(flag.value, series),
                     "limits": _limits_text(f, flag.lower, flag.upper, series),
-                    "inputs": f.labels(f.inputs),
+                    "driven": driven,
+                    "ending": _ending(f, flag, [])
+                    if flag.events or not flag.days
+                    else "What happened on those days, and is it over?",
                 },
                 {
                     "xmr_rule": 1,
@@ -104,41 +153,51 @@ def outside_limits(f: Facts) -> list[Fill]:
                     "xmr_lnpl": flag.lower,
                     "xmr_unpl": flag.upper,
                     "date": flag.date,
+                    "days": list(flag.days),
+                    "events": list(flag.events),
                     "inputs": list(f.inputs),
                 },
             )
         )
-    days = sorted((x for x in f.flags("seasonal") if x.date is not None), key=lambda x: x.date)
+    days = sorted((x for x in f.flags("seasonal") if x.days), key=lambda x: x.days[0])
     if len(days) == 1:
         flag = days[0]
         fills.append(
             Fill(
                 {
                     "metric": f.label,
-                    "day": f"{flag.date:%a} {flag.date.isoformat()}",
+                    "day": _day(flag.days[0]),
                     "value": f.value(flag.value),
                     "limits": _limits_text(f, flag.lower, flag.upper, "raw"),
+                    "ending": _ending(f, flag, []) if flag.events else "What happened that day?",
                 },
                 {
                     "rule": flag.rule,
-                    "date": flag.date,
+                    "date": flag.days[0],
                     "value": flag.value,
                     "lower": flag.lower,
                     "upper": flag.upper,
+                    "events": list(flag.events),
                 },
             )
         )
     elif days:
         shown = "; ".join(
-            f"{x.date:%a} {x.date.isoformat()} {f.value(x.value)} (expected "
+            f"{_day(x.days[0])} {f.value(x.value)} (expected "
             f"{_limits_text(f, x.lower, x.upper, 'raw')})"
             for x in days[:3]
         )
         more = f"; and {len(days) - 3} more" if len(days) > 3 else ""
+        named = next((x for x in days if x.events), None)
         fills.append(
             Fill(
-                {"metric": f.label, "n": str(len(days)), "days": shown + more},
-                {"dates": [x.date for x in days], "values": [x.value for x in days]},
+                {
+                    "metric": f.label,
+                    "n": str(len(days)),
+                    "days": shown + more,
+                    "ending": _ending(f, named, []) if named else "What happened on those days?",
+                },
+                {"dates": [x.days[0] for x in days], "values": [x.value for x in days]},
             )
         )
     return fills
@@ -150,7 +209,10 @@ def _series(f: Facts, yoy: bool) -> np.ndarray:
 
 
 def _mean_of(f: Facts, flag: Flag) -> float | None:
-    """The XmR central line behind a flag: the chart's, else the midpoint of the limits."""
+    """The XmR central line behind a flag: its own (Flag.mean), else the chart's, else the
+    midpoint of the limits."""
+    if flag.mean is not None:
+        return flag.mean
     yoy = _is_yoy(flag)
     if f.xmr is not None and (f.xmr.series == "yoy") == yoy:
         return f.xmr.mean

@@ -1,10 +1,12 @@
-"""Catalogue group B, WoW/YoY shape: Q7 seasonal WoW move, Q8 YoY deceleration, Q9 event shift."""
+"""Catalogue group B, WoW/YoY shape: Q7 seasonal WoW move, Q8 YoY deceleration, Q9 event shift,
+Q10 base effect (last year's week was unusual)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 
 from wbr.analysis.questions.engine import (
     SIGNAL,
@@ -72,7 +74,19 @@ def _month_name(month: str) -> str:
     "start?",
 )
 def yoy_deceleration(f: Facts) -> Fill | None:
-    """Q8: monthly YoY worsened 3 months running, or by DECELERATION within six months."""
+    """Q8: monthly YoY worsened 3 months running, or by DECELERATION within six months.
+
+    Asked in the deck of the week a month closes (the months only change then; asked every
+    week, it filled half the blocks of a year of decks with the same words), or with a trend
+    flag; never of a neutral metric, whose YoY has no good direction.
+    """
+    if f.block.polarity == "neutral":
+        return None
+    closed = (
+        bool(f.block.months) and (f.week_ending - _month_end(f.block.months[-1].month)).days < 7
+    )
+    if not closed and not f.flags("trend"):
+        return None
     points = [(m.month, compare(m.cy, m.py, f.method)) for m in f.block.months[-7:] if m.complete]
     points = [(month, y) for month, y in points if y is not None]
     trend = f.flags("trend")
@@ -134,6 +148,8 @@ def event_shift(f: Facts) -> Fill | None:
     yoy = f.block.box.yoy
     if yoy is not None and abs(yoy) < f.material:
         return None  # YoY is not distorted enough to ask
+    if any(x.set_aside == "base_effect" for x in f.set_aside):
+        return None  # Q10 asks about last year's week with its days
     py_week = f.week_ending - dt.timedelta(days=364)
     events = {*f.events, *f.block.events}
     cy = sorted(events_in(events, f.week_ending), key=lambda e: e.date)
@@ -148,5 +164,57 @@ def event_shift(f: Facts) -> Fill | None:
             "events_cy": [e.description for e in cy],
             "events_py": [e.description for e in py],
             "yoy": f.block.box.yoy,
+        },
+    )
+
+
+def _month_end(month: str) -> dt.date:
+    """The last day of a 'YYYY-MM' month."""
+    year, number = int(month[:4]), int(month[5:7])
+    first_next = dt.date(year + number // 12, number % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
+
+
+@question(
+    "Q10",
+    SIGNAL,
+    "{metric} is {yoy} YoY for {week}, outside its routine YoY, but the base is what moved: last "
+    "year's {py_days} stood out{events}. Against a normal base YoY is about {normal}. Is there "
+    "anything in this week itself to discuss?",
+    "{metric} is {yoy} YoY for {week}, outside its routine YoY, but the base is what moved: last "
+    "year's week (ending {py_week}) stood out from the weeks around it{events}. What is YoY "
+    "against the weeks around it, and is there anything in this week itself to discuss?",
+)
+def base_effect(f: Facts) -> Fill | None:
+    """Q10: a YoY signal set aside because last year's week was unusual (a base effect)."""
+    found = [x for x in f.set_aside if x.set_aside == "base_effect" and x.series == "yoy"]
+    if not found:
+        return None
+    flag = found[0]
+    daily = f.history.daily if f.history is not None else None
+    py_end = f.week_ending - dt.timedelta(days=364)
+    days = [d for d in flag.py_days if len(flag.py_days) < 7]  # a whole week cites no days
+    shown = []
+    for day in days:
+        value = None
+        if daily is not None and pd.Timestamp(day) in daily.index:
+            value = float(daily[pd.Timestamp(day)])
+        shown.append(f"{day:%a} {day.isoformat()}" + (f" ({f.value(value)})" if value else ""))
+    named = "; ".join(f"'{text}'" for text in flag.events)
+    return Fill(
+        {
+            "metric": f.label,
+            "yoy": f.change(flag.value),
+            "week": f.when(flag.date),
+            "py_days": ", ".join(shown) or None,
+            "py_week": py_end.isoformat(),
+            "events": f" ({named})" if named else "",
+            "normal": f.change(flag.normal_base_yoy),
+        },
+        {
+            "yoy": flag.value,
+            "py_days": list(flag.py_days),
+            "events": list(flag.events),
+            "normal_base_yoy": flag.normal_base_yoy,
         },
     )
