@@ -20,6 +20,7 @@ from wbr.errors import WbrError
 from wbr.logs import LEVELS, cli_logging
 
 EXIT_USER_ERROR = 2
+EXIT_INCOMPLETE = 3  # --require-complete: the week's data is not all loaded yet; retry later
 
 
 def _progress(message: str) -> None:
@@ -88,14 +89,36 @@ def cmd_deck(args: argparse.Namespace) -> int:
     return 0
 
 
+def _complete_week(args: argparse.Namespace) -> str | None:
+    """The week to build when every metric is complete through it; else None, after one line
+    on stderr naming the metrics that are not (see wbr.engine.readiness)."""
+    from wbr.engine.config import load_config
+    from wbr.engine.readiness import check_week, today_in, week_to_check
+    from wbr.engine.sources import load_data
+
+    config = load_config(args.config)
+    week = week_to_check(config, args.week, today_in(config))
+    readiness = check_week(config, load_data(config, week), week)
+    if not readiness.complete:
+        print(f"wbr: {readiness.line()}", file=sys.stderr)
+        return None
+    return week.isoformat()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Execute the deck notebook and write reports/<week-ending>/ (HTML, notebook, deck.json)."""
     from wbr.render.report import HTML_NAME, run_report
 
+    week = args.week
+    if args.require_complete:
+        week = _complete_week(args)
+        if week is None:
+            return EXIT_INCOMPLETE
     started = time.perf_counter()
     folder = run_report(
         args.config,
-        week_ending=args.week,
+        week_ending=week,
+        pdf=args.pdf,
         out_dir=args.out,
         progress=None if args.quiet else _progress,
         notebook=args.notebook,
@@ -113,10 +136,15 @@ def cmd_send(args: argparse.Namespace) -> int:
     if args.dry_run is not None and not args.dry_run.strip():
         # an unset shell variable must never turn a rehearsal into a real send
         raise WbrError("--dry-run: expected a file name for the .eml, got an empty string")
+    week = args.week
+    if args.require_complete:
+        week = _complete_week(args)
+        if week is None:
+            return EXIT_INCOMPLETE
     started = time.perf_counter()
     written = send_report(
         args.config,
-        week_ending=args.week,
+        week_ending=week,
         recipients=args.to,
         dry_run=Path(args.dry_run) if args.dry_run is not None else None,
         reports_dir=args.out,
@@ -193,6 +221,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+REQUIRE_COMPLETE_HELP = (
+    "exit 3, naming the metrics, unless every metric has every day of the week (for latest: the "
+    "last week that ended before today)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `wbr` command."""
     parser = argparse.ArgumentParser(
@@ -231,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="deck notebook to execute (default: the one in the package, wbr/notebooks/)",
     )
     run.add_argument("--quiet", action="store_true", help="print only the report path and errors")
+    run.add_argument("--pdf", action="store_true", help="also print deck.pdf (headless Chromium)")
+    run.add_argument("--require-complete", action="store_true", help=REQUIRE_COMPLETE_HELP)
     run.set_defaults(func=cmd_run)
 
     send = commands.add_parser("send", help="email the week's report (renders it if needed)")
@@ -246,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", metavar="FILE.eml", help="write the message to this file; send nothing"
     )
     send.add_argument("--out", default="reports", help="reports folder (default reports/)")
+    send.add_argument("--require-complete", action="store_true", help=REQUIRE_COMPLETE_HELP)
     send.set_defaults(func=cmd_send)
 
     validate = commands.add_parser("validate", help="check config and data; exit 0 or 2")

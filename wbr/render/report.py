@@ -74,6 +74,7 @@ def run_report(
     *,
     notebook: str | Path | None = None,
     kernel_name: str = KERNEL_NAME,
+    pdf: bool = False,
 ) -> Path:
     """Build the week's deck and render it; returns the report folder reports/<week-ending>/.
 
@@ -85,7 +86,8 @@ def run_report(
     note = progress or logger.info
     note(f"reading {config_path}")
     config = load_config(config_path)
-    deck = build_deck(config, week_ending=week_ending, progress=note)
+    # the deck compares with the latest earlier deck in out_dir (or the config's history.folder)
+    deck = build_deck(config, week_ending=week_ending, progress=note, history_dir=out_dir)
     return render_report(
         deck,
         out_dir,
@@ -93,6 +95,7 @@ def run_report(
         progress=note,
         notebook=notebook,
         kernel_name=kernel_name,
+        pdf=pdf,
     )
 
 
@@ -104,8 +107,10 @@ def render_report(
     progress: Progress | None = None,
     notebook: str | Path | None = None,
     kernel_name: str = KERNEL_NAME,
+    pdf: bool = False,
 ) -> Path:
-    """Render an already built Deck into out_dir/<week-ending>/ (HTML, executed notebook, JSON)."""
+    """Render an already built Deck into out_dir/<week-ending>/ (HTML, executed notebook, JSON;
+    with `pdf`, deck.pdf printed from the HTML by headless Chromium)."""
     note = progress or logger.info
     notebook = Path(notebook) if notebook else DECK_NOTEBOOK
     if not notebook.is_file():
@@ -144,6 +149,11 @@ def render_report(
             ) from error
         _check_html(html, expected_charts=_chart_count(deck), where=staging / HTML_NAME)
         (staging / HTML_NAME).write_text(html, encoding="utf-8")
+        if pdf:
+            from wbr.render.pdf import PDF_NAME, print_deck
+
+            note(f"printing {PDF_NAME} with headless Chromium")
+            print_deck(deck, staging / HTML_NAME, staging / PDF_NAME)
         _swap_into_place(staging, target)
     except OSError as error:  # disk full or permissions while writing the report folder
         shutil.rmtree(staging, ignore_errors=True)
