@@ -78,3 +78,18 @@ def test_a_render_error_carries_the_failing_cells_position():
     error = RenderError("deck.ipynb cell 6 raised ValueError", cell=6)
     assert (error.cell, str(error)) == (6, "deck.ipynb cell 6 raised ValueError")
     assert RenderError("the kernel died").cell is None
+
+
+def test_an_app_config_that_is_not_yaml_is_a_problem_with_its_line(tmp_path):
+    from wbr.importers.wbr_app import convert_wbr_app
+
+    app_yaml, app_csv = tmp_path / "app.yaml", tmp_path / "app.csv"
+    app_yaml.write_text("setup:\n  title: [unclosed\nmetrics: {}\n", encoding="utf-8")
+    app_csv.write_text("Date,orders\n2020-01-05,1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        convert_wbr_app(app_yaml, app_csv, tmp_path / "out" / "wbr.yaml")
+    [problem] = caught.value.problems
+    assert (problem.path, problem.line) == (str(app_yaml), 3)
+    assert problem.message.startswith("not valid YAML")
+    assert str(caught.value) == str(problem)
+    assert caught.value.__cause__ is not None

@@ -146,7 +146,7 @@ def _write_atomically(files: dict[Path, Any]) -> None:
         where = exc.filename or next(iter(files))
         raise ConfigError(
             f"{where}: cannot write the converted files ({exc.strerror or exc})"
-        ) from None
+        ) from exc
 
 
 def report_lines(result: ConversionResult) -> list[str]:

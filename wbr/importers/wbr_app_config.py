@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from wbr.engine.config import AliasError, parse_yaml_document, read_config_text
-from wbr.errors import ConfigError
+from wbr.errors import ConfigError, Problem
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
@@ -48,11 +48,12 @@ def load_app_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
     try:
         root, raw = parse_yaml_document(text)
     except AliasError as exc:
-        raise ConfigError(exc.message(str(path))) from None
+        raise ConfigError(exc.message(str(path))) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        problem = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+        invalid = Problem(str(path), mark.line + 1 if mark else None, None, problem)
+        raise ConfigError(problems=[invalid]) from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected the WBR App sections setup, metrics and deck")
     for section in ("setup", "metrics"):
