@@ -266,3 +266,82 @@ def test_a_config_over_the_size_cap_is_refused(tmp_path, monkeypatch):
     path.write_text(path.read_text(encoding="utf-8") + "#" * 1000 + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"wbr\.yaml: the config file is larger than"):
         load_config(path)
+
+
+def _year_config(tmp_path: Path) -> Path:
+    days = pd.date_range("2025-11-01", "2026-11-21")
+    frame = pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "orders": range(len(days))})
+    frame.to_csv(tmp_path / "metrics.csv", index=False)
+    events = tmp_path / "events.csv"
+    events.write_text("date,metric,description\n2026-11-20,,sale\n", encoding="utf-8")
+    path = tmp_path / "wbr.yaml"
+    path.write_text(
+        "title: T\nsources:\n  actuals: {path: metrics.csv, format: wide}\n"
+        "  events: {path: events.csv}\nmetrics: {orders: {}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("target", ["metrics.csv", "events.csv", "wbr.yaml", "./sub/../wbr.yaml"])
+def test_deck_json_refuses_to_overwrite_a_file_the_config_reads(tmp_path, capsys, target):
+    from wbr.cli import main
+
+    config = _year_config(tmp_path)
+    (tmp_path / "sub").mkdir()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    code = main(["deck", "--config", str(config), "--json", str(tmp_path / target), "--quiet"])
+    assert code == 2
+    assert "--json" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_deck_json_to_a_new_file_still_writes(tmp_path):
+    from wbr.cli import main
+
+    config = _year_config(tmp_path)
+    assert main(["deck", "--config", str(config), "--json", str(tmp_path / "deck.json")]) == 0
+    assert (tmp_path / "deck.json").stat().st_size > 0
+
+
+def test_send_dry_run_refuses_to_overwrite_the_config(tmp_path, capsys, monkeypatch):
+    from wbr.cli import main
+    from wbr.deliver import mail
+
+    def must_not_send(*args, **kwargs):
+        raise AssertionError("send_report was reached with the config as --dry-run")
+
+    monkeypatch.setattr(mail, "send_report", must_not_send)
+    config = _year_config(tmp_path)
+    before = config.read_bytes()
+    assert main(["send", "--config", str(config), "--dry-run", str(config)]) == 2
+    assert "--dry-run" in capsys.readouterr().err and config.read_bytes() == before
+
+
+def test_import_refuses_to_replace_an_existing_wbr_yaml_unless_forced(tmp_path, capsys):
+    from wbr.cli import main
+
+    app_yaml, app_csv = _write_app(
+        tmp_path, APP_SETUP + "metrics:\n  Orders: {column: orders, aggf: sum}\n"
+    )
+    mine = tmp_path / "wbr.yaml"
+    mine.write_text("title: my hand-written deck\n", encoding="utf-8")
+    arguments = ["import-wbr-app", str(app_yaml), "--data", str(app_csv), "--out", str(mine)]
+    assert main(arguments) == 2
+    assert "already exists; give --force" in capsys.readouterr().err
+    assert mine.read_text(encoding="utf-8") == "title: my hand-written deck\n"
+    assert not (tmp_path / "wbr.actuals.csv").exists()
+    assert main([*arguments, "--force"]) == 0
+    assert load_config(mine).title == "Test deck"
+
+
+def test_import_default_out_is_refused_over_an_existing_wbr_yaml(tmp_path, monkeypatch):
+    from wbr.cli import main
+
+    app_yaml, app_csv = _write_app(
+        tmp_path, APP_SETUP + "metrics:\n  Orders: {column: orders, aggf: sum}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    Path("wbr.yaml").write_text("title: mine\n", encoding="utf-8")
+    assert main(["import-wbr-app", str(app_yaml), "--data", str(app_csv)]) == 2
+    assert Path("wbr.yaml").read_text(encoding="utf-8") == "title: mine\n"

@@ -68,6 +68,16 @@ def _summary_table(deck) -> str:
     return "\n".join(body)
 
 
+def _refuse_overwriting_inputs(output: str, option: str, config_path: str, config=None) -> None:
+    """Refuse an output path that is the config or a file it reads (data, plan, events...)."""
+    from wbr.engine.config import load_config
+    from wbr.files import refuse_overwriting_inputs
+
+    config = config if config is not None else load_config(config_path)
+    inputs = [("config file", Path(config_path)), *config.input_files()]
+    refuse_overwriting_inputs(output, inputs, option)
+
+
 def cmd_deck(args: argparse.Namespace) -> int:
     """Compute the deck; write deck.json if asked; print a summary table."""
     from wbr.engine.build import build_deck
@@ -75,6 +85,8 @@ def cmd_deck(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     config = load_config(args.config)
+    if args.json:
+        _refuse_overwriting_inputs(args.json, "--json", args.config, config)
     deck = build_deck(config, week_ending=args.week, progress=None if args.quiet else _progress)
     if args.json:
         try:
@@ -136,6 +148,8 @@ def cmd_send(args: argparse.Namespace) -> int:
     if args.dry_run is not None and not args.dry_run.strip():
         # an unset shell variable must never turn a rehearsal into a real send
         raise WbrError("--dry-run: expected a file name for the .eml, got an empty string")
+    if args.dry_run is not None:
+        _refuse_overwriting_inputs(args.dry_run, "--dry-run", args.config)
     week = args.week
     if args.require_complete:
         week = _complete_week(args)
@@ -161,7 +175,7 @@ def cmd_import_wbr_app(args: argparse.Namespace) -> int:
     """Convert a WBR App deck config and its CSV into a wbr.yaml (and data files beside it)."""
     from wbr.importers.wbr_app import convert_wbr_app, report_lines
 
-    result = convert_wbr_app(Path(args.app_yaml), Path(args.data), Path(args.out))
+    result = convert_wbr_app(Path(args.app_yaml), Path(args.data), Path(args.out), args.force)
     for line in report_lines(result):
         print(line)
     return 0
@@ -296,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--data", required=True, metavar="APP.csv", help="the App's daily CSV")
     app.add_argument(
         "--out", default="wbr.yaml", help="our config to write; data files are written beside it"
+    )
+    app.add_argument(
+        "--force", action="store_true", help="replace --out (and its data files) if they exist"
     )
     app.set_defaults(func=cmd_import_wbr_app)
 

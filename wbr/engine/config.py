@@ -260,6 +260,20 @@ class Config(_Strict):
             update={key: getattr(own, key) for key in own.model_fields_set}
         )
 
+    def input_files(self) -> list[tuple[str, Path]]:
+        """Every local file the config reads, as (what it is, absolute path)."""
+        files = []
+        for name in ("actuals", "plan", "commentary", "events"):
+            source = getattr(self.sources, name)
+            for key in ("path", "query_file"):
+                value = getattr(source, key, None) if source is not None else None
+                if value:
+                    files.append((f"{name} file", self.resolve(Path(value))))
+        for name, table in self.tables.items():
+            if table.path:
+                files.append((f"tables.{name} file", self.resolve(Path(table.path))))
+        return files
+
     def ordered_sections(self) -> list[str]:
         """Sections in the configured order, then any others in order of first appearance."""
         order = list(self.sections)
