@@ -345,3 +345,27 @@ def test_import_default_out_is_refused_over_an_existing_wbr_yaml(tmp_path, monke
     Path("wbr.yaml").write_text("title: mine\n", encoding="utf-8")
     assert main(["import-wbr-app", str(app_yaml), "--data", str(app_csv)]) == 2
     assert Path("wbr.yaml").read_text(encoding="utf-8") == "title: mine\n"
+
+
+def test_escape_sequences_in_the_title_reach_the_terminal_visible(tmp_path, capsys):
+    from wbr.cli import main
+
+    config = _year_config(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("title: T", 'title: "\\e]0;pwned\\aAcme \\e[2J"'), "utf-8")
+    assert main(["deck", "--config", str(config)]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "\\x1b]0;pwned\\x07Acme \\x1b[2J: week 47" in out
+
+
+def test_escape_sequences_in_a_csv_cell_reach_the_error_line_visible(tmp_path, capsys):
+    from wbr.cli import main
+
+    config = _year_config(tmp_path)
+    with open(tmp_path / "metrics.csv", "a", encoding="utf-8") as csv_file:
+        csv_file.write("2026-11-22,\x1b[31m12\r\n")
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\r" not in err
+    assert "\\x1b[31m12" in err and err.count("\n") == 1

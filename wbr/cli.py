@@ -14,9 +14,11 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
 from wbr import __version__
 from wbr.errors import WbrError
+from wbr.fmt import visible
 from wbr.logs import LEVELS, cli_logging
 
 EXIT_USER_ERROR = 2
@@ -328,8 +330,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _VisibleStream:
+    """A text stream that shows control characters as escapes (\x1b) instead of sending them.
+
+    Titles, labels, CSV cells and file names reach the terminal in tables, progress, warnings
+    and errors; an ESC sequence among them could recolour, move the cursor or retitle it.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write `text` with every control character but the line break made visible."""
+        self._stream.write(visible(text, keep_newlines=True))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `wbr` console script."""
+    """Entry point of the `wbr` console script: all its output has control characters visible."""
+    out, err = _VisibleStream(sys.stdout), _VisibleStream(sys.stderr)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        return _main(argv)
+    finally:
+        # a stream _main replaced on purpose (devnull after a broken pipe) stays replaced
+        if sys.stdout is out:
+            sys.stdout = saved[0]
+        if sys.stderr is err:
+            sys.stderr = saved[1]
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """Parse the arguments and run one command; a WbrError is one message and exit code 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     level = args.log_level
@@ -341,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WbrError as exc:
         if args.verbose:
             traceback.print_exc()
-        for line in str(exc).splitlines() or ["(no message)"]:
+        for line in str(exc).split("\n") or ["(no message)"]:
             print(f"wbr: error: {line}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
