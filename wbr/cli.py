@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -349,6 +351,14 @@ class _VisibleStream:
         return getattr(self._stream, name)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so the same cleanup runs (staging folder, kernel)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `wbr` console script: all its output has control characters visible."""
     out, err = _VisibleStream(sys.stdout), _VisibleStream(sys.stderr)
@@ -371,6 +381,8 @@ def _main(argv: Sequence[str] | None) -> int:
     level = args.log_level
     if getattr(args, "quiet", False) and LEVELS.index(level) < LEVELS.index("warning"):
         level = "warning"
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         with cli_logging(level):
             return args.func(args)
@@ -380,12 +392,16 @@ def _main(argv: Sequence[str] | None) -> int:
         for line in str(exc).split("\n") or ["(no message)"]:
             print(f"wbr: error: {line}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("wbr: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        terminated = isinstance(interrupt, Terminated)
+        print(f"wbr: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
         return 0
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 if __name__ == "__main__":

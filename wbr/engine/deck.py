@@ -5,6 +5,7 @@ Numbers are unrounded; None means N/A. Renderers format what is here and never r
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -280,8 +281,13 @@ class Deck:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(self.to_json(), encoding="utf-8")
-        partial.replace(path)
+        try:
+            partial.write_text(self.to_json(), encoding="utf-8")
+            partial.replace(path)
+        except BaseException:  # a full disk leaves a truncated partial file: never keep it
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            raise
         return path
 
     @classmethod

@@ -7,6 +7,10 @@ deck.json and only formats it, so the HTML shows exactly the numbers in deck.jso
 into a hidden staging folder beside the target that is swapped into place only when every step
 succeeded; a failing run leaves the previous report untouched and raises RenderError naming the
 failing cell and its error. Secrets (SMTP settings) are never notebook parameters.
+
+A run holds a lock (flock) on its staging folder; the next run removes staging folders that are
+unlocked and older than STALE_STAGING_S, which only a killed run leaves behind. A failed run's
+notebook is kept in .failed/ only when it was written whole (a full disk truncates it).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import errno
+import json
 import logging
 import os
 import re
@@ -22,6 +27,7 @@ import shlex
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -38,6 +44,8 @@ HTML_NAME = "deck.html"
 NOTEBOOK_NAME = "deck.ipynb"
 DECK_JSON_NAME = "deck.json"
 FAILED_DIR = ".failed"
+STAGING_GLOB = ".*.partial-*"
+STALE_STAGING_S = 60  # older than this and unlocked: left by a killed run (see _lock_folder)
 CELL_TIMEOUT_S = 900
 KERNEL_START_TIMEOUT_S = 120
 
@@ -120,10 +128,16 @@ def render_report(
     target = out_dir / deck.week_ending.isoformat()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
+        stale = remove_stale_staging(out_dir)
+        if stale:
+            note(f"removed {len(stale)} staging folder(s) left by interrupted runs")
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=out_dir))
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report folder is not
+        lock = _lock_folder(staging)
     except OSError as error:  # under a file, read-only, no permission, disk full
-        raise RenderError(f"cannot make the report folder: {_os_failure(error, out_dir)}") from None
+        raise RenderError(
+            f"cannot make the report folder: {_os_failure(error, out_dir)}"
+        ) from error
     try:
         deck.write_json(staging / DECK_JSON_NAME)
         flagged = sum(b.flagged for b in deck.blocks)
@@ -159,10 +173,13 @@ def render_report(
         shutil.rmtree(staging, ignore_errors=True)
         raise RenderError(
             f"cannot write the report: {_os_failure(error, staging)}; {_previous(target)}"
-        ) from None
-    except BaseException:
+        ) from error
+    except BaseException:  # also Ctrl-C and SIGTERM (the CLI turns it into KeyboardInterrupt)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if lock is not None:
+            os.close(lock)
     note(f"wrote {target / HTML_NAME}")
     return target
 
@@ -171,6 +188,55 @@ def _os_failure(error: OSError, where: Path) -> str:
     """'reports/2026-11-21: No space left on device': the path the system named, and why."""
     path = error.filename if error.filename is not None else where
     return f"{os.fsdecode(path)}: {error.strerror or type(error).__name__}"
+
+
+def _lock_folder(folder: Path) -> int | None:
+    """Hold an exclusive flock on a folder while this process lives; returns the descriptor to
+    close (None where flock does not exist). The kernel drops the lock when a run is killed."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: staging folders are never judged stale
+        return None
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a file system without locks: then no run can judge it stale either
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def remove_stale_staging(out_dir: Path, older_than: float = STALE_STAGING_S) -> list[Path]:
+    """Remove the staging folders (.<week>.partial-*) of killed runs: unlocked and older than
+    `older_than` seconds (the age covers a new run's moment between making and locking its
+    folder). Returns the folders removed."""
+    try:
+        import fcntl
+    except ImportError:
+        return []
+    removed = []
+    now = time.time()
+    for folder in sorted(Path(out_dir).glob(STAGING_GLOB)):
+        try:
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            if now - folder.stat().st_mtime < older_than:
+                continue
+            descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a live run holds it
+            os.close(descriptor)
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(descriptor)
+        if not folder.exists():
+            removed.append(folder)
+    return removed
 
 
 def _umask() -> int:
@@ -194,11 +260,11 @@ def check_kernel(kernel_name: str = KERNEL_NAME) -> None:
 
     try:
         spec = KernelSpecManager().get_kernel_spec(kernel_name)
-    except NoSuchKernel:
+    except NoSuchKernel as error:
         raise RenderError(
             f"Jupyter kernel '{kernel_name}' is not installed; register it with: "
             f"{kernel_install_command(kernel_name)}"
-        ) from None
+        ) from error
     interpreter = spec.argv[0] if spec.argv else ""
     if kernel_name == KERNEL_NAME and os.path.dirname(os.path.abspath(interpreter)) != (
         os.path.dirname(os.path.abspath(sys.executable))
@@ -291,14 +357,29 @@ def _strip_ansi(text: str) -> str:
 
 
 def _keep_failed(executed_path: Path, out_dir: Path, name: str) -> Path | None:
-    """Move the failed run's notebook to out_dir/.failed/<week>.ipynb for inspection."""
+    """Move the failed run's notebook to out_dir/.failed/<week>.ipynb for inspection; one that
+    was not written whole (a full disk) is deleted instead, freeing its space. None if not kept."""
     if not executed_path.is_file():
         return None
-    failed = out_dir / FAILED_DIR
-    failed.mkdir(exist_ok=True)
-    kept = failed / f"{name}.ipynb"
-    shutil.move(str(executed_path), kept)
+    kept = out_dir / FAILED_DIR / f"{name}.ipynb"
+    try:
+        if not _is_whole_notebook(executed_path):
+            raise OSError(errno.EIO, "the notebook was not written whole")
+        kept.parent.mkdir(exist_ok=True)
+        os.replace(executed_path, kept)  # staging is inside out_dir: a rename, no copy
+    except OSError:
+        executed_path.unlink(missing_ok=True)
+        return None
     return kept
+
+
+def _is_whole_notebook(path: Path) -> bool:
+    """True when the file parses as a notebook (a truncated write does not)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return isinstance(json.load(handle).get("cells"), list)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _previous(target: Path) -> str:
