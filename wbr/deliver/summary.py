@@ -244,11 +244,11 @@ def summary_bodies(
         _email("flagged_heading", len(flagged), len(deck.blocks)),
         f"FLAGGED BLOCKS ({len(flagged)} of {len(deck.blocks)})\n",
     )
-    shown = [headline, headline_charts, flagged_heading, *by_block.values(), issues]
     ranked = [by_block[b.number] for b in flagged_by_priority(deck)]
-    priority = [headline, flagged_heading, issues, *ranked, headline_charts]
-    shown = [p for p in shown if p is not None and p.html]
-    priority = [p for p in priority if p is not None and p.html]
+    in_order = [headline, headline_charts, flagged_heading, *by_block.values(), issues]
+    by_priority = [headline, flagged_heading, issues, *ranked, headline_charts]
+    shown = [p for p in in_order if p is not None and p.html]
+    priority = [p for p in by_priority if p is not None and p.html]
 
     # inlining is per element, so a part adds the same bytes wherever it sits on the page
     fixed = _size(_page(title, [header_html, footer_html]))
