@@ -1,4 +1,4 @@
-"""WBR_PRACTICE.md section 2.10 calendar vectors, week numbers and fiscal periods."""
+"""Calendar vectors (the week ending 2021-09-25 and its windows), week numbers, fiscal periods."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Commentary: attached to its block, linted by the standard of WBR_PRACTICE.md 4.3."""
+"""Commentary: attached to its block, linted by the standard in docs/calculation-rules.md."""
 
 from __future__ import annotations
 

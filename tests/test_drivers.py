@@ -1,4 +1,4 @@
-"""Drivers: contribution by dimension sums to the change; mix vs rate (WBR_PRACTICE.md 4.6)."""
+"""Drivers: contribution by dimension sums to the change; mix vs rate (docs/)."""
 
 from __future__ import annotations
 

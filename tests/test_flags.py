@@ -1,4 +1,4 @@
-"""Anomaly flags: the XmR rules and locking (WBR_PRACTICE.md 4.5), seasonal residuals, plan, data
+"""Anomaly flags: the XmR rules and locking (docs/), seasonal residuals, plan, data
 and trend flags (4.4), events, and the acceptance scenario of issue 3 (shocks flagged, recurring
 holiday peaks and plain weeks not)."""
 

@@ -1,6 +1,6 @@
 """Owner commentary: attach this week's explanation to each block and lint it.
 
-Owns the commentary standard of WBR_PRACTICE.md 4.3 as code: which phrases are weasel words, what
+Owns the commentary standard (docs/) as code: which phrases are weasel words, what
 counts as a number, a date, an action, a stated cause, an "investigating" answer and a routine
 verdict; and the per-metric context the question engine needs from earlier weeks (last week's text,
 how many weeks running the same text has been submitted).

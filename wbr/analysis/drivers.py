@@ -55,7 +55,7 @@ Rules:
 - The plan has no dimensions, so the "plan" comparison allocates last week's plan to segments by
   their share of the prior-year week (`py_share`), or of the prior week when there is no prior year
   (`prior_week_share`): it shows which segment fell short of its share of the plan.
-- Mix/rate (WBR_PRACTICE.md 4.6): w = a segment's share of the denominator, r = its rate. A segment
+- Mix/rate (docs/): w = a segment's share of the denominator, r = its rate. A segment
   with no denominator in one week takes its other week's rate there, so its whole effect is mix.
 """
 

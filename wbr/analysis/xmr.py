@@ -1,6 +1,6 @@
 """XmR process behaviour charts (Wheeler): natural process limits, the four rules, locked limits.
 
-One time-ordered series at a time; WBR_PRACTICE.md section 4.5 is the specification. The deck's
+One time-ordered series at a time; docs/calculation-rules.md (Flags) states the rules. The deck's
 flags (flags.py) read an `XmrChart`: the limits in effect for the latest point, every limit
 change with its reason, and the rules the latest point trips.
 """

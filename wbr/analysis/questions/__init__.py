@@ -1,4 +1,4 @@
-"""The probing-question catalogue of WBR_PRACTICE.md section 5, as a registry of small triggers.
+"""The probing-question catalogue (docs/calculation-rules.md), as a registry of small triggers.
 
 Layout: `engine` (Facts, the registry, rendering, ask, rank) and one module per group of the
 catalogue: `plan` (A: Q1-Q6), `shape` (B: Q7-Q9), `process` (C and D: Q12-Q18), `ratios`
@@ -12,7 +12,7 @@ of them, or None when it does not fire. The first template whose slots are all f
 question never shows an empty slot, "None", "nan" or "N/A". Numbers are formatted by wbr.fmt: % to
 1 decimal, bps whole, values with their unit.
 
-Severity (higher = more severe; the deck lists the most severe first, WBR_PRACTICE.md section 5):
+Severity (higher = more severe; the deck lists the most severe first):
 DATA 5 (Q26, Q28) > XMR_RULE_1 4 (Q12) > PLAN 3 (Q1-Q6) > SIGNAL 2 (shape, process signals, inputs,
 ratios: Q7-Q9, Q13-Q18, Q21-Q25) > OTHER 1 (commentary and accountability: Q31-Q37). Ties keep
 catalogue order.

@@ -1,6 +1,6 @@
 """The question engine: the facts a trigger reads, the registry, rendering and ranking.
 
-`Facts` is the field dictionary of WBR_PRACTICE.md section 5 for one block; `question()` registers
+`Facts` is the field dictionary of the catalogue for one block; `question()` registers
 a trigger and its templates in `CATALOGUE`; `ask` runs every entry for one block and `rank` lists
 every block's questions for the deck. The catalogue entries live in the sibling modules, one per
 group of section 5.
