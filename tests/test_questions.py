@@ -256,7 +256,7 @@ def q8(week: dt.date = MONTH_CLOSED, metric: str = "orders") -> Facts:
 
 
 def q9() -> Facts:
-    h = history(BASE)
+    h = history(BASE, py=[p * 0.8 for p in BASE])  # YoY +25%: distorted enough to ask
     event = Event(WEEK - dt.timedelta(days=2), "Black Friday")
     return facts(block(h, events=(event,)), h, events=(event,))
 
@@ -368,9 +368,10 @@ def q21() -> Facts:
     return facts(block(h, drivers=drivers), h)
 
 
-def q22() -> Facts:
+def q22(signalled: bool = True) -> Facts:
     h = conversion_history(den_cy=800.0, den_py=1000.0, num_cy=40.0, num_py=42.0)
-    return facts(block(h), h)
+    flags = (xmr_flag("outside_limits", 0.05, 0.03, 0.045, False),) if signalled else ()
+    return facts(block(h, flags=flags), h)
 
 
 def q23() -> Facts:
@@ -559,6 +560,14 @@ def test_q1_neutral_metric_has_no_plan_miss() -> None:
     assert "Q1" not in ids(facts(block(h), h))
 
 
+def test_q1_neutral_metric_off_plan_either_way_when_flagged() -> None:
+    h = history([*BASE[:-1], 110.0], plan=PLAN_100, metric="share")
+    miss = Flag("plan", "miss", WEEK, 10.0, None, None, None, "off", direction="above")
+    found = text(facts(block(h, flags=(miss,)), h), "Q1")
+    assert found.startswith("Share is off plan by 10.0% above it (110 vs plan 100) last week")
+    assert "behind" not in found and "missed" not in found
+
+
 def test_q2_quotes_the_gap_path_and_the_quarter() -> None:
     assert text(q2(), "Q2") == (
         "The gap to plan on Orders went from +1.0% to -4.0% in 4 weeks. Is the plan wrong or is "
@@ -671,6 +680,18 @@ def test_q9_silent_when_yoy_is_not_distorted() -> None:
     h = history(BASE, py=[p * 1.01 for p in BASE])
     event = (Event(WEEK - dt.timedelta(days=2), "Black Friday"),)
     assert "Q9" not in ids(facts(block(h, events=event), h, events=event))
+
+
+def test_q9_silent_without_a_yoy() -> None:
+    # before the history begins there is no YoY to adjust: nothing to ask
+    h = history(BASE)
+    event = (Event(WEEK - dt.timedelta(days=2), "Black Friday"),)
+    assert "Q9" not in ids(facts(block(h, events=event), h, events=event))
+
+
+def test_q22_silent_for_a_routine_rate() -> None:
+    # without a signal on the rate the mix question fired every week of a growth year
+    assert "Q22" in ids(q22()) and "Q22" not in ids(q22(signalled=False))
 
 
 def test_q9_silent_when_both_years_have_the_event() -> None:

@@ -67,8 +67,15 @@ def _summary_table(deck) -> str:
             body.append(f"[{current}]")
         body.append(line(row))
     if deck.questions:
+        # numbered by rank, at most one per block (its highest ranked), naming the block
+        labels = {block.number: block.label for block in deck.blocks}
+        top = list({q.block: q for q in reversed(deck.questions)}.values())[::-1]
+        top.sort(key=deck.questions.index)
         body += ["", "Top questions:"]
-        body += [f"  {q.block:>3}. {q.text}" for q in deck.questions[:10]]
+        body += [
+            f"  {rank:>2}. [{q.block} {labels.get(q.block, q.metric)}] {q.text}"
+            for rank, q in enumerate(top[:10], 1)
+        ]
     return "\n".join(body)
 
 

@@ -33,7 +33,14 @@ from wbr.analysis.residuals import (
     weekday_residuals,
     weekday_screen,
 )
-from wbr.analysis.rule_flags import WeeklyRows, data_flags, plan_flags, trend_flags
+from wbr.analysis.rule_flags import (
+    COUNT_WEEKS,
+    WeeklyRows,
+    data_flags,
+    plan_flags,
+    rare_count_mean,
+    trend_flags,
+)
 from wbr.analysis.xmr import (
     HALFWAY_SCALING,
     MOVING_RANGE,
@@ -92,9 +99,7 @@ TWO_YEAR_SHARE = 0.8
 # Rare counts (a sum of whole numbers averaging under RARE_WEEKLY_MEAN a week): XmR limits lock
 # at "0 to 0" and STL z-scores explode, so the week is judged against a Poisson count (c-chart)
 # instead: flagged when a count this high has a chance under COUNT_TAIL (3-sigma, one-sided).
-RARE_WEEKLY_MEAN = 10.0
 COUNT_TAIL = 0.00135
-COUNT_WEEKS = 52  # weeks of history the expected count is the mean of (at least 8)
 
 
 @dataclass(frozen=True)
@@ -752,22 +757,6 @@ def _poisson_limit(mean: float) -> int:
         term *= mean / k
         cumulative += term
     return k + 1
-
-
-def rare_count_mean(history: MetricHistory, metric: MetricConfig) -> float | None:
-    """The expected weekly count of a rare count metric (whole numbers, a sum, averaging under
-    RARE_WEEKLY_MEAN a week over the last COUNT_WEEKS weeks), or None for any other metric."""
-    if metric.aggregation != "sum" or history.denominator is not None:
-        return None
-    cy = history.weekly["cy"].to_numpy(dtype=float)[-COUNT_WEEKS - 1 : -1]
-    cy = cy[np.isfinite(cy)]
-    if len(cy) < 8 or cy.mean() >= RARE_WEEKLY_MEAN:
-        return None
-    days = history.daily.to_numpy(dtype=float)
-    days = days[np.isfinite(days)]
-    if (days < 0).any() or (days != np.round(days)).any():
-        return None
-    return float(cy.mean())
 
 
 def _count_flags(week: _Week, mean: float) -> list[Flag]:

@@ -25,6 +25,10 @@ ZERO_SHARE = 0.02  # a metric zero on fewer than 2% of last year's days is "rare
 # how often the year before showed that exact value: a count that is 0 in most weeks is not.
 STUCK_CHANCE = 0.01
 STUCK_LOOKBACK = 52
+# A rare count: a sum of whole numbers averaging under RARE_WEEKLY_MEAN a week over the last
+# COUNT_WEEKS weeks (flags.py judges it against Poisson limits; 0 is its most common value).
+RARE_WEEKLY_MEAN = 10.0
+COUNT_WEEKS = 52
 TREND_BLOCK_WEEKS = 4  # YoY of 4-week blocks stands in for monthly YoY on weekly rows
 TREND_BLOCKS = 4
 
@@ -58,6 +62,22 @@ class WeeklyRows:
             last,
             last.date(),
         )
+
+
+def rare_count_mean(history: MetricHistory, metric: MetricConfig) -> float | None:
+    """The expected weekly count of a rare count metric (whole numbers, a sum, averaging under
+    RARE_WEEKLY_MEAN a week over the last COUNT_WEEKS weeks), or None for any other metric."""
+    if metric.aggregation != "sum" or history.denominator is not None:
+        return None
+    cy = history.weekly["cy"].to_numpy(dtype=float)[-COUNT_WEEKS - 1 : -1]
+    cy = cy[np.isfinite(cy)]
+    if len(cy) < 8 or cy.mean() >= RARE_WEEKLY_MEAN:
+        return None
+    days = history.daily.to_numpy(dtype=float)
+    days = days[np.isfinite(days)]
+    if (days < 0).any() or (days != np.round(days)).any():
+        return None
+    return float(cy.mean())
 
 
 def _streak(hits: np.ndarray) -> int:
@@ -224,7 +244,9 @@ def data_flags(
         before = before[np.isfinite(before)]
         always_zero = last == 0 and bool((before == 0).all())
         share = float(np.mean(before == last)) if len(before) else 0.0
-        if run >= settings.stuck_weeks and not always_zero and share**run < STUCK_CHANCE:
+        quiet_count = last == 0 and rare_count_mean(history, metric) is not None
+        stuck = run >= settings.stuck_weeks and share**run < STUCK_CHANCE
+        if stuck and not always_zero and not quiet_count:
             since = rows.ends[-run].date().isoformat()
             flags.append(
                 Flag(

@@ -46,10 +46,28 @@ def _ptd_miss(f: Facts) -> tuple[str, float, float | None, float | None] | None:
     "is it controllable, and on what date will it be back on plan?",
     "{metric} is {ptd_var} vs plan {ptd} ({ptd_value} vs plan {ptd_plan}). What is the root cause, "
     "is it controllable, and on what date will it be back on plan?",
+    "{metric} is off plan by {off_by} {side} it ({value} vs plan {plan}) last week; for a metric "
+    "that is neither better higher nor lower, either way is a miss. What moved it, and is the plan "
+    "or the process wrong?",
 )
 def plan_miss(f: Facts) -> Fill | None:
-    """Q1: a plan miss beyond the threshold, or misses for plan_streak_weeks weeks running."""
+    """Q1: a plan miss beyond the threshold, or misses for plan_streak_weeks weeks running; a
+    neutral metric misses its plan in either direction (its plan flag says which)."""
     plan = f.block.plan
+    if plan is not None and f.block.polarity == "neutral":
+        missed = f.flags("plan", "miss")
+        if not missed or plan.last_week_var is None or abs(plan.last_week_var) < f.material:
+            return None
+        return Fill(
+            {
+                "metric": f.label,
+                "off_by": f.size(plan.last_week_var),
+                "side": "above" if plan.last_week_var > 0 else "below",
+                "value": f.value(f.block.box.last_week),
+                "plan": f.value(plan.last_week),
+            },
+            {"var_plan_last_week": plan.last_week_var, "direction": missed[0].direction},
+        )
     if plan is None or f.block.polarity == "neutral":
         return None
     week_var = plan.last_week_var

@@ -81,6 +81,8 @@ def _named(flag: Flag) -> str:
 def _ending(f: Facts, flag: Flag, days: list[dt.date]) -> str:
     """What to ask about a move, from its evidence: the events file's entry on its days, the
     days themselves, the inputs, or (knowing nothing else) whether it lasts."""
+    if flag.events and f.block.polarity == "neutral":
+        return f"{_named(flag)} is recorded then: is that the whole story?"
     if flag.events:
         return (
             f"{_named(flag)} is recorded then: what did it cost, and is anything still recovering?"

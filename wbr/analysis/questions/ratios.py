@@ -117,12 +117,14 @@ def _direction(f: Facts, change: float | None, method: str | None = None) -> str
     "losing low-intent traffic?",
 )
 def denominator_moved(f: Facts) -> Fill | None:
-    """Q22: the ratio moved and its denominator moved more than DENOMINATOR_MOVE_PCT YoY."""
+    """Q22: the ratio has a signal, and its denominator moved more than DENOMINATOR_MOVE_PCT YoY."""
     history = f.history
     if f.block.aggregation != "ratio" or history is None or history.denominator is None:
         return None
     rate_yoy = f.block.box.yoy
     if rate_yoy is None or abs(rate_yoy) < f.material or history.numerator is None:
+        return None
+    if not f.signalled(f.block.metric):  # a routine rate: asked every week of a growth year
         return None
     den, num = history.denominator.iloc[-1], history.numerator.iloc[-1]
     den_yoy, num_yoy = pct_change(den["cy"], den["py"]), pct_change(num["cy"], num["py"])

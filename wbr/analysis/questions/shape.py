@@ -80,7 +80,7 @@ def yoy_deceleration(f: Facts) -> Fill | None:
     week, it filled half the blocks of a year of decks with the same words), or with a trend
     flag; never of a neutral metric, whose YoY has no good direction.
     """
-    if f.block.polarity == "neutral":
+    if f.block.polarity == "neutral" or _small_count(f):
         return None
     closed = (
         bool(f.block.months) and (f.week_ending - _month_end(f.block.months[-1].month)).days < 7
@@ -144,10 +144,10 @@ def yoy_deceleration(f: Facts) -> Fill | None:
 )
 def event_shift(f: Facts) -> Fill | None:
     """Q9: an event in this week but not last year's comparable week (or the reverse), and a
-    material YoY move (or no YoY at all)."""
+    material YoY move."""
     yoy = f.block.box.yoy
-    if yoy is not None and abs(yoy) < f.material:
-        return None  # YoY is not distorted enough to ask
+    if yoy is None or abs(yoy) < f.material:
+        return None  # no YoY (no history a year back), or not distorted enough to ask
     if any(x.set_aside == "base_effect" for x in f.set_aside):
         return None  # Q10 asks about last year's week with its days
     py_week = f.week_ending - dt.timedelta(days=364)
@@ -166,6 +166,16 @@ def event_shift(f: Facts) -> Fill | None:
             "yoy": f.block.box.yoy,
         },
     )
+
+
+MIN_PCT_BASE = 20.0  # a count's % change on a smaller base (months of 3 storm days) is noise
+
+
+def _small_count(f: Facts) -> bool:
+    """A count whose months a year back are too small a base for a % change."""
+    if f.block.unit != "count" or f.block.aggregation != "sum":
+        return False
+    return any(m.py is not None and m.py < MIN_PCT_BASE for m in f.block.months[-7:])
 
 
 def _month_end(month: str) -> dt.date:
