@@ -9,20 +9,24 @@ range is computed from the data shown so the same Block always gives the same ch
 from __future__ import annotations
 
 import asyncio
-import html
-import math
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
 
 from wbr.engine.deck import Block
 from wbr.errors import RenderError
-from wbr.fmt import CURRENCY_UNITS, PERCENT_UNITS
-from wbr.fmt import significant_decimals as _significant_decimals  # the box score rule
+from wbr.render.chart_axes import (
+    AxisFormat,
+    axis_format,
+    finite,
+    gap,
+    nice_range,
+    plain,
+    step_decimals,
+)
 
 # Okabe-Ito based, safe for the common colour-vision deficiencies; CY and PY also differ in
 # lightness and width, plan in shape, so nothing depends on hue alone.
@@ -38,122 +42,17 @@ FONT = "Helvetica Neue, Helvetica, Arial, sans-serif"
 CHART_HEIGHT = 360
 PNG_WIDTH = 960
 GAP_LABEL = " "
-# d3-format's largest precision: a tick step of 1e-20 still prints distinct ticks
-MAX_TICK_DECIMALS = 20
 PARTIAL_MARK = "*"
 # Monthly totals of an additive metric are about 4.3 weekly totals: past 3x they get their own axis.
 DUAL_AXIS_RATIO = 3.0
-
-
-@dataclass(frozen=True)
-class AxisFormat:
-    """How one y axis shows numbers: values divided by `divisor`, then prefix/suffix added."""
-
-    divisor: float
-    prefix: str
-    suffix: str
-    decimals: int
-    unit_label: str
-
-    def label(self, value: float | None) -> str:
-        """A full label for hover text, such as $12.6M, 1.25K, 3.35% or 245 ms; empty for a gap."""
-        if value is None:
-            return ""
-        scaled = value / self.divisor
-        sign = "-" if scaled < 0 else ""
-        return f"{sign}{self.prefix}{abs(scaled):,.{self.decimals}f}{self.suffix}"
-
-    def short(self, value: float | None) -> str:
-        """A data label on the line: scale and % kept, currency sign and unit words left to the
-        axis title, so 18 labels fit side by side (12.6M, 1.25K, 3.35%, 245)."""
-        if value is None:
-            return ""
-        scaled = value / self.divisor
-        mark = self.suffix if self.suffix in ("K", "M", "B", "%") else self.suffix[:1].strip()
-        return f"{scaled:,.{self.decimals}f}{mark}"
-
-
-def _finite(values: Sequence[float | None]) -> list[float]:
-    return [v for v in values if v is not None and math.isfinite(v)]
-
-
-def _clean(value: float | None) -> float | None:
-    """None for missing or non-finite values, so they draw as gaps and never as zeros."""
-    return value if value is not None and math.isfinite(value) else None
-
-
-def axis_format(unit: str, values: Sequence[float | None]) -> AxisFormat:
-    """Scale (K/M/B), unit marks and decimals for an axis showing `values` of a metric unit."""
-    shown = _finite(values)
-    largest = max((abs(v) for v in shown), default=0.0)
-    if unit in PERCENT_UNITS:
-        return AxisFormat(0.01, "", "%", _decimals(largest * 100), "%")
-    if unit == "bps":
-        return AxisFormat(1e-4, "", " bps", 0, "bps")
-    divisor, scale = 1.0, ""
-    for threshold, name in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if largest >= threshold:
-            divisor, scale = threshold, name
-            break
-    decimals = _decimals(largest / divisor)
-    if unit in CURRENCY_UNITS:
-        return AxisFormat(divisor, "$", scale, decimals, f"${scale}")
-    if unit in ("count", ""):
-        return AxisFormat(divisor, "", scale, decimals, scale or "count")
-    unit = _plain(unit)  # free text from wbr.yaml, shown as typed
-    suffix = f"{scale} {unit}" if scale else f" {unit}"
-    return AxisFormat(divisor, "", suffix, decimals, f"{scale} {unit}".strip())
-
-
-def _decimals(largest_scaled: float) -> int:
-    """Decimals for three significant figures at the axis's largest value, as in the box score
-    (0.00400, not 0.00, for a rate around 0.004)."""
-    if largest_scaled == 0 or not math.isfinite(largest_scaled):
-        return 2
-    return _significant_decimals(abs(float(f"{largest_scaled:.3g}")))
-
-
-def _nice_step(span: float) -> float:
-    """A 1-2-2.5-5 step giving about five gridlines over `span`."""
-    raw = span / 5
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        if factor * power >= raw:
-            return factor * power
-    return 10 * power
-
-
-def _step_decimals(step: float) -> int:
-    """Fewest decimals that print every tick of a `step` grid exactly (2.5 -> 1, 0.25 -> 2,
-    2e-7 -> 7), so neighbouring ticks never print the same text."""
-    for decimals in range(MAX_TICK_DECIMALS):
-        if abs(round(step, decimals) - step) < step * 1e-6:
-            return decimals
-    return MAX_TICK_DECIMALS
-
-
-def nice_range(values: Sequence[float | None]) -> tuple[float, float, float]:
-    """(low, high, tick step) fitted to the values, with headroom above for data labels."""
-    shown = _finite(values)
-    if not shown:
-        return 0.0, 1.0, 0.2
-    low, high = min(shown), max(shown)
-    span = high - low or abs(high) or 1.0
-    low, high = low - 0.08 * span, high + 0.22 * span
-    if min(shown) >= 0 > low:
-        low = 0.0  # a non-negative metric never gets a negative axis
-    step = _nice_step(high - low)
-    low = math.floor(round(low / step, 9)) * step
-    high = math.ceil(round(high / step, 9)) * step
-    return low, high, step
 
 
 def uses_two_axes(block: Block) -> bool:
     """Monthly values get their own right-hand axis for sums and when they dwarf the weeks."""
     if block.aggregation == "sum":
         return True
-    weekly = _finite([v for w in block.weeks for v in (w.cy, w.py, w.plan)])
-    monthly = _finite([v for m in block.months for v in (m.cy, m.py, m.plan)])
+    weekly = finite([v for w in block.weeks for v in (w.cy, w.py, w.plan)])
+    monthly = finite([v for m in block.months for v in (m.cy, m.py, m.plan)])
     if not weekly or not monthly:
         return False
     weekly_max = max(abs(v) for v in weekly)
@@ -170,20 +69,15 @@ def _categories(block: Block) -> tuple[list[str], list[str]]:
         used.add(label)
         return label if complete else f"{label}{PARTIAL_MARK}"
 
-    weeks = [unique(_plain(w.label), w.end.isoformat(), w.complete) for w in block.weeks]
-    months = [unique(_plain(m.label), m.month, m.complete) for m in block.months]
+    weeks = [unique(plain(w.label), w.end.isoformat(), w.complete) for w in block.weeks]
+    months = [unique(plain(m.label), m.month, m.complete) for m in block.months]
     return weeks, months
-
-
-def _plain(text: str) -> str:
-    """Text shown as typed: plotly.js reads a few HTML tags (<b>, <a href>) in chart text."""
-    return html.escape(text, quote=False)
 
 
 def chart_title(block: Block) -> str:
     """Block title with units and scale: 'Orders (K)', 'Revenue ($K weekly, $M monthly)'."""
     weekly_fmt, monthly_fmt = _axis_formats(block)
-    label = _plain(block.label)
+    label = plain(block.label)
     if weekly_fmt.unit_label == monthly_fmt.unit_label:
         # a scale (K, M, B) is always shown: only a unit the label already names is left out
         if weekly_fmt.divisor < 1e3 and _names_unit(label, weekly_fmt.unit_label):
@@ -239,7 +133,7 @@ def _above(plan: float | None, actual: float | None) -> bool:
 
 def _cy_style(points: Sequence[Any], fmt: AxisFormat) -> dict[str, Any]:
     complete = [p.complete for p in points]
-    values = [_clean(p.cy) for p in points]
+    values = [gap(p.cy) for p in points]
     return {
         "mode": "lines+markers+text",
         "line": {"color": CY_COLOUR, "width": 2.5},
@@ -254,8 +148,7 @@ def _cy_style(points: Sequence[Any], fmt: AxisFormat) -> dict[str, Any]:
         ],
         # labels sit on the side away from the plan triangle so the two never overlap
         "textposition": [
-            "bottom center" if _above(_clean(p.plan), _clean(p.cy)) else "top center"
-            for p in points
+            "bottom center" if _above(gap(p.plan), gap(p.cy)) else "top center" for p in points
         ],
         # a white halo keeps labels legible where they cross a plan triangle or the PY line
         "textfont": {"color": CY_COLOUR, "size": 10, "shadow": LABEL_HALO},
@@ -283,7 +176,7 @@ def _axis(fmt: AxisFormat, values: list[float | None], title: str, **extra: Any)
         "dtick": step,
         "tickprefix": fmt.prefix,
         "ticksuffix": fmt.suffix,
-        "tickformat": f",.{_step_decimals(step)}f",
+        "tickformat": f",.{step_decimals(step)}f",
         "gridcolor": GRID_COLOUR,
         "zeroline": False,
         "fixedrange": True,
@@ -308,9 +201,9 @@ def six_twelve_figure(block: Block) -> go.Figure:
     for points, x, fmt, axis, first in parts:
         if not points:
             continue
-        py = [_clean(p.py) for p in points]
-        plan = [_clean(p.plan) for p in points]
-        cy = [_clean(p.cy) for p in points]
+        py = [gap(p.py) for p in points]
+        plan = [gap(p.plan) for p in points]
+        cy = [gap(p.cy) for p in points]
         traces.append(_series("PY", x, py, fmt, axis, PY_STYLE, first))
         if any(v is not None for v in plan):
             traces.append(_series("Plan", x, plan, fmt, axis, PLAN_STYLE, first))
@@ -321,8 +214,8 @@ def six_twelve_figure(block: Block) -> go.Figure:
         trace["showlegend"] = trace["name"] not in seen
         seen.add(trace["name"])
 
-    weekly_values = [v for w in block.weeks for v in (_clean(w.cy), _clean(w.py), _clean(w.plan))]
-    monthly_values = [v for m in block.months for v in (_clean(m.cy), _clean(m.py), _clean(m.plan))]
+    weekly_values = [v for w in block.weeks for v in (gap(w.cy), gap(w.py), gap(w.plan))]
+    monthly_values = [v for m in block.months for v in (gap(m.cy), gap(m.py), gap(m.plan))]
     if two_axes:
         y = _axis(weekly_fmt, weekly_values, f"Weekly ({weekly_fmt.unit_label})")
         y2 = _axis(
@@ -359,7 +252,7 @@ def six_twelve_figure(block: Block) -> go.Figure:
         *zip(week_x, block.weeks, strict=True),
         *zip(month_x, block.months, strict=True),
     ):
-        if _clean(point.cy) is None:  # say so: a gap must not read as a drawing glitch
+        if gap(point.cy) is None:  # say so: a gap must not read as a drawing glitch
             annotations.append(
                 {
                     "text": "no data",
