@@ -369,3 +369,55 @@ def test_escape_sequences_in_a_csv_cell_reach_the_error_line_visible(tmp_path, c
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\r" not in err
     assert "\\x1b[31m12" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "why"),
+    [("2027-01-02", "is after"), ("2026-11-07", "leaves only 3 weeks through")],
+)
+def test_xmr_baseline_start_too_late_for_a_chart_is_an_error_naming_it(tmp_path, start, why):
+    from wbr.engine.build import build_deck
+
+    path = _year_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + f"flags: {{xmr_baseline_start: {start}}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        build_deck(load_config(path))
+    assert str(error.value) == (
+        f"flags.xmr_baseline_start: {start} {why} the deck's week ending 2026-11-21, so XmR "
+        "flags would be off (a chart needs 7 weeks from its baseline start): give a date on or "
+        "before 2026-10-10"
+    )
+
+
+def test_xmr_baseline_start_of_one_metric_is_named_by_validate(tmp_path, capsys):
+    from wbr.cli import main
+
+    path = _year_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "metrics: {orders: {}}", "metrics: {orders: {flags: {xmr_baseline_start: 2026-12-05}}}"
+        ),
+        encoding="utf-8",
+    )
+    assert main(["validate", "--config", str(path)]) == 2
+    assert "metrics.orders.flags.xmr_baseline_start: 2026-12-05 is after" in capsys.readouterr().err
+
+
+def test_xmr_min_weeks_matches_what_an_xmr_chart_needs():
+    from wbr.analysis.xmr import MIN_POINTS, xmr_chart
+    from wbr.engine.config import XMR_MIN_WEEKS
+
+    assert XMR_MIN_WEEKS == MIN_POINTS + 1
+    assert xmr_chart([1.0, 2.0] * 10, baseline_start=20 - XMR_MIN_WEEKS) is not None
+    assert xmr_chart([1.0, 2.0] * 10, baseline_start=20 - XMR_MIN_WEEKS + 1) is None
+
+
+def test_an_early_enough_xmr_baseline_start_builds(tmp_path):
+    from wbr.engine.build import build_deck
+
+    path = _year_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "flags: {xmr_baseline_start: 2026-10-10}\n", encoding="utf-8")
+    assert build_deck(load_config(path)).week_ending.isoformat() == "2026-11-21"

@@ -195,7 +195,7 @@ def cmd_import_wbr_app(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check the config and every data file; print what was found."""
     from wbr.engine.build import resolve_week_ending
-    from wbr.engine.config import load_config
+    from wbr.engine.config import baseline_start_problems, load_config
     from wbr.engine.sources import load_data
 
     config = load_config(args.config)
@@ -206,6 +206,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         warehouse = warehouse_report(config)  # each connection, table and query, with columns
     dataset = load_data(config, args.week)
     week = resolve_week_ending(config, dataset, args.week)
+    late_baselines = baseline_start_problems(config, week)
+    if late_baselines:
+        raise WbrError("\n".join(late_baselines))
     actuals = dataset.actuals
     print(f"{args.config}: OK")
     for line in warehouse:

@@ -27,7 +27,7 @@ from wbr.engine.aggregate import (
 )
 from wbr.engine.calendar import MONTH_ABBR, Calendar, Window, add_months, month_window
 from wbr.engine.compare import compare
-from wbr.engine.config import Config
+from wbr.engine.config import Config, baseline_start_problems, evaluation_order
 from wbr.engine.deck import (
     Block,
     BoxScore,
@@ -49,7 +49,7 @@ from wbr.engine.status import (
     last_value_days,
     missing_days,
 )
-from wbr.errors import DataError
+from wbr.errors import ConfigError, DataError
 
 WEEKS_SHOWN = 6
 MONTHS_SHOWN = 12
@@ -149,19 +149,20 @@ def _histories(
             index=index,
         )
     daily = dataset.actuals.loc[: pd.Timestamp(week_ending)]
+    daily_values = _daily_values(config, daily)
     histories = {}
     for metric, spec in config.metrics.items():
         if spec.aggregation == "ratio":
             histories[metric] = MetricHistory(
                 metric,
                 frames[metric],
-                _daily_values(config, daily, metric),
+                daily_values[metric],
                 frames[spec.numerator],
                 frames[spec.denominator],
             )
         else:
             histories[metric] = MetricHistory(
-                metric, frames[metric], _daily_values(config, daily, metric)
+                metric, frames[metric], daily_values[metric]
             )
     return histories
 
@@ -177,18 +178,23 @@ def metric_histories(
     return _histories(config, dataset, actual, plan, week)
 
 
-def _daily_values(config: Config, daily: pd.DataFrame, metric: str) -> pd.Series:
-    """A metric's daily values; a ratio's or derived metric's combine its operands day by day.
+def _daily_values(config: Config, daily: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every metric's daily values; a ratio's or derived metric's combine its operands day by day.
 
-    Used for residual checks only, never for window values (those combine window aggregates).
+    Operands come first in evaluation order, so each metric is combined once, without
+    recursion, however deep a chain of derived metrics runs. Used for residual checks only,
+    never for window values (those combine window aggregates).
     """
-    spec = config.metrics[metric]
-    if not spec.operands:
-        return daily[metric]
-    operands = [_daily_values(config, daily, operand) for operand in spec.operands]
-    stacked = np.vstack([operand.to_numpy(dtype=float) for operand in operands])
-    values, _ = combine(spec, stacked, ~np.isnan(stacked))
-    return pd.Series(values, index=daily.index, name=metric)
+    values: dict[str, pd.Series] = {}
+    for metric in evaluation_order(config):
+        spec = config.metrics[metric]
+        if not spec.operands:
+            values[metric] = daily[metric]
+            continue
+        stacked = np.vstack([values[operand].to_numpy(dtype=float) for operand in spec.operands])
+        combined, _ = combine(spec, stacked, ~np.isnan(stacked))
+        values[metric] = pd.Series(combined, index=daily.index, name=metric)
+    return values
 
 
 def _events_for(dataset: Dataset, metric: str, windows: _Windows) -> tuple[Event, ...]:
@@ -354,6 +360,9 @@ def build_deck(
         dataset = load_data(config)
     calendar = Calendar.from_config(config.calendar)
     week = resolve_week_ending(config, dataset, week_ending)
+    late_baselines = baseline_start_problems(config, week)
+    if late_baselines:  # XmR flags would be off without a word
+        raise ConfigError("\n".join(late_baselines))
     note(f"computing week ending {week}")
     actual = DailyMatrix.from_frame(dataset.actuals)
     plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None

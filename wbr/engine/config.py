@@ -21,6 +21,9 @@ from wbr.files import ensure_regular_file
 # A config with thousands of metrics is well under 1 MB: past this, it is the wrong file.
 MAX_CONFIG_BYTES = 10 * 2**20
 
+# Weeks an XmR chart needs from its baseline start (analysis.xmr.MIN_POINTS + 1).
+XMR_MIN_WEEKS = 7
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 Aggregation = Literal["sum", "ratio", "mean", "last", "first", "min", "max", "derived", "distinct"]
@@ -285,6 +288,32 @@ class Config(_Strict):
     def base_metrics(self) -> list[str]:
         """Metrics read from data (every metric that is not a ratio)."""
         return [m for m, spec in self.metrics.items() if not spec.operands]
+
+
+def baseline_start_problems(config: Config, week_ending: dt.date) -> list[str]:
+    """`xmr_baseline_start` settings that leave too few weeks for an XmR chart by the deck's
+    week ending (the flags would be silently off), each naming its key and the latest date."""
+    latest = week_ending - dt.timedelta(weeks=XMR_MIN_WEEKS - 1)
+    given = [("flags", config.flags)]
+    given += [
+        (f"metrics.{m}.flags", spec.flags) for m, spec in config.metrics.items() if spec.flags
+    ]
+    problems = []
+    for key, settings in given:
+        start = settings.xmr_baseline_start
+        if "xmr_baseline_start" not in settings.model_fields_set or start is None:
+            continue
+        if start > latest:
+            if start > week_ending:
+                where = "is after"
+            else:
+                where = f"leaves only {(week_ending - start).days // 7 + 1} weeks through"
+            problems.append(
+                f"{key}.xmr_baseline_start: {start} {where} the deck's week ending "
+                f"{week_ending}, so XmR flags would be off (a chart needs {XMR_MIN_WEEKS} weeks "
+                f"from its baseline start): give a date on or before {latest}"
+            )
+    return problems
 
 
 def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
