@@ -247,15 +247,25 @@ def _shift(f: Facts, flag: Flag) -> tuple[float, str, np.ndarray, int, int] | No
     return mean, series, values, side, run
 
 
+def _shift_ending(f: Facts, flag: Flag) -> str:
+    """What to ask about a shift: the event it starts near, the inputs, or whether to reset."""
+    if flag.events:
+        return f"It starts near {_named(flag)}: is that the cause, and is this the new level?"
+    if f.inputs:
+        return (
+            f"Which of its inputs ({f.labels(f.inputs)}) shifted first? If this is the new level,"
+            " reset the limits and the plan."
+        )
+    return "What changed, when, and should the limits and the plan be reset to the new level?"
+
+
 @question(
     "Q13",
     SIGNAL,
     "{metric}{series} has been {side} its average of {mean} for {run} weeks, since the week ending "
-    "{since}. The process has shifted. What caused it: something we did (which input?) or "
-    "something external? Should the limits and the plan be reset?",
+    "{since}. {ending}",
     "{metric}{series} was beyond {halfway}, half-way from its average of {mean} to its {limit}, in "
-    "3 of the 4 weeks to {week}. The process has shifted. What caused it: something we did (which "
-    "input?) or something external? Should the limits and the plan be reset?",
+    "3 of the 4 weeks to {week}. {ending}",
 )
 def sustained_shift(f: Facts) -> Fill | None:
     """Q13: XmR rule 2 (3 of 4 beyond half-way) or rule 3 (run of 8)."""
@@ -267,7 +277,12 @@ def sustained_shift(f: Facts) -> Fill | None:
     if shift is None:
         return None
     mean, series, values, side, run = shift
-    slots = {"metric": f.label, "series": _series_name(flag), "mean": f.series_value(mean, series)}
+    slots = {
+        "metric": f.label,
+        "series": _series_name(flag),
+        "mean": f.series_value(mean, series),
+        "ending": _shift_ending(f, flag),
+    }
     evidence: dict[str, Any] = {
         "xmr_rule": 3 if flag.rule == "run_of_eight" else 2,
         "xmr_mean": mean,
