@@ -190,5 +190,5 @@ def test_restated_block_is_asked_what_changed(three_weeks):
     asked = [*orders.questions, *getattr(orders, "more_questions", ())]
     q27 = next(q for q in asked if q.id == "Q27")
     week = next(r for r in orders.restatements if r.period == "week" and r.series == "cy")
-    assert week.label in q27.text and "->" in q27.text
+    assert week.label in q27.text and "→" in q27.text
     assert all(q.id != "Q27" for b in second.blocks for q in b.questions)

@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 import wbr.fmt as fmt
+from wbr.engine.actions import due_text
 
 CHART_DIV_CLASS = 'class="plotly-graph-div"'
 CHART_LOADER = "window.wbrChart = function"  # defined once, in templates/charts.js
@@ -47,6 +48,10 @@ def environment() -> jinja2.Environment:
         FAVOURABLE=fmt.FAVOURABLE,
         BOX_HEADINGS=fmt.BOX_HEADINGS,
         PLAN_PERIODS=fmt.PLAN_PERIODS,
+        # memory.html.j2: restated values, action due dates
+        format_value=fmt.format_value,
+        format_change=fmt.format_change,
+        due_text=due_text,
     )
     return env
 

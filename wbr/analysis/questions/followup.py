@@ -14,11 +14,11 @@ RESTATEMENTS_QUOTED = 3  # the question names the first few; the summary page li
 
 
 def _restatement(f: Facts, item: Restatement) -> str:
-    """'wk 44 2.04K -> 2.94K (+44.1%)': old and new value with the relative change."""
+    """'wk 44 2.04K → 2.94K (+44.1%)': old and new value with the relative change."""
     side = "" if item.series == "cy" else " last year"
     change = f" ({'+' if item.change > 0 else ''}{item.change:.1f}%)" if item.change else ""
     new = f.value(item.new) if item.new is not None else "no value"  # N/A would void the question
-    return f"{item.label}{side} {f.value(item.old)} -> {new}{change}"
+    return f"{item.label}{side} {f.value(item.old)} → {new}{change}"
 
 
 @question(
