@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -80,12 +81,16 @@ def render_charts(deck: Deck, block_numbers: Sequence[int]) -> dict[int, bytes]:
 
 
 def subject_line(deck: Deck, config: Config) -> str:
-    """The subject from email.subject: {title}, {week_number}, {week_ending}, {flag_count}."""
+    """The subject from email.subject: {title}, {week_number}, {week_ending}, {flags} (flags
+    raised), {flagged_blocks} (blocks with a flag; {flag_count} is its old name)."""
+    flagged_blocks = sum(b.flagged for b in deck.blocks)
     fields = {
         "title": deck.title,
         "week_number": deck.week_number,
         "week_ending": deck.week_ending.isoformat(),
-        "flag_count": sum(b.flagged for b in deck.blocks),
+        "flags": sum(len(b.flags) for b in deck.blocks),
+        "flagged_blocks": flagged_blocks,
+        "flag_count": flagged_blocks,
     }
     try:
         subject = config.email.subject.format(**fields)
@@ -93,7 +98,7 @@ def subject_line(deck: Deck, config: Config) -> str:
         raise DeliveryError(
             f"email.subject: cannot fill {config.email.subject!r} ({type(error).__name__}: "
             f"{error}); the placeholders are {{{'}, {'.join(fields)}}}"
-        ) from None
+        ) from error
     return " ".join(subject.split())  # a line break in a header would end the header
 
 
@@ -118,8 +123,8 @@ def _address(raw: str, what: str) -> str:
         return text
     try:  # an internationalised domain travels as its ASCII (IDNA) form in headers
         ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise DeliveryError(f"{what} {raw!r}: the domain {domain!r} is not a valid name") from None
+    except UnicodeError as error:
+        raise DeliveryError(f"{what} {raw!r}: the domain {domain!r} is not a valid name") from error
     return str(Address(display_name=name, addr_spec=f"{local}@{ascii_domain}"))
 
 
@@ -133,10 +138,17 @@ def _message_id_domain(sender: str) -> str:
     return domain or "wbr.local"
 
 
+ATTACHMENT_TITLE_CHARS = 32  # a longer title is cut to its first words: the name stays short
+
+
 def attachment_name(deck: Deck) -> str:
-    """'acme-retail-wbr-2026-11-21.html'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", deck.title.lower()).strip("-") or "wbr"
-    return f"{slug}-{deck.week_ending.isoformat()}.html"
+    """'acme-retail-wbr-2026-11-21.html': the title's first words in ASCII, then the week."""
+    ascii_title = unicodedata.normalize("NFKD", deck.title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > ATTACHMENT_TITLE_CHARS:
+        cut = slug[: ATTACHMENT_TITLE_CHARS + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut[:ATTACHMENT_TITLE_CHARS]
+    return f"{slug or 'wbr'}-{deck.week_ending.isoformat()}.html"
 
 
 def build_message(
@@ -155,7 +167,7 @@ def build_message(
     try:
         deck_bytes = Path(deck_html_path).read_bytes()
     except OSError as error:
-        raise DeliveryError(f"{deck_html_path}: cannot read the deck ({error.strerror})") from None
+        raise DeliveryError(f"{deck_html_path}: cannot read the deck ({error.strerror})") from error
     name = attachment_name(deck)
     charts = dict(charts or {})
     cids = {n: make_msgid(f"chart-{n}", domain="wbr.local")[1:-1] for n in charts}
@@ -177,6 +189,7 @@ def build_message(
             subtype="png",
             cid=f"<{cids[number]}>",
             filename=f"block-{number}.png",
+            disposition="inline",  # shown in the body, not listed as an attachment
         )
     message.add_attachment(deck_bytes, maintype="text", subtype="html", filename=name)
     return message
@@ -189,7 +202,7 @@ def write_eml(message: EmailMessage, path: str | Path) -> Path:
     try:
         data = message.as_bytes()
     except UnicodeError as error:
-        raise DeliveryError(f"{path}: cannot encode the message ({error})") from None
+        raise DeliveryError(f"{path}: cannot encode the message ({error})") from error
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial.write_bytes(data)
@@ -199,7 +212,7 @@ def write_eml(message: EmailMessage, path: str | Path) -> Path:
             partial.unlink(missing_ok=True)
         raise DeliveryError(
             f"{path}: cannot write the message ({error.strerror or error})"
-        ) from None
+        ) from error
     return path
 
 
@@ -226,12 +239,12 @@ def _read_deck(path: Path) -> Deck:
     try:
         return Deck.read_json(path)
     except OSError as error:
-        raise DeliveryError(f"{path}: cannot read the deck ({error.strerror})") from None
+        raise DeliveryError(f"{path}: cannot read the deck ({error.strerror})") from error
     except (ValueError, KeyError, TypeError, AttributeError) as error:  # bad JSON or fields
         raise DeliveryError(
             f"{path}: damaged or from an older wbr ({type(error).__name__}: {error}); delete "
             f"the folder {path.parent} to re-render the report"
-        ) from None
+        ) from error
 
 
 def send_report(
