@@ -162,14 +162,14 @@ def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame
                 keep_default_na=False,
                 na_values={column: NA_TOKENS for column in names if column not in text},
             )
-    except FileNotFoundError:
-        raise DataError(f"{display}: file not found") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{display}: file is empty (expected a header row)") from None
+    except FileNotFoundError as exc:
+        raise DataError(f"{display}: file not found") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{display}: file is empty (expected a header row)") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{display}: not a readable CSV file: {exc}") from None
+        raise DataError(f"{display}: not a readable CSV file: {exc}") from exc
     except OSError as exc:
-        raise DataError(f"{display}: cannot read: {exc.strerror or exc}") from None
+        raise DataError(f"{display}: cannot read: {exc.strerror or exc}") from exc
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         _check_extra_fields(path, len(names))
     frame.columns = [str(name).strip() for name in frame.columns]
@@ -294,8 +294,7 @@ def parse_numbers(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
         problems.add(
             f"'{shown}' is not a finite number"
             if np.isinf(values[index])
-            else f"'{shown}' is too large to add up (the limit is 1e18 either side "
-            "of zero)",
+            else f"'{shown}' is too large to add up (the limit is 1e18 either side of zero)",
             line=_line(raw, index),
             column=column,
         )
