@@ -10,6 +10,8 @@ OUT     ?= reports
 EMAIL   ?=
 TO      ?=
 DRY_RUN ?=
+PDF     ?=
+REQUIRE_COMPLETE ?=
 PYTEST_ARGS ?=
 
 .PHONY: setup wbr deck test lab bench lint clean
@@ -24,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 wbr: setup
-	$(VENV)/bin/wbr run --config $(CONFIG) --week $(WEEK) --out $(OUT)
+	$(VENV)/bin/wbr run --config $(CONFIG) --week $(WEEK) --out $(OUT) $(if $(PDF),--pdf) $(if $(REQUIRE_COMPLETE),--require-complete)
 ifneq ($(EMAIL),)
 	$(VENV)/bin/wbr send --config $(CONFIG) --week $(WEEK) --out $(OUT) $(if $(TO),--to $(TO)) $(if $(DRY_RUN),--dry-run $(DRY_RUN))
 endif

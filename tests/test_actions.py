@@ -145,3 +145,19 @@ def test_flagged_block_without_commentary_or_action_is_asked_who_owns_it(tmp_pat
         q for q in (*orders.questions, *getattr(orders, "more_questions", ())) if q.id == "Q38"
     )
     assert q38.text.endswith("Who owns this and by when?")
+
+
+def test_validate_checks_the_actions_file(tmp_path, capsys):
+    from wbr.cli import main
+
+    rows = daily_rows({"orders": 300.0, "sessions": 9000.0}, end=str(WEEK))
+    stuck = pd.DataFrame(
+        {"date": pd.date_range("2024-01-01", WEEK).strftime("%Y-%m-%d"), "metric": "returns"}
+    ).assign(value=40.0)
+    files = {"metrics.csv": pd.concat([rows, stuck]), "actions.csv": ACTIONS}
+    config = write_business(tmp_path, CONFIG, files)
+    assert main(["validate", "--config", str(config), "--week", str(WEEK)]) == 0
+    assert "action items: 5, 3 open that week" in capsys.readouterr().out
+    (tmp_path / "actions.csv").write_text("opened,metric,owner,action,due\n2026-11-02,,,x,y\n")
+    assert main(["validate", "--config", str(config), "--week", str(WEEK)]) == 2
+    assert "actions.csv:2: column 'owner': empty owner" in capsys.readouterr().err

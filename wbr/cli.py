@@ -221,6 +221,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if dataset.plan is not None:
         print(f"  plan: {dataset.plan.index[0]:%Y-%m-%d} .. {dataset.plan.index[-1]:%Y-%m-%d}")
     print(f"  week ending: {week}")
+    from wbr.engine.actions import load_actions, open_actions
+
+    actions = load_actions(config)  # a DataError names the file, row and column
+    if actions is not None:
+        print(f"  action items: {len(actions)}, {len(open_actions(actions, week))} open that week")
     for name, table in (("commentary", dataset.commentary), ("events", dataset.events)):
         if table is None:
             continue
