@@ -147,3 +147,14 @@ def test_a_plan_week_without_one_slice_has_no_plan(tmp_path):
     assert data.plan.loc["2026-02-01":"2026-02-07", "orders"].isna().all()
     assert data.plan.loc["2026-02-08", "orders"] == pytest.approx(20.0 / 7)
     assert data.absent_slices["source"].unique().tolist() == ["plan"]
+
+
+def test_validate_names_the_absent_slice_rows(tmp_path, capsys):
+    from wbr.cli import main
+
+    rows = _rows({"north": DAYS, "south": _without(DAYS, "2026-02-10")})
+    config = write_business(tmp_path, SPLIT, {"metrics.csv": rows})
+    assert main(["validate", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "  slice rows absent (those days count as missing): 1\n" in out
+    assert "    actuals 2026-02-10 orders: no row for region=south\n" in out

@@ -218,14 +218,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     gaps = int(actuals.isna().sum().sum())
     if gaps:
         print(f"  missing metric-days in actuals: {gaps}")
+    absent = dataset.absent_slices
+    if absent is not None:  # days missing because one slice's row is not in the file
+        print(f"  slice rows absent (those days count as missing): {len(absent)}")
+        for row in absent.head(5).itertuples():
+            print(f"    {row.source} {row.date:%Y-%m-%d} {row.metric}: no row for {row.slice}")
+        if len(absent) > 5:
+            print(f"    ... and {len(absent) - 5} more")
     if dataset.plan is not None:
         print(f"  plan: {dataset.plan.index[0]:%Y-%m-%d} .. {dataset.plan.index[-1]:%Y-%m-%d}")
     print(f"  week ending: {week}")
-    from wbr.engine.actions import load_actions, open_actions
-
-    actions = load_actions(config)  # a DataError names the file, row and column
-    if actions is not None:
-        print(f"  action items: {len(actions)}, {len(open_actions(actions, week))} open that week")
     for name, table in (("commentary", dataset.commentary), ("events", dataset.events)):
         if table is None:
             continue
