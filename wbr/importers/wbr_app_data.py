@@ -8,6 +8,7 @@ App does before it aggregates windows), and writing our wide `date, <metric>...`
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,15 @@ DAILY_REDUCERS: dict[str, Callable[[Any], pd.Series]] = {
     "first": lambda grouped: grouped.first(),
 }
 _FILTER = re.compile(r"^\s*(`[^`]+`|[A-Za-z_]\w*)\s*(==|!=|>=|<=|>|<)\s*(.+?)\s*$")
+# The comparisons of an App filter, applied to a column element-wise.
+FILTER_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+}
 
 
 def parse_filter(query: str) -> tuple[str, str, str | float]:
@@ -92,15 +102,7 @@ class AppTable:
         if not self.has(column):
             raise ValueError(f"filter column {column!r} is not in {self.path.name}")
         cells = self.raw[column].str.strip() if isinstance(value, str) else self.numbers(column)
-        compare = {
-            "==": cells.eq,
-            "!=": cells.ne,
-            ">": cells.gt,
-            "<": cells.lt,
-            ">=": cells.ge,
-            "<=": cells.le,
-        }[op]
-        return compare(value)
+        return FILTER_OPERATORS[op](cells, value)
 
     def rows_per_day(self) -> int:
         """The largest number of rows any single date has."""
