@@ -17,6 +17,7 @@ from wbr.engine.deck import Deck
 pytestmark = pytest.mark.e2e
 
 WEEK = "2026-11-21"
+LAST_WEEK = "2026-11-14"
 CONFIG = """\
 title: Print test
 sources:
@@ -46,6 +47,11 @@ def printed(tmp_path_factory) -> tuple[Path, Deck]:
     rows = daily_rows({"orders": 300.0, "sessions": 9000.0, "returns": 20.0}, end=WEEK)
     config = write_business(folder, CONFIG, {"metrics.csv": rows})
     out = folder / "reports"
+    # last week's report first: this week's run compares with it
+    assert (
+        main(["run", "--config", str(config), "--week", LAST_WEEK, "--out", str(out), "--quiet"])
+        == 0
+    )
     args = ["--config", str(config), "--week", WEEK, "--out", str(out)]
     code = main(["run", *args, "--pdf", "--require-complete", "--quiet"])
     assert code == 0  # every metric is complete through the week: the run goes ahead
@@ -94,3 +100,10 @@ def test_no_page_holds_more_than_two_blocks_and_every_chart_is_drawn(printed):
         assert len(heads) <= 2, (page, [b.label for b in heads])
         # a drawn chart prints its axis labels; an undrawn one prints nothing
         assert text.count("wk 47") >= len(heads), page
+
+
+def test_the_run_compares_with_last_weeks_report(printed):
+    pdf, deck = printed
+    assert str(deck.history.compared_with) == LAST_WEEK
+    html = (pdf.parent / "deck.html").read_text(encoding="utf-8")
+    assert "Since last week's deck (week ending Sat 14 Nov 2026)" in html

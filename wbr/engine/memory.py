@@ -207,6 +207,8 @@ def _earlier_flags(earlier: EarlierDeck) -> dict[FlagKey, tuple[int, Mapping[str
     found: dict[FlagKey, tuple[int, Mapping[str, Any], str]] = {}
     for metric, block in earlier.blocks.items():
         for flag in block.get("flags") or ():
+            if flag.get("set_aside") is not None:
+                continue  # not raised: neither running nor cleared
             key = flag_key(metric, flag)
             weeks = flag.get("streak")
             weeks = weeks if isinstance(weeks, int) and weeks > 0 else 1
@@ -308,6 +310,9 @@ def remember(
     for block in blocks:
         flags = []
         for flag in block.flags:
+            if getattr(flag, "set_aside", None) is not None:
+                flags.append(flag)  # not raised: it has no streak
+                continue
             key = flag_key(block.metric, flag)
             raised.add(key)
             weeks = earlier_flags[key][0] + 1 if key in earlier_flags else 1
