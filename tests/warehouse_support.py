@@ -171,7 +171,11 @@ def postgres_server() -> Iterator[tuple[str, int]]:
         f"--pwfile={password_file}",
     )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off"
-    as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-w", "start")
+    # The server's output goes to a log file: a pipe held open by it would never reach EOF.
+    log = folder / "server.log"
+    as_postgres(
+        str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"
+    )
     try:
         as_postgres(
             str(PG_BIN / "createdb"), "-h", str(folder), "-p", str(port), "-U", "wbr", "wbr"
