@@ -181,7 +181,8 @@ def build_message(
     message["Message-ID"] = make_msgid("wbr", domain=_message_id_domain(sender))
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    html_part = message.get_payload()[1]
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None  # added just above
     for number in shown:
         html_part.add_related(
             charts[number],

@@ -209,9 +209,9 @@ def _require_columns(frame: pd.DataFrame, names: list[str], problems: Problems) 
     return found
 
 
-def _line(raw: pd.Series, position: int) -> int:
+def _line(raw: pd.Series, position: int | np.integer) -> int:
     """File line of the row at `position`: index labels are the rows' places in the file."""
-    return int(raw.index[position]) + 2
+    return int(raw.index[int(position)]) + 2
 
 
 def parse_dates(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
@@ -313,7 +313,7 @@ def _report_duplicates(frame: pd.DataFrame, keys: list[str], problems: Problems,
             f"{name}={value:%Y-%m-%d}"
             if isinstance(value, pd.Timestamp)
             else f"{name.removeprefix(EXTRA_PREFIX)}=(blank)"
-            if pd.isna(value)
+            if value is None or (isinstance(value, float) and np.isnan(value))  # blank slice
             else f"{name.removeprefix(EXTRA_PREFIX)}={_clip(value)}"
             for name, value in zip(keys, key, strict=True)
         )
@@ -327,10 +327,10 @@ def _text_columns(path: Path, source: SourceConfig, dimensions: list[str]) -> se
         return {"date", "metric", *(d.lower() for d in dimensions)}
     ensure_regular_file(path, "data file", shown=_display(path))
     try:
-        first = pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns[:1]
+        first = [str(c) for c in pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns[:1]]
     except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
         first = []
-    return {"date", *(str(c).strip().lower() for c in first)}
+    return {"date", *(c.strip().lower() for c in first)}
 
 
 def read_metric_rows(
@@ -559,6 +559,7 @@ def _load_metric_source(
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
     """(daily values, long rows with dimensions or None, absent slices or None) of an actuals
     or plan source."""
+    assert source.path is not None  # a query source is read by the warehouse loader instead
     path = config.resolve(source.path)
     metrics = config.base_metrics()
     if source.format == "wide" and source.grain == "daily":
@@ -591,9 +592,11 @@ def load_data(config: Config, week_ending: dt.date | str | None = None) -> Datas
 
     if reads_warehouse(config):
         return load_mixed(config, week_ending)
-    actuals, slices, absent = _load_metric_source(config, config.sources.actuals, required=True)
+    source = config.sources.actuals
+    assert source is not None and source.path is not None  # else the warehouse loader reads it
+    actuals, slices, absent = _load_metric_source(config, source, required=True)
     if actuals is None or actuals.dropna(how="all").empty:
-        raise DataError(f"{_display(config.resolve(config.sources.actuals.path))}: no data rows")
+        raise DataError(f"{_display(config.resolve(source.path))}: no data rows")
     plan = None
     absent_by_source = {"actuals": absent}
     if config.sources.plan is not None:
