@@ -3,8 +3,8 @@
 Building week W reads the latest `<folder>/<YYYY-MM-DD>/deck.json` dated before W (never W itself,
 so re-running a week is idempotent) and records, in the new deck:
 
-- restatements: a past week's or month's number the earlier deck showed that has changed beyond
-  the tolerance (`history.restatement_pct` and `history.restatement_floor`), on its block;
+- restatements (wbr.engine.restatements): a past week's or month's number the earlier deck
+  showed that has changed beyond the tolerance, on its block;
 - flag streaks: each flag's `streak` (1 = new this week, N = raised by N decks in a row), and the
   flags the earlier deck raised that have cleared;
 - carried questions: a question the earlier deck asked of a block that is still flagged stays open,
@@ -29,15 +29,10 @@ from typing import Any
 
 import pandas as pd
 
-from wbr.engine.calendar import MONTH_ABBR
 from wbr.engine.config import HistoryConfig
 from wbr.engine.deck import SCHEMA_VERSION, Block, DeckQuestion, Flag, Question
-from wbr.engine.deck_history import (
-    ClearedFlag,
-    DeckHistory,
-    Restatement,
-    RetiredBlock,
-)
+from wbr.engine.deck_history import ClearedFlag, DeckHistory, RetiredBlock
+from wbr.engine.restatements import attach_restatements
 
 DECK_JSON = "deck.json"
 NO_HISTORY = "no history yet"
@@ -105,89 +100,6 @@ def find_earlier_deck(folder: Path, week_ending: dt.date) -> tuple[EarlierDeck |
     if earlier_week >= week_ending:
         return None, f"{NO_HISTORY}: skipped {path}: its week_ending {earlier_week} is not earlier"
     return EarlierDeck(path, earlier_week, data), None
-
-
-# ---------------------------------------------------------------- restatements
-
-
-def _restated(old: Any, new: float | None, settings: HistoryConfig) -> bool:
-    """A number the earlier deck showed that now differs beyond the tolerance (or is gone)."""
-    if not isinstance(old, int | float) or isinstance(old, bool):
-        return False  # the earlier deck showed N/A: a value arriving late is not a restatement
-    if new is None:
-        return True
-    allowed = max(settings.restatement_pct / 100 * abs(old), settings.restatement_floor)
-    return abs(new - old) > allowed
-
-
-def _change(old: float, new: float | None) -> float | None:
-    return None if new is None or old <= 0 else (new / old - 1) * 100
-
-
-def _month_label(key: str) -> str:
-    year, month = key.split("-")
-    return f"{MONTH_ABBR[int(month) - 1]} {year}"
-
-
-def block_restatements(
-    block: Block, earlier_block: Mapping[str, Any], settings: HistoryConfig
-) -> tuple[Restatement, ...]:
-    """The block's past weeks and months whose CY or PY value changed since the earlier deck."""
-    found = []
-    weeks = {point.end.isoformat(): point for point in block.weeks}
-    for old in earlier_block.get("weeks") or ():
-        point = weeks.get(str(old.get("end")))
-        if point is None:
-            continue
-        for series in ("cy", "py"):
-            new = getattr(point, series)
-            if _restated(old.get(series), new, settings):
-                found.append(
-                    Restatement(
-                        "week",
-                        point.end.isoformat(),
-                        point.label,
-                        series,
-                        float(old[series]),
-                        new,
-                        _change(float(old[series]), new),
-                    )
-                )
-    months = {point.month: point for point in block.months}
-    for old in earlier_block.get("months") or ():
-        point = months.get(str(old.get("month")))
-        if point is None:
-            continue
-        for series in ("cy", "py"):
-            new = getattr(point, series)
-            if _restated(old.get(series), new, settings):
-                found.append(
-                    Restatement(
-                        "month",
-                        point.month,
-                        _month_label(point.month),
-                        series,
-                        float(old[series]),
-                        new,
-                        _change(float(old[series]), new),
-                    )
-                )
-    return tuple(found)
-
-
-def attach_restatements(
-    blocks: Iterable[Block], earlier: EarlierDeck | None, settings: HistoryConfig
-) -> tuple[Block, ...]:
-    """Blocks with the restatements of their numbers since the earlier deck."""
-    if earlier is None:
-        return tuple(blocks)
-    before = earlier.blocks
-    return tuple(
-        replace(block, restatements=block_restatements(block, before[block.metric], settings))
-        if block.metric in before
-        else block
-        for block in blocks
-    )
 
 
 # ---------------------------------------------------------------- flags and questions
@@ -395,7 +307,10 @@ def before_analysis(blocks: Iterable[Block], recalled: Recall | None) -> tuple[B
     """Blocks with their restatements (the questions read them), when there is an earlier deck."""
     if recalled is None:
         return tuple(blocks)
-    return attach_restatements(blocks, recalled.earlier, recalled.settings)
+    earlier = recalled.earlier
+    return attach_restatements(
+        blocks, None if earlier is None else earlier.blocks, recalled.settings
+    )
 
 
 def after_analysis(

@@ -11,11 +11,13 @@ themselves are in templates/print.css. The PDF is written atomically; Chromium i
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -23,6 +25,8 @@ import urllib.request
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import websocket  # websocket-client
 
 from wbr.engine.calendar import MONTH_ABBR
 from wbr.engine.deck import Deck
@@ -103,8 +107,6 @@ class _Page:
     """One page target over the DevTools websocket: send a command, wait for its reply."""
 
     def __init__(self, url: str) -> None:
-        import websocket  # websocket-client
-
         self.socket = websocket.create_connection(
             url, timeout=PRINT_TIMEOUT_S, suppress_origin=True
         )
@@ -148,6 +150,7 @@ def _start(chromium: str, profile: Path) -> tuple[subprocess.Popen, str]:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: _stop ends Chromium's helpers too
     )
     port_file = profile / "DevToolsActivePort"
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -170,8 +173,17 @@ def _start(chromium: str, profile: Path) -> tuple[subprocess.Popen, str]:
             if pages:
                 return process, pages[0]["webSocketDebuggerUrl"]
         time.sleep(0.05)
-    process.kill()
+    _stop(process)
     raise RenderError(f"{chromium} did not open its debugging port in {START_TIMEOUT_S} s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the Chromium this module started, and its helper processes (its process group)."""
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    if process.stderr is not None:
+        process.stderr.close()
 
 
 def _templates(title: str, week: str) -> tuple[str, str]:
@@ -202,10 +214,11 @@ def print_pdf(html_path: Path, pdf_path: Path, title: str, week: str) -> Path:
             data = _print(page, html_path, title, week)
         finally:
             page.close()
+    except (OSError, websocket.WebSocketException) as error:  # Chromium died or hung up
+        raise RenderError(f"printing {html_path} with {chromium} failed: {error}") from error
     finally:
         if process is not None:
-            process.kill()
-            process.wait(timeout=30)
+            _stop(process)
         shutil.rmtree(profile, ignore_errors=True)
     partial = pdf_path.with_name(f".{pdf_path.name}.partial")
     try:
