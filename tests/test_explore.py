@@ -103,9 +103,7 @@ def test_nested_drill_down_splits_the_segment_it_is_within(explorer: Explorer) -
 def test_nested_mix_rate_of_a_ratio(explorer: Explorer) -> None:
     found = explorer.drivers("conversion", "channel", within={"region": "South"})
     result = found["mix_rate"]["wow"]
-    assert result["mix"] + result["rate"] + result["interaction"] == pytest.approx(
-        result["delta"]
-    )
+    assert result["mix"] + result["rate"] + result["interaction"] == pytest.approx(result["delta"])
     rows = explorer.dataset.slices
     south = rows[(rows["region"] == "South")]
     week = south[south["date"].between("2026-11-15", "2026-11-21")]
@@ -211,3 +209,38 @@ def test_the_bundled_sample_opens(monkeypatch: pytest.MonkeyPatch) -> None:
     explorer = wbr.explore.open("wbr.yaml")
     assert explorer.config_path == ROOT / "wbr.yaml"
     assert explorer.drivers("orders", "channel", within={"region": "West"}) is not None
+
+
+def test_an_xmr_flag_on_weekly_yoy_reads_in_bps_not_in_the_metrics_unit(
+    explorer: Explorer,
+) -> None:
+    from dataclasses import replace
+
+    from wbr.engine.deck import Flag
+    from wbr.render import show
+
+    block = explorer.block_data("conversion")
+    flag = Flag("xmr", "outside_limits", dt.date(2026, 11, 21), 155.0, -103.0, 1.4, False, "")
+    shown = show.flags_html(replace(block, flags=(flag,), series=replace(block.series, kind="yoy")))
+    assert "+155 bps" in shown and "-103 bps to +1 bps" in shown
+    raw = show.flags_html(replace(block, flags=(flag,), series=replace(block.series, kind="raw")))
+    assert "15500.00%" in raw  # a raw series' value is the rate itself
+
+
+def test_a_redraw_resets_what_only_the_old_figure_set() -> None:
+    import plotly.graph_objects as go
+
+    from wbr.render.widgets import LiveChart
+
+    old = go.Figure(layout={"title": {"text": "A"}, "yaxis": {"ticksuffix": " bps"}})
+    old.add_annotation(text="outside limits", x=0, y=0)
+    new = go.Figure(layout={"title": {"text": "B"}})
+    chart = LiveChart(owner=None)
+    chart.draw(old)
+    sent: list[dict] = []
+    chart.widget._send_relayout_msg = lambda data, source_view_id=None: sent.append(data)
+    chart.draw(new)
+    reset = sent[0]
+    assert reset["annotations"] == [] and reset["yaxis.ticksuffix"] is None
+    assert reset["yaxis.autorange"] is True
+    assert chart.title == "B" and chart.widget.layout.annotations == ()

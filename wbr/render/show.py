@@ -130,23 +130,46 @@ def drivers_html(block: Block) -> str:
 
 
 def flags_html(block: Block) -> str:
-    """The block's flags with their evidence: type and rule, date, value, limits, favourable or
-    not, and the detail (why it was raised, what was set aside)."""
+    """The block's flags with their evidence: type and rule, date, value and limits (in the units
+    of the series the flag judged), favourable or not, the detail, and why a signal was set
+    aside when it was."""
     if not block.flags:
         return f"<div class='wbr'><p class='wbr-muted'>{_text(block.label)}: no flags.</p></div>"
-    rows = "".join(
-        f"<tr><td>{_text(flag.type)}/{_text(flag.rule)}</td>"
-        f"<td>{flag.date.isoformat() if flag.date else ''}</td>"
-        f"<td>{format_value(flag.value, block.unit) if flag.value is not None else ''}</td>"
-        f"<td>{_limits(flag, block.unit)}</td>"
-        f"<td>{_favour(flag.favourable)}</td><td>{_text(flag.detail)}</td></tr>"
-        for flag in block.flags
-    )
+    rows = []
+    for flag in block.flags:
+        say = _flag_units(block, flag)
+        limits = (
+            ""
+            if flag.lower is None and flag.upper is None
+            else f"{say(flag.lower)} to {say(flag.upper)}"
+        )
+        aside = getattr(flag, "set_aside", None)
+        rows.append(
+            f"<tr><td>{_text(flag.type)}/{_text(flag.rule)}</td>"
+            f"<td>{flag.date.isoformat() if flag.date else ''}</td>"
+            f"<td>{say(flag.value) if flag.value is not None else ''}</td><td>{limits}</td>"
+            f"<td>{'set aside: ' + _text(aside) if aside else _favour(flag.favourable)}</td>"
+            f"<td>{_text(flag.detail)}</td></tr>"
+        )
     return (
         f'<div class="wbr"><h4>{_text(block.label)}: flags</h4><table class="wbr-flagged">'
         "<tr><th>flag</th><th>date</th><th>value</th><th>limits</th><th>direction</th>"
-        f"<th>evidence</th></tr>{rows}</table></div>"
+        f"<th>evidence</th></tr>{''.join(rows)}</table></div>"
     )
+
+
+GROWTH_SERIES = ("yoy", "two_year")  # XmR series whose values are % growth or bps, not values
+
+
+def _flag_units(block: Block, flag: Flag) -> Any:
+    """How a flag's value and limits read: growth (% or bps) for an XmR flag on a YoY series
+    (the flag's typed series, else the series the block's XmR judged), else the metric's unit."""
+    series = getattr(flag, "series", None)
+    if series is None and flag.type == "xmr" and block.series is not None:
+        series = block.series.kind
+    if series in GROWTH_SERIES:
+        return lambda value: format_change(value, block.comparison)
+    return lambda value: format_value(value, block.unit)
 
 
 BOX_ROWS = (
@@ -223,12 +246,6 @@ def compare_html(first: Block, second: Block) -> str:
         "</table>", f"<tr><td>flags</td><td>{flags[0]}</td><td>{flags[1]}</td></tr></table>"
     )
     return f'<div class="wbr"><h4>{_text(first.label)}: week ending {a} vs {b}</h4>{table}</div>'
-
-
-def _limits(flag: Flag, unit: str) -> str:
-    if flag.lower is None and flag.upper is None:
-        return ""
-    return f"{format_value(flag.lower, unit)} to {format_value(flag.upper, unit)}"
 
 
 def _favour(favourable: bool | None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 PNG_WIDTH = 900
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+LAYOUT_LISTS = ("annotations", "shapes", "images")  # emptied, not unset, when a figure has none
 
 
 def _png_bundle(figures: list[go.Figure]) -> list[dict[str, str]]:
@@ -75,6 +77,18 @@ class Chart:
         return bundle
 
 
+def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A layout's properties by dotted path ("yaxis.ticksuffix"); a list is one property."""
+    found: dict[str, Any] = {}
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            found.update(_leaves(value, f"{path}."))
+        else:
+            found[path] = value
+    return found
+
+
 class LiveChart:
     """A FigureWidget that Controls redraws in place; displays with a PNG of its current state."""
 
@@ -83,7 +97,23 @@ class LiveChart:
         self.widget = go.FigureWidget()
 
     def draw(self, figure: go.Figure) -> None:
-        """Replace the widget's traces and layout with a new figure's."""
+        """Replace the widget's traces and layout with a new figure's.
+
+        Assigning a layout only sends the browser the new figure's properties, so whatever the
+        old layout set and the new one does not (an annotation, a tick suffix, a range) is reset
+        first; axes without a range of their own autorange again."""
+        old = self.widget.layout.to_plotly_json()
+        new = figure.layout.to_plotly_json()
+        reset: dict[str, Any] = {
+            path: [] if path in LAYOUT_LISTS else None
+            for path in _leaves(old)
+            if path not in _leaves(new) and not path.startswith("template")
+        }
+        for axis in (key for key in {**old, **new} if key.startswith(("xaxis", "yaxis"))):
+            if "range" not in new.get(axis, {}):
+                reset[f"{axis}.autorange"] = True
+        if reset:
+            self.widget.plotly_relayout(reset)
         self.widget.data = ()
         self.widget.add_traces(list(figure.data))
         self.widget.layout = figure.layout
@@ -109,6 +139,21 @@ class LivePanel:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
         bundle["text/html"] = self.widget.value
+        return bundle
+
+
+class LivePicker:
+    """Picker widgets; for exports, the picks they hold as a line of text."""
+
+    def __init__(self, widget: widgets.Widget, pickers: list[widgets.Dropdown]) -> None:
+        self.widget = widget
+        self.pickers = pickers
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        picks = ", ".join(f"{p.description}: {p.label}" for p in self.pickers)
+        bundle["text/html"] = f"<p><i>{html.escape(picks)}</i></p>"
+        bundle["text/plain"] = picks
         return bundle
 
 
@@ -157,13 +202,17 @@ class Controls:
         )
         self.compare_week = picker("compare", [(str(w), w) for w in weeks], compare_with)
         self.status = widgets.HTML()
-        self.pickers = widgets.VBox(
-            [
-                widgets.HBox([self.metric, self.week]),
-                widgets.HBox([self.dimension, self.within, self.comparison]),
-                self.status,
-            ]
+        self.pickers = LivePicker(
+            widgets.VBox(
+                [
+                    widgets.HBox([self.metric, self.week]),
+                    widgets.HBox([self.dimension, self.within, self.comparison]),
+                    self.status,
+                ]
+            ),
+            [self.metric, self.week, self.dimension, self.within, self.comparison],
         )
+        self.compare_picker = LivePicker(self.compare_week, [self.compare_week])
         self.chart, self.weekly, self.daily = LiveChart(self), LiveChart(self), LiveChart(self)
         self.drivers, self.mix_rate = LiveChart(self), LiveChart(self)
         self.compare_chart = LiveChart(self)
@@ -174,10 +223,8 @@ class Controls:
         self.compare_week.observe(self._changed, names="value")
         self.refresh()
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.pickers)
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return self.pickers._repr_mimebundle_(include, exclude)
 
     @property
     def charts(self) -> list[LiveChart]:
