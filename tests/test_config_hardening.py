@@ -421,3 +421,55 @@ def test_an_early_enough_xmr_baseline_start_builds(tmp_path):
     text = path.read_text(encoding="utf-8")
     path.write_text(text + "flags: {xmr_baseline_start: 2026-10-10}\n", encoding="utf-8")
     assert build_deck(load_config(path)).week_ending.isoformat() == "2026-11-21"
+
+
+def test_no_metrics_is_a_config_error_not_no_data_rows(tmp_path):
+    path = tmp_path / "wbr.yaml"
+    path.write_text("title: T\nsources: {actuals: {path: m.csv}}\nmetrics: {}\n", "utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(error.value) == (
+        f"{path}:3: metrics: no metrics: give at least one, e.g. orders: {{label: Orders}}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "read_as"),
+    [("yes", "a true/false value"), ("on", "a true/false value"), ("1", "a number")],
+)
+def test_a_metric_id_yaml_reads_as_another_type_is_reported_as_written(tmp_path, key, read_as):
+    with pytest.raises(ConfigError) as error:
+        _load(tmp_path, f"metrics:\n  orders: {{}}\n  {key}: {{label: Yes}}\n")
+    assert str(error.value) == (
+        f"{tmp_path / 'wbr.yaml'}:5: 'metrics.{key}': YAML reads the key '{key}' as {read_as}; "
+        f"put it in quotes ('{key}':) to use it as a name"
+    )
+
+
+def test_a_quoted_yes_is_a_metric_id(tmp_path):
+    assert list(_load(tmp_path, "metrics:\n  'yes': {}\n").metrics) == ["yes"]
+
+
+@pytest.mark.parametrize("title", ['""', "' '", "''"])
+def test_an_empty_title_is_a_config_error(tmp_path, title):
+    path = tmp_path / "wbr.yaml"
+    path.write_text(
+        f"title: {title}\nsources: {{actuals: {{path: m.csv}}}}\nmetrics: {{a: {{}}}}\n", "utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"wbr\.yaml:1: title: expected the deck's title"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("WBR {flag}", "unknown placeholder {flag}"),
+        ("WBR {title", "cannot fill"),
+        ("WBR {week_number:%Y}", "cannot fill"),
+    ],
+)
+def test_a_bad_subject_template_is_found_when_the_config_loads(tmp_path, subject, expected):
+    with pytest.raises(ConfigError) as error:
+        _load(tmp_path, f"metrics: {{a: {{}}}}\nemail: {{subject: '{subject}'}}\n")
+    assert f"email.subject: {expected}" in str(error.value)
+    assert "{title}, {week_number}, {week_ending}, {flags}, {flagged_blocks}" in str(error.value)

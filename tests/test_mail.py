@@ -28,7 +28,7 @@ from wbr.deliver.mail import (
 )
 from wbr.engine.config import parse_config
 from wbr.engine.deck import Commentary, Event, Question
-from wbr.errors import DeliveryError
+from wbr.errors import ConfigError, DeliveryError
 from wbr.render.charts import six_twelve_figure
 from wbr.render.html import block_html
 
@@ -105,7 +105,7 @@ def test_headers_name_sender_recipients_and_the_week(tmp_path):
     )
     assert message["To"] == "a@example.com, B <b@example.com>"
     assert message["From"] == "w@x.org"
-    assert message["Subject"] == "Acme Retail WBR: week 47 ending 2026-11-21 (2 flags)"
+    assert message["Subject"] == "Acme Retail WBR: week 47 ending 2026-11-21 (4 flags)"
     assert message["Message-ID"].endswith("@x.org>")
     assert message["Date"]
 
@@ -116,9 +116,16 @@ def test_subject_template_fills_week_and_flag_count():
     assert subject_line(deck, config) == "WBR wk 47 (2026-11-21): 2 flagged, Acme Retail WBR"
 
 
-def test_subject_with_an_unknown_placeholder_names_the_known_ones():
-    with pytest.raises(DeliveryError, match=r"email.subject.*\{week}.*\{title}, \{week_number}"):
-        subject_line(make_deck(), _config(subject="WBR {week}"))
+def test_subject_counts_flags_and_flagged_blocks_by_their_names():
+    deck = make_deck()
+    assert (sum(len(b.flags) for b in deck.blocks), sum(b.flagged for b in deck.blocks)) == (4, 2)
+    config = _config(subject="{flags} flags on {flagged_blocks} blocks ({flag_count})")
+    assert subject_line(deck, config) == "4 flags on 2 blocks (2)"
+
+
+def test_subject_with_an_unknown_placeholder_is_a_config_error_naming_the_known_ones():
+    with pytest.raises(ConfigError, match=r"email.subject.*\{week}.*\{title}, \{week_number}"):
+        _config(subject="WBR {week}")
 
 
 def test_a_line_break_in_the_title_cannot_start_a_new_header(tmp_path):

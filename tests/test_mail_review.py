@@ -24,12 +24,11 @@ from wbr.deliver.mail import (
     build_message,
     send_message,
     send_report,
-    subject_line,
     write_eml,
 )
 from wbr.engine.config import load_config, parse_config
 from wbr.engine.sources import load_data
-from wbr.errors import DeliveryError, WbrError
+from wbr.errors import ConfigError, DeliveryError, WbrError
 from wbr.importers.wbr_app import convert_wbr_app, report_lines
 from wbr.render.report import DECK_JSON_NAME, HTML_NAME
 
@@ -63,9 +62,9 @@ def test_dry_run_with_an_empty_file_name_never_sends(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("template", ["WBR {title.name}", "WBR {flag_count[0]}"])
-def test_a_subject_template_with_attribute_or_index_is_a_delivery_error(template):
-    with pytest.raises(DeliveryError, match=r"email\.subject"):
-        subject_line(make_deck(), _config(subject=template))
+def test_a_subject_template_with_attribute_or_index_is_a_config_error_at_load(template):
+    with pytest.raises(ConfigError, match=r"email\.subject: cannot fill"):
+        _config(subject=template)
 
 
 @pytest.mark.parametrize("timeout", ["-1", "0", "nan", "inf"])

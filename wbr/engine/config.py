@@ -206,11 +206,40 @@ class HistoryConfig(_Strict):
     restatement_floor: float = Field(0.0, ge=0)  # and at least this much, in the metric's units
 
 
+# The subject's placeholders, with example values to check a template when the config loads.
+SUBJECT_EXAMPLE: dict[str, Any] = {
+    "title": "Acme WBR",
+    "week_number": 47,
+    "week_ending": "2026-11-21",
+    "flags": 3,  # flags raised on all blocks
+    "flagged_blocks": 2,  # blocks with at least one flag
+    "flag_count": 2,  # the old name of flagged_blocks
+}
+
+
 class EmailConfig(_Strict):
     """Recipients and subject template of the emailed deck."""
 
     to: list[str] = Field(default_factory=list)
-    subject: str = "{title}: week {week_number} ending {week_ending} ({flag_count} flags)"
+    subject: str = "{title}: week {week_number} ending {week_ending} ({flags} flags)"
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str) -> str:
+        names = ", ".join(f"{{{name}}}" for name in SUBJECT_EXAMPLE if name != "flag_count")
+        try:
+            value.format(**SUBJECT_EXAMPLE)
+        except KeyError as error:
+            raise ValueError(
+                f"unknown placeholder {{{error.args[0]}}} in {value!r}; the placeholders are "
+                f"{names}"
+            ) from None
+        except (IndexError, ValueError, AttributeError, TypeError) as error:
+            raise ValueError(
+                f"cannot fill {value!r} ({type(error).__name__}: {error}); the placeholders are "
+                f"{names}, each written as {{name}}"
+            ) from None
+        return value
 
 
 class Config(_Strict):
@@ -229,6 +258,20 @@ class Config(_Strict):
     flags: FlagSettings = FlagSettings()
     history: HistoryConfig = HistoryConfig()
     base_dir: Path = Path(".")
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("expected the deck's title, got an empty one")
+        return value
+
+    @field_validator("metrics")
+    @classmethod
+    def _some_metrics(cls, value: dict[str, MetricConfig]) -> dict[str, MetricConfig]:
+        if not value:
+            raise ValueError("no metrics: give at least one, e.g. orders: {label: Orders}")
+        return value
 
     @field_validator("week_ending", mode="before")
     @classmethod
@@ -354,6 +397,48 @@ def _duplicate_keys(node: yaml.Node, source: str, path: tuple = ()) -> list[Prob
         for i, item in enumerate(node.value):
             problems += _duplicate_keys(item, source, (*path, i))
     return problems
+
+
+_KEY_READ_AS = {
+    "tag:yaml.org,2002:bool": "a true/false value",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "an empty value",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+
+
+def _keys_not_text(root: yaml.Node, source: str) -> list[Problem]:
+    """Keys YAML reads as something other than text (`yes:`, `on:`, `1:`, `2026-01-01:`).
+
+    Every key of a config is a name; YAML 1.1 would turn `yes:` into True, and the error would
+    then name `metrics.True`. Each is reported as written, with the quoting that fixes it.
+    """
+    problems = []
+    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack += [(item, (*path, str(i))) for i, item in enumerate(node.value)]
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        for key_node, value_node in node.value:
+            written = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith(":str"):
+                stack.append((value_node, (*path, written)))
+                continue
+            read_as = _KEY_READ_AS.get(key_node.tag, "not text")
+            dotted = ".".join((*path, written))
+            problems.append(
+                Problem(
+                    source,
+                    key_node.start_mark.line + 1,
+                    None,
+                    f"'{dotted}': YAML reads the key {written!r} as {read_as}; put it in quotes "
+                    f"('{written}':) to use it as a name",
+                )
+            )
+    return sorted(problems, key=lambda problem: problem.line or 0)
 
 
 def _line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
@@ -540,6 +625,9 @@ def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = No
     duplicates = _duplicate_keys(root, source) if root is not None else []
     if duplicates:
         raise ConfigError(problems=duplicates)
+    not_text = _keys_not_text(root, source) if root is not None else []
+    if not_text:
+        raise ConfigError(problems=not_text)
     if "base_dir" in raw:
         raise ConfigError(
             problems=[Problem(source, lines.get(("base_dir",)), None, "unknown key 'base_dir'")]
