@@ -29,12 +29,13 @@ def read_actions(path: Path) -> pd.DataFrame:
     closed (NaT while open); every problem in the file reported together."""
     frame = read_table(path)
     problems = Problems(path)
-    columns = {}
+    columns: dict[str, str] = {}  # our name -> the file's spelling
     for name in (*REQUIRED, "closed"):
         column = _find_column(frame, name)
-        if column is None and name != "closed":
+        if column is not None:
+            columns[name] = column
+        elif name != "closed":
             problems.add(f"missing column '{name}' (columns found: {', '.join(frame.columns)})")
-        columns[name] = column
     problems.raise_if_any()
     text = {
         name: frame[columns[name]].fillna("").astype(str).str.strip()
@@ -46,7 +47,7 @@ def read_actions(path: Path) -> pd.DataFrame:
     opened = parse_dates(frame[columns["opened"]], problems, columns["opened"])
     due = parse_dates(frame[columns["due"]], problems, columns["due"])
     closed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    if columns["closed"] is not None:
+    if "closed" in columns:
         raw = frame[columns["closed"]].fillna("").astype(str).str.strip()
         given = raw != ""
         if given.any():
@@ -62,7 +63,7 @@ def read_actions(path: Path) -> pd.DataFrame:
         problems.add(
             f"closed {closed[index]:%Y-%m-%d} is before opened {opened[index]:%Y-%m-%d}",
             line=int(index) + 2,
-            column=columns["closed"],
+            column=columns.get("closed"),
         )
     problems.raise_if_any()
     table = pd.DataFrame(
@@ -92,17 +93,27 @@ def open_actions(table: pd.DataFrame | None, week_ending: dt.date) -> tuple[Acti
     end = pd.Timestamp(week_ending)
     is_open = (table["opened"] <= end) & (table["closed"].isna() | (table["closed"] > end))
     rows = table.loc[is_open.to_numpy()].sort_values(["due", "opened"], kind="stable")
-    return tuple(
-        ActionItem(
-            opened=row.opened.date(),
-            metric=row.metric if isinstance(row.metric, str) else None,
-            owner=row.owner,
-            action=row.action,
-            due=row.due.date(),
-            days_to_due=(row.due.date() - week_ending).days,
+    items = []
+    for opened, metric, owner, action, due in zip(
+        rows["opened"].tolist(),
+        rows["metric"].tolist(),
+        rows["owner"].tolist(),
+        rows["action"].tolist(),
+        rows["due"].tolist(),
+        strict=True,
+    ):
+        due_day = pd.Timestamp(due).date()
+        items.append(
+            ActionItem(
+                opened=pd.Timestamp(opened).date(),
+                metric=metric if isinstance(metric, str) else None,
+                owner=str(owner),
+                action=str(action),
+                due=due_day,
+                days_to_due=(due_day - week_ending).days,
+            )
         )
-        for row in rows.itertuples(index=False)
-    )
+    return tuple(items)
 
 
 def attach_actions(blocks: Iterable[Block], items: tuple[ActionItem, ...]) -> tuple[Block, ...]:

@@ -161,6 +161,12 @@ def _question(raw: Mapping[str, Any], open_weeks: int) -> Question:
     )
 
 
+def _open_weeks(raw: Mapping[str, Any]) -> int:
+    """How many decks in a row an earlier deck's question had been asked (1 when it says not)."""
+    weeks = raw.get("open_weeks")
+    return weeks if isinstance(weeks, int) and weeks > 0 else 1
+
+
 def carry_questions(
     block: Block, earlier_block: Mapping[str, Any] | None, answered: set[tuple[str, str]]
 ) -> Block:
@@ -188,9 +194,7 @@ def carry_questions(
         return block
     carried: list[Question] = []
     for qid, raws in earlier_by_id.items():
-        weeks = max(
-            r.get("open_weeks") if isinstance(r.get("open_weeks"), int) else 1 for r in raws
-        )
+        weeks = max(_open_weeks(raw) for raw in raws)
         again = [q for q in asked if q.id == qid]
         if again:
             carried += [replace(q, open_weeks=weeks + 1, carried=True) for q in again]

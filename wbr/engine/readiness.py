@@ -89,7 +89,9 @@ def check_week(config: Config, dataset: Dataset, week_ending: dt.date) -> Readin
                     else None
                 )
                 last = None if earlier is None else earlier.last_valid_index()
-                incomplete[metric] = f"data through {_day(last.date())}" if last else "no data"
+                incomplete[metric] = (
+                    f"data through {_day(pd.Timestamp(last).date())}" if last else "no data"
+                )
         else:
             gaps = [_day(day.date()) for day, ok in zip(days, loaded, strict=True) if not ok]
             incomplete[metric] = f"missing {', '.join(gaps)}"

@@ -62,19 +62,19 @@ def block_restatements(
                         _change(float(old[series]), new),
                     )
                 )
-    months = {point.month: point for point in block.months}
+    months = {month.month: month for month in block.months}
     for old in earlier_block.get("months") or ():
-        point = months.get(str(old.get("month")))
-        if point is None:
+        month = months.get(str(old.get("month")))
+        if month is None:
             continue
         for series in ("cy", "py"):
-            new = getattr(point, series)
+            new = getattr(month, series)
             if _restated(old.get(series), new, settings):
                 found.append(
                     Restatement(
                         "month",
-                        point.month,
-                        _month_label(point.month),
+                        month.month,
+                        _month_label(month.month),
                         series,
                         float(old[series]),
                         new,

@@ -156,7 +156,8 @@ def _start(chromium: str, profile: Path) -> tuple[subprocess.Popen, str]:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            error = process.stderr.read().decode(errors="replace").strip().splitlines()
+            said = process.stderr.read() if process.stderr is not None else b""
+            error = said.decode(errors="replace").strip().splitlines()
             raise RenderError(
                 f"{chromium} exited with code {process.returncode} before it was ready: "
                 f"{error[-1] if error else 'no message'}"
