@@ -19,6 +19,7 @@ from pathlib import Path
 from wbr.errors import WbrError
 from wbr.sample.calendar import START, black_friday, spring_sale, summer_deals
 from wbr.sample.config import sample_config_text, sample_metrics, stored_metrics
+from wbr.sample.orders import write_orders
 from wbr.sample.simulate import simulate
 from wbr.sample.tables import commentary_table, events_table, metrics_table, plan_table
 
@@ -56,6 +57,7 @@ def write_sample(
         path = out_dir / name
         table.to_csv(path, index=False, lineterminator="\n")
         paths.append(path)
+    paths.append(write_orders(out_dir / "orders.parquet", business.days, business.totals["orders"]))
     if config_path is not None:
         config_path = Path(config_path)
         config_path.parent.mkdir(parents=True, exist_ok=True)

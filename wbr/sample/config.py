@@ -25,7 +25,11 @@ sources:
   commentary: {path: {data}commentary.csv}          # week_ending,metric,author,text
   events: {path: {data}events.csv}                  # date,metric,description (no metric = all)
 dimensions: [region, channel]  # columns of metrics.csv for drill-down (empty = not split)
-sections: [Customer experience, Traffic, Shopping, Fulfilment, Financials]  # inputs first
+sections: [Customer experience, Traffic, Shopping, Fulfilment, Customers, Financials]
+tables:                        # raw tables: metrics computed where the rows are (here DuckDB)
+  orders:                      # one row per order: order_id, created_at, customer_id, status, ...
+    path: {data}orders.parquet # or connection: + table: for a warehouse table
+    date: created_at           # a UTC timestamp: days follow calendar.time_zone
 flags:                         # deck-wide thresholds of a noteworthy variance (the defaults)
   xmr: true                    # XmR process limits on the weekly series
   xmr_series: auto             # auto | raw | yoy (auto: the YoY series for seasonal metrics)
@@ -278,6 +282,43 @@ metrics:
     owner: Chris Morgan
     definition: Gross profit / revenue.
 
+  # ---- Customers (read from the raw orders table, a 1-in-400 sample of the orders) ----------
+  active_customers:
+    label: Active customers
+    section: Customers
+    kind: input
+    from: orders               # counted in the engine over each window: a week's, a month's,
+    measure: count_distinct(customer_id)  # a YTD's distinct customers (never a sum of days)
+    where: "status <> 'cancelled'"
+    unit: count
+    polarity: higher_is_better
+    owner: Marcus Lee
+    drives: [orders, revenue]
+    definition: Distinct customers with an order that was not cancelled in the window.
+  customer_orders:
+    label: Customer orders
+    section: Customers
+    kind: input
+    from: orders
+    measure: count             # rows of the table on the day
+    where: "status <> 'cancelled'"
+    unit: count
+    polarity: higher_is_better
+    owner: Marcus Lee
+    show: false
+    definition: Orders not cancelled, from the raw orders table.
+  orders_per_customer:
+    label: Orders per active customer
+    section: Customers
+    kind: diagnostic
+    aggregation: ratio         # a window's orders / its distinct customers
+    numerator: customer_orders
+    denominator: active_customers
+    unit: orders
+    polarity: higher_is_better
+    owner: Marcus Lee
+    definition: Orders not cancelled / active customers, in the same window.
+
 email:
   to: [leaders@example.com]
   subject: "{title}: week {week_number} ending {week_ending} ({flag_count} flags)"
@@ -300,4 +341,8 @@ def sample_metrics() -> dict[str, dict]:
 
 def stored_metrics() -> list[str]:
     """Metric ids written to metrics.csv: every metric that is not a ratio."""
-    return [m for m, spec in sample_metrics().items() if spec["aggregation"] != "ratio"]
+    return [
+        m
+        for m, spec in sample_metrics().items()
+        if spec.get("aggregation") != "ratio" and "from" not in spec  # from: a raw table
+    ]
