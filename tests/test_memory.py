@@ -192,3 +192,23 @@ def test_restated_block_is_asked_what_changed(three_weeks):
     week = next(r for r in orders.restatements if r.period == "week" and r.series == "cy")
     assert week.label in q27.text and "→" in q27.text
     assert all(q.id != "Q27" for b in second.blocks for q in b.questions)
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        ("{not json", "cannot read it"),
+        ('{"schema_version": 1, "week_ending": "2026-11-07", "blocks": [["x"]]}', "block 1 has"),
+        (
+            '{"schema_version": 1, "week_ending": "2026-11-07", '
+            '"blocks": [{"metric": "orders", "weeks": 5}]}',
+            "weeks is not a list of objects",
+        ),
+    ],
+)
+def test_damaged_earlier_deck_is_skipped_with_a_note(tmp_path, damage, said):
+    (tmp_path / WEEKS[1]).mkdir()
+    (tmp_path / WEEKS[1] / "deck.json").write_text(damage, encoding="utf-8")
+    earlier, note = find_earlier_deck(tmp_path, pd.Timestamp(WEEKS[2]).date())
+    assert earlier is None and note.startswith(NO_HISTORY) and said in note
+    assert "\n" not in note

@@ -97,9 +97,30 @@ def find_earlier_deck(folder: Path, week_ending: dt.date) -> tuple[EarlierDeck |
         earlier_week = dt.date.fromisoformat(str(data.get("week_ending")))
     except ValueError:
         return None, f"{NO_HISTORY}: skipped {path}: no valid week_ending"
+    problem = _shape_problem(data)
+    if problem:
+        return None, f"{NO_HISTORY}: skipped {path}: {problem}"
     if earlier_week >= week_ending:
         return None, f"{NO_HISTORY}: skipped {path}: its week_ending {earlier_week} is not earlier"
     return EarlierDeck(path, earlier_week, data), None
+
+
+_BLOCK_LISTS = ("weeks", "months", "flags", "questions", "more_questions")
+
+
+def _shape_problem(data: Mapping[str, Any]) -> str | None:
+    """Why a deck.json of the right version cannot be compared (hand-edited, damaged), or None."""
+    blocks = data.get("blocks")
+    if not isinstance(blocks, list):
+        return "no list of blocks"
+    for index, block in enumerate(blocks):
+        if not isinstance(block, dict) or not isinstance(block.get("metric"), str):
+            return f"block {index + 1} has no metric id"
+        for name in _BLOCK_LISTS:
+            items = block.get(name, [])
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                return f"block {index + 1} ({block['metric']}): {name} is not a list of objects"
+    return None
 
 
 # ---------------------------------------------------------------- flags and questions
