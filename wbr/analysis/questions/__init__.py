@@ -20,8 +20,9 @@ catalogue order.
 Thresholds: "material" means the metric's plan-miss threshold (FlagSettings.plan_miss_pct or
 plan_miss_bps, 2% / 25 bps by default); the other constants below are named where they are used.
 
-Implemented: Q1-Q4, Q6-Q9, Q12-Q18, Q21-Q26, Q28, Q31-Q33, Q35, Q37. Not implemented (the data
-has no field for them yet): Q5 (committed ETAs), Q10 (PY annotations), Q11 (day counts), Q19
+Implemented: Q1-Q4, Q6-Q10, Q12-Q18, Q21-Q26, Q28, Q31-Q33, Q35, Q37 (Q10 as a base effect: last
+year's week was unusual). Not implemented (the data has no field for them yet): Q5 (committed
+ETAs), Q11 (day counts), Q19
 (registry review), Q20 (counter metrics), Q27 (deck snapshots), Q29 (anecdotes), Q30 (audit
 dates), Q34 (controllability tags), Q36 (action register). A flagged block that no entry covers
 gets the safety-net question Q0 so that every flagged block carries a question.
