@@ -158,3 +158,19 @@ def test_validate_names_the_absent_slice_rows(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "  slice rows absent (those days count as missing): 1\n" in out
     assert "    actuals 2026-02-10 orders: no row for region=south\n" in out
+
+
+def test_a_monthly_plan_missing_two_months_of_one_slice_has_no_plan_for_them(tmp_path):
+    config = SPLIT.replace(
+        "  actuals: {path: metrics.csv}\n",
+        "  actuals: {path: metrics.csv}\n  plan: {path: plan.csv, grain: monthly}\n",
+    )
+    months = pd.date_range("2026-01-01", "2026-06-01", freq="MS")
+    plan = _rows({"north": months, "south": _without(months, "2026-02-01", "2026-03-01")})
+    folder = write_business(
+        tmp_path, config, {"metrics.csv": _rows({"north": DAYS}), "plan.csv": plan}
+    )
+    data = load_data(load_config(folder))
+    assert data.plan.loc["2026-02-01":"2026-03-31", "orders"].isna().all()
+    assert data.plan.loc["2026-01-31", "orders"] == pytest.approx(20.0 / 31)
+    assert data.plan.loc["2026-04-01", "orders"] == pytest.approx(20.0 / 30)

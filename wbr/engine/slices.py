@@ -8,8 +8,10 @@ low. This module finds those holes so the loader can treat such days like missin
 A slice is *expected* on one of its metric's days (a day with rows split by the same slice
 columns) when it has rows on an earlier day and either
 
-- it has rows again on a later day, and the gap is at most SLICE_GAP_DAYS long (a hole), or
-- the gap runs to the metric's last day and is at most SLICE_LATE_DAYS long (late rows).
+- it has rows again on a later day, and the gap is at most SLICE_GAP_DAYS long (a hole; in a
+  monthly plan, whose rows are a month apart, MONTHLY_GAP_DAYS: up to four months), or
+- the gap runs to the metric's last day and is at most SLICE_LATE_DAYS long (late rows; one week
+  or month of a weekly or monthly plan).
 
 So a slice that starts mid-history is new, never missing before its first row; one that stops for
 good is missing for at most SLICE_LATE_DAYS and then counts as retired; a slice that reappears
@@ -24,6 +26,7 @@ import pandas as pd
 
 SLICE_GAP_DAYS = 28  # a slice absent at most this long between two of its days: missing rows
 SLICE_LATE_DAYS = 7  # a slice absent at most this long up to the last day: late, not retired
+MONTHLY_GAP_DAYS = 100  # four missing months span at most 93 days between their first days
 
 
 def _describe(values: pd.Series, columns: list[str], names: list[str]) -> str:
@@ -33,11 +36,14 @@ def _describe(values: pd.Series, columns: list[str], names: list[str]) -> str:
     return ", ".join(kept) or "(no slice values)"
 
 
-def absent_slices(rows: pd.DataFrame, columns: list[str], names: list[str]) -> pd.DataFrame:
+def absent_slices(
+    rows: pd.DataFrame, columns: list[str], names: list[str], gap_days: int = SLICE_GAP_DAYS
+) -> pd.DataFrame:
     """Rows `date, metric, slice` for every expected slice that has no row on a day.
 
     rows: long rows with columns date, metric and the slice `columns` (None/NaN = blank);
-    names: how to show each slice column in `slice` (the file's header names).
+    names: how to show each slice column in `slice` (the file's header names);
+    gap_days: the longest gap between two of a slice's days that is a hole, not a pause.
     """
     empty = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "metric": [], "slice": []})
     if rows.empty or not columns:
@@ -90,7 +96,7 @@ def absent_slices(rows: pd.DataFrame, columns: list[str], names: list[str]) -> p
     last = np.where(interior, next_k - 1, last_k)
     base = group_start.loc[group].to_numpy()
     span_days = (day_dates[base + last] - day_dates[base + first]) / np.timedelta64(1, "D") + 1
-    limit = np.where(interior, SLICE_GAP_DAYS, SLICE_LATE_DAYS)
+    limit = np.where(interior, gap_days, SLICE_LATE_DAYS)
     holes = (interior | trailing) & (span_days <= limit)
     # A slice that appears on the day this one vanished reads as a relabelling, not a gap.
     metrics = present["metric"].to_numpy()

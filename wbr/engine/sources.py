@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wbr.engine.config import Config, SourceConfig
-from wbr.engine.slices import absent_slices
+from wbr.engine.slices import MONTHLY_GAP_DAYS, SLICE_GAP_DAYS, absent_slices
 from wbr.errors import DataError, Problem
 from wbr.files import ensure_regular_file
 
@@ -362,8 +362,11 @@ def read_metric_rows(
         _report_duplicates(rows, keys, problems, "row")
     _report_totals_beside_slices(rows, dimensions, problems)
     problems.raise_if_any()
+    if source.grain == "monthly":  # by slice: a monthly plan may be split like the actuals
+        _report_months_given_twice(path, rows, [*dimensions, *extras])
     names = [*dimensions, *(extra.removeprefix(EXTRA_PREFIX) for extra in extras)]
-    absent = absent_slices(rows, [*dimensions, *extras], names)
+    gap_days = MONTHLY_GAP_DAYS if source.grain == "monthly" else SLICE_GAP_DAYS
+    absent = absent_slices(rows, [*dimensions, *extras], names, gap_days)
     rows = rows.drop(columns=[ROW, *extras])
     rows[INCOMPLETE] = pd.MultiIndex.from_frame(rows[["date", "metric"]]).isin(
         pd.MultiIndex.from_frame(absent[["date", "metric"]])
@@ -543,12 +546,16 @@ def _reject_computed_metrics(path: Path, source: SourceConfig, config: Config) -
     problems.raise_if_any()
 
 
-def _report_months_given_twice(path: Path, rows: pd.DataFrame) -> None:
-    """Monthly plan rows: one per metric per month (two would double the month's plan)."""
+def _report_months_given_twice(
+    path: Path, rows: pd.DataFrame, slice_columns: list[str] | None = None
+) -> None:
+    """Monthly plan rows: one per metric (and slice) per month (two would double its plan)."""
     months = rows.assign(month=rows["date"].dt.strftime("%Y-%m"))
-    twice = months[months.duplicated(["month", "metric"], keep=False)]
+    keys = ["month", "metric", *(slice_columns or [])]
+    twice = months[months.duplicated(keys, keep=False)]
     problems = Problems(path)
-    for (month, metric), group in twice.groupby(["month", "metric"], sort=True):
+    for key, group in twice.groupby(keys, sort=True, dropna=False):
+        month, metric = key[0], key[1]
         dates = ", ".join(f"{day:%Y-%m-%d}" for day in group["date"])
         problems.add(f"{len(group)} monthly plan rows for {metric} in {month} ({dates})")
     problems.raise_if_any()
@@ -571,7 +578,7 @@ def _load_metric_source(
     absent = rows.attrs.pop("absent_slices", None)
     if rows.empty:
         return None, None, None
-    if source.grain == "monthly":
+    if source.grain == "monthly" and source.format == "wide":
         _report_months_given_twice(path, rows)
     if source.grain != "daily":
         rows = _phase_plan(rows, source.grain, config, Problems(path))
