@@ -20,7 +20,7 @@ def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     for name, field in model.model_fields.items():
         if name == "base_dir":
             continue
-        keys.append(prefix + name)
+        keys.append(prefix + (field.alias or name))
         annotation = field.annotation
         for candidate in getattr(annotation, "__args__", (annotation,)):
             if isinstance(candidate, type) and issubclass(candidate, BaseModel):
