@@ -1,0 +1,190 @@
+"""Metrics from raw tables: time and peak memory of `wbr deck` over raw order rows.
+
+    .venv/bin/python benchmarks/warehouse.py                  # 5M and 50M rows, Parquet + DuckDB
+    .venv/bin/python benchmarks/warehouse.py --rows 5e6 --postgres 5e6
+
+For each size it writes the raw orders as Parquet files (in --work, default a temp folder; the
+50M set is about 0.7 GB), then runs `wbr deck --json` in a fresh process and reports its wall time
+and peak resident memory (ru_maxrss of the child), beside the floor: the same daily aggregation
+written by hand in DuckDB SQL (one GROUP BY over the files), timed in-process. With --postgres N
+it starts a throwaway PostgreSQL (Debian's server, as in the tests), copies N rows in and times
+the deck against it. Peak memory should not grow with the row count: only metrics x days come
+back to Python. The machine's load average is printed, since timings depend on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHUNK = 2_500_000
+FIRST = np.datetime64("2024-01-01T00:00:00", "s")
+SPAN_DAYS = 3 * 365 - 20  # ends 2026-12-11: the deck's week is the last whole week
+STATUSES = np.array(["shipped", "pending", "cancelled", "returned"])
+CONFIG = """title: Warehouse benchmark
+calendar: {{time_zone: America/New_York}}
+{connections}tables:
+  orders: {{{table}, date: created_at}}
+metrics:
+  orders: {{from: orders, measure: count, where: "status <> 'cancelled'"}}
+  revenue: {{from: orders, measure: sum(amount), where: "status = 'shipped'", unit: currency}}
+  aov: {{aggregation: ratio, numerator: revenue, denominator: orders, unit: currency}}
+  biggest_order: {{from: orders, measure: max(amount), unit: currency}}
+  active_customers: {{from: orders, measure: count_distinct(customer_id)}}
+"""
+FLOOR_SQL = """
+SELECT CAST(timezone('America/New_York', timezone('UTC', created_at)) AS DATE) AS day,
+       COUNT(*) FILTER (WHERE status <> 'cancelled') AS orders,
+       SUM(amount) FILTER (WHERE status = 'shipped') AS revenue,
+       MAX(amount) AS biggest_order,
+       COUNT(DISTINCT customer_id) AS active_customers
+FROM read_parquet('{glob}') GROUP BY 1
+"""
+
+
+def chunks(rows: int, seed: int = 1):
+    """Raw order rows as Arrow tables of CHUNK rows, timestamps spread over SPAN_DAYS."""
+    rng = np.random.default_rng(seed)
+    done = 0
+    while done < rows:
+        n = min(CHUNK, rows - done)
+        seconds = np.sort(rng.integers(0, SPAN_DAYS * 86_400, n))
+        yield pa.table(
+            {
+                "order_id": np.arange(done, done + n, dtype=np.int64),
+                "created_at": (FIRST + seconds.astype("timedelta64[s]")).astype("datetime64[us]"),
+                "customer_id": rng.integers(0, 2_000_000, n),
+                "status": pa.array(STATUSES[rng.integers(0, 4, n)]).dictionary_encode(),
+                "amount": np.round(rng.gamma(2.0, 30.0, n), 2),
+            }
+        )
+        done += n
+
+
+def write_parquet(folder: Path, rows: int) -> Path:
+    """The raw rows as Parquet files in `folder` (reused when already there)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / f".complete-{rows}"
+    if not marker.exists():
+        for old in folder.glob("*.parquet"):
+            old.unlink()
+        for index, table in enumerate(chunks(rows)):
+            pq.write_table(table, folder / f"part-{index:04d}.parquet", compression="zstd")
+        marker.touch()
+    return folder
+
+
+def run_deck(config: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(seconds, peak MB) of `wbr deck --json` in a fresh process (its own ru_maxrss, which
+    includes the embedded DuckDB's memory; a server's memory is the server's)."""
+    wrapper = (
+        "import resource, sys\n"
+        "from wbr.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    command = [sys.executable, "-c", wrapper, "deck", "--quiet", "--config", str(config)]
+    command += ["--json", str(config.with_suffix(".json"))]
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, env={**os.environ, **(env or {})}, cwd=ROOT, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"wbr deck failed: {done.stderr.strip()}")
+    peak_kb = next(
+        int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("maxrss")
+    )
+    return seconds, peak_kb / 1024
+
+
+def floor_seconds(folder: Path) -> float:
+    """The same daily aggregation written directly in DuckDB SQL, timed in this process."""
+    import duckdb
+
+    connection = duckdb.connect()
+    started = time.perf_counter()
+    connection.execute(FLOOR_SQL.format(glob=folder / "*.parquet")).fetchall()
+    return time.perf_counter() - started
+
+
+def bench_parquet(work: Path, rows: int) -> None:
+    folder = write_parquet(work / f"orders-{rows}", rows)
+    size = sum(p.stat().st_size for p in folder.glob("*.parquet")) / 1e6
+    config = work / f"parquet-{rows}.yaml"
+    config.write_text(CONFIG.format(connections="", table=f"path: {folder}/*.parquet"))
+    seconds, peak = run_deck(config)
+    floor = floor_seconds(folder)
+    print(
+        f"parquet  {rows:>12,} rows  {size:8.0f} MB  wbr deck {seconds:6.1f} s  "
+        f"peak {peak:6.0f} MB  | DuckDB SQL floor {floor:6.1f} s",
+        flush=True,
+    )
+
+
+def bench_postgres(rows: int) -> None:
+    import psycopg
+
+    from tests.warehouse_support import PASSWORD, postgres_server
+
+    with postgres_server() as (host, port), tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        with psycopg.connect(
+            host=host, port=port, user="wbr", password=PASSWORD, dbname="wbr"
+        ) as connection:
+            connection.execute(
+                "CREATE TABLE orders (order_id bigint, created_at timestamp, "
+                "customer_id bigint, status text, amount double precision)"
+            )
+            with connection.cursor().copy("COPY orders FROM STDIN") as copy:
+                for table in chunks(rows):
+                    frame = table.to_pandas()
+                    frame["status"] = frame["status"].astype(str)
+                    copy.write(frame.to_csv(sep="\t", header=False, index=False).encode())
+            connection.execute("CREATE INDEX ON orders (created_at)")
+            connection.execute("ANALYZE orders")
+        loaded = time.perf_counter() - started
+        config = Path(scratch) / "pg.yaml"
+        connection_line = "connections: {pg: '${WBR_BENCH_PG_URL}'}\n"
+        config.write_text(
+            CONFIG.format(connections=connection_line, table="connection: pg, table: orders")
+        )
+        url = f"postgresql://wbr:{PASSWORD}@{host}:{port}/wbr"
+        seconds, peak = run_deck(config, {"WBR_BENCH_PG_URL": url})
+        print(
+            f"postgres {rows:>12,} rows  (loaded in {loaded:5.0f} s)  wbr deck {seconds:6.1f} s  "
+            f"peak {peak:6.0f} MB",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=float, nargs="+", default=[5e6, 5e7])
+    parser.add_argument("--postgres", type=float, default=0, help="rows in PostgreSQL (0: skip)")
+    parser.add_argument("--work", type=Path, default=None, help="folder for the Parquet files")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="wbr-warehouse-"))
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}, {os.cpu_count()} CPUs")
+    for rows in sorted(int(r) for r in args.rows):
+        bench_parquet(work, rows)
+    if args.postgres:
+        bench_postgres(int(args.postgres))
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
