@@ -57,10 +57,17 @@ def format_value(value: float | None, unit: str) -> str:
     return text if unit in ("count", "") else f"{text} {unit}"
 
 
-def format_change(change: float | None, method: str) -> str:
-    """A comparison for display: +2.5% (1 decimal) or +25 bps (whole), N/A when undefined."""
+def format_change(change: float | None, method: str, unit: str = "") -> str:
+    """A comparison for display: +2.5% (1 decimal), +25 bps (whole), or for `abs` the difference
+    in the metric's `unit` (+2.30 °C, -4 pts, +$1.20K, +1.50 pp for rates); N/A when undefined."""
     if change is None or not math.isfinite(change):
         return "N/A"
+    if method == "abs":
+        if unit in PERCENT_UNITS:  # a difference of two rates is in percentage points
+            size = f"{scaled(abs(change) * 100)} pp"
+        else:
+            size = format_value(abs(change), unit)
+        return size if change == 0 else ("+" if change > 0 else "-") + size
     if method == "bps":
         return "0 bps" if round(change) == 0 else f"{change:+,.0f} bps"
     return "0.0%" if round(change, 1) == 0 else f"{change:+,.1f}%"
@@ -130,7 +137,7 @@ def direction(change: float | None, method: str, polarity: str) -> tuple[str, st
     """(arrow, favourability) of a comparison as displayed: none for N/A or what shows as 0."""
     if change is None or not math.isfinite(change):
         return "", None
-    if round(change, 0 if method == "bps" else 1) == 0:
+    if change == 0 or (method != "abs" and round(change, 0 if method == "bps" else 1) == 0):
         return "", None  # shown as 0.0% or 0 bps: "-0.0%" with a red arrow would mislead
     return ("▲" if change > 0 else "▼"), favourability(change, polarity)
 
@@ -154,11 +161,11 @@ def value_cell(value: float | None, unit: str) -> Cell:
     return Cell(format_value(value, unit), missing=missing)
 
 
-def change_cell(change: float | None, method: str, polarity: str) -> Cell:
-    """A comparison with its arrow and favourability as displayed."""
+def change_cell(change: float | None, method: str, polarity: str, unit: str = "") -> Cell:
+    """A comparison with its arrow and favourability as displayed (`unit`: for abs changes)."""
     missing = change is None or not math.isfinite(change)
     arrow, verdict = direction(change, method, polarity)
-    return Cell(format_change(change, method), arrow, verdict, missing)
+    return Cell(format_change(change, method, unit), arrow, verdict, missing)
 
 
 @dataclass(frozen=True)
@@ -176,14 +183,14 @@ def box_cells(block: Block) -> BoxCells:
     box, unit, method, polarity = block.box, block.unit, block.comparison, block.polarity
     actual = (
         value_cell(box.last_week, unit),
-        change_cell(box.wow, method, polarity),
-        change_cell(box.yoy, method, polarity),
+        change_cell(box.wow, method, polarity, unit),
+        change_cell(box.yoy, method, polarity, unit),
         value_cell(box.mtd, unit),
-        change_cell(box.mtd_yoy, method, polarity),
+        change_cell(box.mtd_yoy, method, polarity, unit),
         value_cell(box.qtd, unit),
-        change_cell(box.qtd_yoy, method, polarity),
+        change_cell(box.qtd_yoy, method, polarity, unit),
         value_cell(box.ytd, unit),
-        change_cell(box.ytd_yoy, method, polarity),
+        change_cell(box.ytd_yoy, method, polarity, unit),
     )
     plan = block.plan
     if plan is None:
@@ -193,7 +200,7 @@ def box_cells(block: Block) -> BoxCells:
     return BoxCells(
         actual,
         tuple(value_cell(v, unit) for v in values),
-        tuple(change_cell(v, method, polarity) for v in variances),
+        tuple(change_cell(v, method, polarity, unit) for v in variances),
         not block.status.complete,
     )
 

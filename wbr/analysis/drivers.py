@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wbr.engine.compare import BPS_PER_UNIT, PCT_PER_UNIT
+from wbr.engine.compare import BPS_PER_UNIT, compare_arrays
 from wbr.engine.config import Config
 
 UNSPLIT = "(not split)"
@@ -218,11 +218,7 @@ def _contribution(
     total_cy, total_base = float(cy.sum()), float(base.sum())
     total_delta = total_cy - total_base
     share = delta / total_delta if total_delta != 0 else np.full(len(delta), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):  # as wbr.engine.compare, for every segment
-        if method == "bps":
-            change = delta * BPS_PER_UNIT
-        else:
-            change = np.where(base > 0, (cy / base - 1.0) * PCT_PER_UNIT, np.nan)
+    change = compare_arrays(cy, base, method)  # each segment's % / bps / abs change
     order = np.argsort(-np.abs(delta), kind="stable")
     return {
         "cy": total_cy,

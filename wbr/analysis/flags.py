@@ -266,12 +266,16 @@ class _View:
 
     def say(self, week: _Week, value: float) -> str:
         """A value of this series: the metric's value, or a signed % / bps growth."""
-        return week.value(value) if self.name == "raw" else format_change(value, week.method)
+        if self.name == "raw":
+            return week.value(value)
+        return format_change(value, week.method, week.metric.unit)
 
     def say_step(self, week: _Week, step: float) -> str:
         """A week-to-week difference of this series (pp for % growth)."""
         if self.name == "raw":
             return week.value(step)
+        if week.method == "abs":  # a change of YoY differences, in the metric's unit
+            return format_change(step, "abs", week.metric.unit).lstrip("+")
         return f"{step:,.0f} bps" if week.method == "bps" else f"{step:.1f} pp"
 
 
@@ -281,7 +285,9 @@ def _view(week: _Week, name: str) -> _View:
         values, label = week.cy, "weekly values"
     elif name == "yoy":
         values = compare_arrays(week.cy, week.rows.py, week.method)
-        label = "weekly YoY bps" if week.method == "bps" else "weekly YoY growth %"
+        label = {"bps": "weekly YoY bps", "abs": "weekly YoY change"}.get(
+            week.method, "weekly YoY growth %"
+        )
     else:  # growth on the week 728 days earlier: the check on a YoY signal
         base = pd.Series(week.cy, index=week.ends).reindex(week.ends - pd.Timedelta(days=728))
         values = compare_arrays(week.cy, base.to_numpy(dtype=float), week.method)
@@ -626,8 +632,9 @@ def _odd_prior_week(week: _Week, view: _View, signal: XmrSignal) -> str | None:
     around = week.cy[at]
     if np.isnan(around).any() or (week.method == "pct" and (around <= 0).any()):
         return None
-    if week.method == "bps":
-        then = (around[2] - np.mean(around[[0, 1, 3, 4]])) * 10_000
+    if week.method in ("bps", "abs"):  # differences: in bps, or in the metric's unit
+        scale = 10_000 if week.method == "bps" else 1
+        then = (around[2] - np.mean(around[[0, 1, 3, 4]])) * scale
         move = view.values[-1] - view.chart.limits.mean
     else:
         then = float(np.log(around[2]) - np.mean(np.log(around[[0, 1, 3, 4]])))

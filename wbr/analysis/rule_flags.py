@@ -8,6 +8,7 @@ seasonal flags are in wbr/analysis/flags.py, which calls these.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,7 +128,10 @@ def plan_flags(
     method = metric.comparison_method
     variance = compare_arrays(rows.cy, rows.plan, method)
     polarity = metric.polarity
-    threshold = settings.plan_miss_bps if method == "bps" else settings.plan_miss_pct
+    if method == "abs":  # in the metric's unit; without plan_miss_abs no miss is big enough
+        threshold = math.inf if settings.plan_miss_abs is None else settings.plan_miss_abs
+    else:
+        threshold = settings.plan_miss_bps if method == "bps" else settings.plan_miss_pct
     behind = None if polarity == "neutral" else False
     week_end = rows.week_end
     last = float(variance[-1])
@@ -143,9 +147,14 @@ def plan_flags(
         and _gap(np.array(v), polarity) > 0
     }
     flags = []
-    limit = f"{threshold:g} bps" if method == "bps" else f"{threshold:g}%"
+    if method == "abs":
+        limit = format_change(threshold, "abs", metric.unit).lstrip("+")
+    else:
+        limit = f"{threshold:g} bps" if method == "bps" else f"{threshold:g}%"
     if missed:
-        listed = ", ".join(f"{name} {format_change(v, method)}" for name, v in missed.items())
+        listed = ", ".join(
+            f"{name} {format_change(v, method, metric.unit)}" for name, v in missed.items()
+        )
         first = next(iter(missed.values()))
         words = "off plan (either way)" if polarity == "neutral" else "behind plan"
         flags.append(
@@ -180,14 +189,17 @@ def plan_flags(
                     if polarity == "neutral"
                     else f"missed plan {run} weeks running"
                 )
-                + f", since the week ending {since}; last week {format_change(last, method)}",
+                + f", since the week ending {since}; last week "
+                + format_change(last, method, metric.unit),
                 series="plan",
                 direction=_plan_side(last, polarity),
             )
         )
     widening = _streak(np.concatenate(([False], np.diff(gaps) > 0)) & (gaps > 0))
     if widening >= settings.plan_streak_weeks:
-        path = " -> ".join(format_change(float(v), method) for v in variance[-widening - 1 :])
+        path = " -> ".join(
+            format_change(float(v), method, metric.unit) for v in variance[-widening - 1 :]
+        )
         flags.append(
             Flag(
                 "plan",
@@ -310,8 +322,8 @@ def trend_flags(history: MetricHistory, metric: MetricConfig, settings: FlagSett
     drop = float(growth[0] - growth[-1])
     if np.isnan(growth).any() or not (np.diff(growth) < 0).all() or drop <= threshold:
         return []
-    unit = "bps" if method == "bps" else "pp"
-    path = " -> ".join(format_change(float(g), method) for g in growth)
+    unit = {"bps": "bps", "abs": metric.unit}.get(method, "pp")
+    path = " -> ".join(format_change(float(g), method, metric.unit) for g in growth)
     return [
         Flag(
             "trend",

@@ -1,4 +1,5 @@
-"""Comparisons: percent change, basis points, plan variance and favourability from polarity."""
+"""Comparisons: percent change, basis points or the difference in the metric's unit (abs), plan
+variance and favourability from polarity."""
 
 from __future__ import annotations
 
@@ -33,20 +34,33 @@ def bps_change(current: float | None, base: float | None) -> float | None:
     return (current - base) * BPS_PER_UNIT
 
 
-COMPARATORS = {"pct": pct_change, "bps": bps_change}
+def abs_change(current: float | None, base: float | None) -> float | None:
+    """current - base in the metric's own unit (temperatures, NPS, a variance to plan: where a
+    percent change is meaningless or the base can be zero or negative); None when either is
+    missing."""
+    current, base = _number(current), _number(base)
+    if current is None or base is None:
+        return None
+    return current - base
+
+
+COMPARATORS = {"pct": pct_change, "bps": bps_change, "abs": abs_change}
 
 
 def compare(current: float | None, base: float | None, method: str) -> float | None:
-    """Change from base to current by the metric's comparison method (pct or bps)."""
+    """Change from base to current by the metric's comparison method (pct, bps or abs)."""
     return COMPARATORS[method](current, base)
 
 
 def compare_arrays(current: np.ndarray, base: np.ndarray, method: str) -> np.ndarray:
-    """Element-wise compare(): % change where the base is positive, or bps; NaN when undefined."""
+    """Element-wise compare(): % change where the base is positive, bps, or the difference in
+    the metric's unit (abs); NaN when undefined."""
     current, base = np.asarray(current, dtype=float), np.asarray(base, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "bps":
             return (current - base) * BPS_PER_UNIT
+        if method == "abs":
+            return current - base
         return np.where(base > 0, (current / base - 1.0) * PCT_PER_UNIT, np.nan)
 
 

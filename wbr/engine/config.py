@@ -116,6 +116,7 @@ class FlagSettings(_Strict):
     seasonal_z: float = Field(5.0, gt=0)
     plan_miss_pct: float = Field(2.0, ge=0)
     plan_miss_bps: float = Field(25.0, ge=0)
+    plan_miss_abs: float | None = Field(None, ge=0)  # comparison abs: in the metric's unit
     plan_streak_weeks: int = Field(3, ge=2)
     stuck_weeks: int = Field(3, ge=2)
     min_denominator: float = Field(100.0, ge=0)
@@ -147,7 +148,7 @@ class MetricConfig(_Strict):
     section: str | None = None
     numerator: str | None = None
     denominator: str | None = None
-    comparison: Literal["pct", "bps"] | None = None
+    comparison: Literal["pct", "bps", "abs"] | None = None
     drives: list[str] = Field(default_factory=list)
     definition: str | None = None
     show: bool = True
@@ -191,8 +192,8 @@ class MetricConfig(_Strict):
         return []
 
     @property
-    def comparison_method(self) -> Literal["pct", "bps"]:
-        """pct or bps: explicit, else bps for percent units and pct for everything else."""
+    def comparison_method(self) -> Literal["pct", "bps", "abs"]:
+        """pct, bps or abs: explicit, else bps for percent units and pct for everything else."""
         if self.comparison:
             return self.comparison
         return "bps" if self.unit in ("percent", "%") else "pct"

@@ -197,7 +197,7 @@ def drivers_figure(
         marker={"color": [CY_COLOUR if s["delta"] >= 0 else LIMIT_COLOUR for s in segments]},
         text=[
             f"{format_value(s['delta'], block.unit)}"
-            f" ({format_change(s['change'], block.comparison)})"
+            f" ({format_change(s['change'], block.comparison, block.unit)})"
             for s in segments
         ],
         textposition="auto",

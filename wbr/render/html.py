@@ -206,7 +206,7 @@ def summary_html(deck: Deck) -> str:
             b,
             "; ".join(dict.fromkeys(flag_name(f) for f in b.flags if f.type == "plan")),
             tuple(
-                change_cell(v, b.comparison, b.polarity)
+                change_cell(v, b.comparison, b.polarity, b.unit)
                 for v in (
                     (b.plan.last_week_var, b.plan.mtd_var, b.plan.qtd_var, b.plan.ytd_var)
                     if b.plan

@@ -106,7 +106,7 @@ def drivers_html(block: Block) -> str:
                 f"<td>{format_value(s.get('base'), block.unit)}</td>"
                 f"<td>{_signed(s.get('delta'), block.unit)}</td>"
                 f"<td>{_share(s.get('share'))}</td>"
-                f"<td>{format_change(s.get('change'), block.comparison)}</td></tr>"
+                f"<td>{format_change(s.get('change'), block.comparison, block.unit)}</td></tr>"
                 for s in result.get("segments", [])
             )
             parts.append(
@@ -168,7 +168,7 @@ def _flag_units(block: Block, flag: Flag) -> Any:
     if series is None and flag.type == "xmr" and block.series is not None:
         series = block.series.kind
     if series in GROWTH_SERIES:
-        return lambda value: format_change(value, block.comparison)
+        return lambda value: format_change(value, block.comparison, block.unit)
     return lambda value: format_value(value, block.unit)
 
 
@@ -199,7 +199,7 @@ def box_html(*blocks: Block) -> str:
     def cell(block: Block, part: object, field: str, is_change: bool) -> str:
         value = getattr(part, field) if part is not None else None
         if is_change:
-            return format_change(value, block.comparison)
+            return format_change(value, block.comparison, block.unit)
         return format_value(value, block.unit)
 
     rows = [

@@ -99,7 +99,7 @@ class Facts:
 
     @property
     def method(self) -> str:
-        """pct or bps."""
+        """pct, bps or abs."""
         return self.block.comparison
 
     @cached_property
@@ -113,6 +113,8 @@ class Facts:
     def material(self) -> float:
         """The plan-miss threshold in the block's comparison unit."""
         s = self.settings
+        if self.method == "abs":  # in the metric's unit; never material when not set
+            return math.inf if s.plan_miss_abs is None else s.plan_miss_abs
         return s.plan_miss_bps if self.method == "bps" else s.plan_miss_pct
 
     @cached_property
@@ -141,11 +143,13 @@ class Facts:
 
     def change(self, number: float | None) -> str:
         """A % or bps change of this metric."""
-        return format_change(number, self.method)
+        return format_change(number, self.method, self.block.unit)
 
     def size(self, number: float | None) -> str:
         """A % or bps change without its sign (how big, when the words give the direction)."""
-        return "N/A" if number is None else format_change(abs(number), self.method).lstrip("+")
+        if number is None:
+            return "N/A"
+        return format_change(abs(number), self.method, self.block.unit).lstrip("+")
 
     def series_value(self, number: float | None, series: str) -> str:
         """A point of an XmR series: a value, or a YoY change for the YoY series."""

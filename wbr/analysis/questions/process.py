@@ -34,11 +34,12 @@ _LAUNCH = re.compile(
 
 
 def _step(f: Facts, number: float | None) -> str | None:
-    """A difference between two YoY growth figures: percentage points, or bps for rates."""
+    """A difference between two YoY growth figures: percentage points, or bps for rates, or
+    the metric's unit for abs."""
     if number is None:
         return None
-    if f.method == "bps":
-        return format_change(abs(number), "bps").lstrip("+")
+    if f.method in ("bps", "abs"):
+        return f.size(number)
     return f"{abs(number):.1f} pp"
 
 

@@ -105,7 +105,7 @@ def _direction(f: Facts, change: float | None, method: str | None = None) -> str
         return "N/A"
     if change == 0:
         return "was flat"
-    size = format_change(abs(change), method or f.method).lstrip("+")
+    size = format_change(abs(change), method or f.method, f.block.unit).lstrip("+")
     return f"{'rose' if change > 0 else 'fell'} {size}"
 
 

@@ -18,6 +18,8 @@ from wbr.analysis.questions.engine import (
 )
 from wbr.engine.compare import compare
 
+# No sizes for comparison: abs (a unit's scale is the metric's own): Q7 is not asked, and Q8 only
+# on a three-month slide past the plan threshold or a trend flag.
 WOW_MOVE = {"pct": 5.0, "bps": 50.0}  # Q7: a WoW move big enough to ask whether it is seasonal
 DECELERATION = {"pct": 5.0, "bps": 50.0}  # Q8: YoY slowdown (pp or bps) within six months
 
@@ -33,7 +35,8 @@ def seasonal_wow(f: Facts) -> Fill | None:
     """Q7: a big WoW move that last year's same week also made, with YoY steady."""
     weeks = f.block.weeks
     wow, yoy = f.block.box.wow, f.block.box.yoy
-    if len(weeks) < 2 or wow is None or yoy is None or abs(wow) < WOW_MOVE[f.method]:
+    big = WOW_MOVE.get(f.method)
+    if big is None or len(weeks) < 2 or wow is None or yoy is None or abs(wow) < big:
         return None
     yoys = [compare(w.cy, w.py, f.method) for w in weeks]
     if any(y is None for y in yoys):
@@ -98,7 +101,7 @@ def yoy_deceleration(f: Facts) -> Fill | None:
         run += 1
     start = end - run
     fired = run >= 3 and scores[start] - scores[end] >= f.material
-    if not fired and len(points) >= 2:
+    if not fired and len(points) >= 2 and f.method in DECELERATION:
         start = int(np.argmax(scores))
         fired = scores[start] - scores[end] >= DECELERATION[f.method]
     if not fired:
