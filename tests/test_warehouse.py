@@ -265,3 +265,24 @@ def test_wbr_error_is_the_warehouse_error_base():
     from wbr.engine.warehouse.connect import WarehouseError
 
     assert issubclass(WarehouseError, WbrError)
+
+
+def test_a_distinct_window_is_looked_up_never_summed_and_needs_every_day():
+    import numpy as np
+
+    from wbr.engine.aggregate import DailyMatrix, base_window_values
+    from wbr.engine.calendar import Window
+
+    first = dt.date(2026, 11, 1)
+    daily = np.array([[3.0]] * 21)
+    daily[2, 0] = np.nan  # a missing day in the first week
+    matrix = DailyMatrix(first, daily, ("wac",))
+    weeks = [
+        Window(first + dt.timedelta(days=7 * k), first + dt.timedelta(days=7 * k + 6))
+        for k in range(3)
+    ]
+    counted = {"wac": {(weeks[0].start, weeks[0].end): 5.0, (weeks[1].start, weeks[1].end): 4.0}}
+    values, complete = base_window_values(matrix, ["distinct"], weeks, counted)
+    assert np.isnan(values[0, 0]) and not complete[0, 0]  # incomplete: N/A, never a partial count
+    assert values[1, 0] == 4.0  # the window's own count, not 7 days x 3
+    assert np.isnan(values[2, 0]) and complete[2, 0]  # not counted by the engine: N/A

@@ -81,6 +81,8 @@ def test_postgres_table_query_source_duckdb_and_daily_csv_agree(tmp_path, raw, p
     (tmp_path / "csv").mkdir()
     shutil.copy(tmp_path / "daily.csv", tmp_path / "csv")
     from_csv = _deck(tmp_path / "csv", csv_config())
+    written = on_postgres.write_json(tmp_path / "deck.json")
+    assert PASSWORD not in Path(written).read_text() and "postgresql://" not in str(on_postgres)
     reference = deck_numbers(on_duckdb)
     assert_same(deck_numbers(on_postgres), reference)
     assert_same(deck_numbers(from_query), reference)
