@@ -209,6 +209,10 @@ def test_a_zero_heavy_count_is_not_stuck_at_zero():
     daily = _rare(5, 0.05)
     daily.iloc[-28:] = 0.0  # four quiet weeks: routine for a count that is 0 most weeks
     assert data_flags(history_from_daily(daily), VOLUME, SETTINGS) == []
+    daily = _rare(6, 0.4)
+    daily.iloc[-21:] = 0.0
+    daily.iloc[[-21, -14, -7]] = 3.0  # 3 a week, three weeks running: a rare count's chance
+    assert data_flags(history_from_daily(daily), VOLUME, SETTINGS) == []
 
 
 # ----------------------------------------------------------------------------- question cap

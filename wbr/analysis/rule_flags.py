@@ -256,9 +256,9 @@ def data_flags(
         before = before[np.isfinite(before)]
         always_zero = last == 0 and bool((before == 0).all())
         share = float(np.mean(before == last)) if len(before) else 0.0
-        quiet_count = last == 0 and rare_count_mean(history, metric) is not None
         stuck = run >= settings.stuck_weeks and share**run < STUCK_CHANCE
-        if stuck and not always_zero and not quiet_count:
+        # a rare count repeats small values by chance (0 most of all): its Poisson limit judges it
+        if stuck and not always_zero and rare_count_mean(history, metric) is None:
             since = rows.ends[-run].date().isoformat()
             flags.append(
                 Flag(
