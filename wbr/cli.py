@@ -246,6 +246,23 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a starter wbr.yaml guessed from a daily CSV, validate it, print the next command."""
+    from wbr.init import write_starter_config
+
+    out = Path(args.out)
+    guess = write_starter_config(Path(args.source), out)
+    print(f"wrote {out}: {len(guess.metrics)} metrics, {guess.layout} file; each guess says why")
+    try:
+        cmd_validate(argparse.Namespace(config=str(out), week=None))
+    except WbrError as error:
+        raise WbrError(
+            f"{out} is written but does not validate yet; fix it, then wbr validate:\n{error}"
+        ) from error
+    print("next: wbr run" + ("" if out == Path("wbr.yaml") else f" --config {out}"))
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     """Regenerate the bundled demo business deterministically."""
     from wbr.sample import write_sample
@@ -346,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", default="data/sample", help="folder for the CSVs")
     sample.add_argument("--config", default=None, help="also write a wbr.yaml here")
     sample.set_defaults(func=cmd_sample)
+
+    init = commands.add_parser("init", help="write a starter wbr.yaml guessed from a daily CSV")
+    init.add_argument("--from", dest="source", required=True, metavar="DATA.csv", help="daily CSV")
+    init.add_argument("--out", default="wbr.yaml", help="config to write (never replaced)")
+    init.set_defaults(func=cmd_init)
     return parser
 
 
