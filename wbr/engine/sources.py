@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wbr.engine.config import Config, SourceConfig
+from wbr.engine.plan_grain import check_plan_grain
 from wbr.engine.slices import MONTHLY_GAP_DAYS, SLICE_GAP_DAYS, absent_slices
 from wbr.errors import DataError, Problem
 from wbr.files import ensure_regular_file
@@ -610,6 +611,7 @@ def load_data(config: Config, week_ending: dt.date | str | None = None) -> Datas
         plan, _, absent_by_source["plan"] = _load_metric_source(
             config, config.sources.plan, required=False
         )
+        check_plan_grain(config, plan)  # monthly or weekly rows read as daily: all N/A
     commentary = events = None
     if config.sources.commentary is not None:
         commentary = _text_table(
