@@ -40,15 +40,10 @@ RATE_WORDS = re.compile(
     r"utili[sz]ation|availability|accuracy|/|_per_|per[A-Z]|Per[A-Z])",
     re.IGNORECASE,
 )
-CURRENCY_WORDS = re.compile(
-    r"(revenue|sales|spend|cost|profit|price|amount|gmv|income|fee|usd|eur|dollar)", re.I
-)
+CURRENCY_WORDS = re.compile(r"(revenue|sales|spend|cost|profit|price|amount|gmv|income|fee)", re.I)
 DURATION_WORDS = re.compile(r"(latency|_ms$|ms$|duration|response_time|seconds|_secs?$)", re.I)
 AVERAGE_WORDS = re.compile(r"^(avg|average|mean)|(_avg|_average|_mean)$", re.I)
-LEVEL_WORDS = re.compile(
-    r"(inventory|on_hand|onhand|balance|headcount|backlog|subscribers|open_tickets|stock_units)",
-    re.I,
-)
+LEVEL_WORDS = re.compile(r"(inventory|on_hand|balance|headcount|backlog|subscribers)", re.I)
 LOWER_WORDS = re.compile(
     r"(latency|defect|error|contact|complaint|churn|cancel|return|refund|delay|late|cost|"
     r"days|_ms$|outage|incident|backlog|bounce)",
@@ -101,12 +96,12 @@ def _date_column(frame: pd.DataFrame) -> tuple[str, str]:
     """(column, format label): the column named date, else the first that is all dates."""
     named = [c for c in frame.columns if c.strip().lower() == "date"]
     for column in named + [c for c in frame.columns if c not in named]:
-        cells = frame[column].dropna().astype(str).str.strip()
-        cells = cells[cells != ""].unique()
-        if len(cells) == 0:
+        text = frame[column].dropna().astype(str).str.strip()
+        distinct = pd.Series(text[text != ""].unique())
+        if distinct.empty:
             continue
         for fmt, label in DATE_FORMATS:
-            if pd.to_datetime(pd.Series(cells), format=fmt, errors="coerce").notna().all():
+            if pd.to_datetime(distinct, format=fmt, errors="coerce").notna().all():
                 return column, label
         if column in named:
             break  # the loader reads this column; it must hold dates
@@ -342,9 +337,9 @@ def render_config(guess: Guess, out: Path) -> str:
         f"{shape}; the dates in column {_comment(guess.date_column)!r} are {guess.date_format},"
         f" {guess.first_day.isoformat()} .. {guess.last_day.isoformat()}",
     )
-    for column, metric in guess.plan_columns.items():
+    for column, planned in guess.plan_columns.items():
         why = (
-            f"{_comment(column)} looks like the plan of {_comment(metric)}, so it is not a"
+            f"{_comment(column)} looks like the plan of {_comment(planned)}, so it is not a"
             " metric: a plan is read from its own file (sources.plan: {path, format}, the same"
             " shapes); `wbr import-wbr-app` converts a WBR App file's __Target columns"
         )
@@ -402,6 +397,3 @@ def write_starter_config(csv_path: Path, out: Path) -> Guess:
     finally:
         partial.unlink()
     return guess
-
-
-__all__ = ["Guess", "MetricGuess", "guess_config", "render_config", "write_starter_config"]
