@@ -134,3 +134,20 @@ def test_block_html_reads_the_mtd_day_count_from_the_deck():
     assert "MTD (2 d)" in block_html(young, young.blocks[0])
     assert "MTD covers only 2 days" in block_html(young, young.blocks[0])
     assert "MTD (" not in block_html(make_deck(), make_deck().blocks[0])
+
+
+def test_hostile_text_is_inert_in_the_explore_view():
+    from wbr.render import show, widgets
+
+    block = _hostile_deck().blocks[0]
+    segment = {"segment": HOSTILE, "cy": 1.0, "base": 2.0, "delta": -1.0, "share": 1.0}
+    block = dataclasses.replace(
+        block, drivers={"dimensions": {HOSTILE: {"wow": {"delta": -1.0, "segments": [segment]}}}}
+    )
+    html = show.block_details_html(block) + show.compare_html(block, block)
+    html += widgets._explore("status_error", "KeyError", HOSTILE)
+    page = _assert_inert(html, scripts_allowed=0)
+    shown = "".join(page.text)
+    for field in ("Orders", "Ann", "Why", "KeyError:"):  # label, commentary, question, error
+        assert f"{field} {HOSTILE}" in shown, field
+    assert f"{HOSTILE}: change WOW" in shown  # the drivers' dimension

@@ -2,7 +2,8 @@
 
 The deck notebook calls head, cover, summary, sections and appendix in that order (head first: it
 carries the stylesheet and the page's one copy of plotly.js). The explore API (wbr.explore) uses
-block, weekly_limits and drivers. The HTML comes from render.html and the numbers from the Deck
+block, weekly_limits and drivers. The HTML comes from render.html and the explore view's from
+templates/explore.html.j2 (autoescaped); the numbers come from the Deck
 (the weekly series and its XmR limits from Block.series); nothing here computes a number.
 """
 
@@ -12,10 +13,12 @@ from typing import Any
 
 import plotly.graph_objects as go
 from IPython.display import HTML, display
+from markupsafe import Markup
 
 from wbr.engine.deck import Block, Deck, Flag
-from wbr.fmt import format_change, format_value
+from wbr.fmt import box_cells, format_change, format_value
 from wbr.render import html as render
+from wbr.render.assets import deck_css, macro
 from wbr.render.charts import six_twelve_figure
 from wbr.render.explore_charts import weekly_limits_figure
 
@@ -60,17 +63,7 @@ def pick_metric(deck: Deck, metric: str | None = None) -> str:
 
 def metrics(deck: Deck) -> None:
     """The deck's metric ids, labels and flags, to choose from."""
-    rows = "".join(
-        f"<tr><td>{b.number}</td><td><code>{_text(b.metric)}</code></td><td>{_text(b.label)}</td>"
-        f"<td>{_text(', '.join(sorted({f.type for f in b.flags})) or '')}</td></tr>"
-        for b in deck.blocks
-    )
-    display(
-        HTML(
-            '<div class="wbr"><table class="wbr-flagged"><tr><th>#</th><th>metric</th>'
-            f"<th>label</th><th>flags</th></tr>{rows}</table></div>"
-        )
-    )
+    display(HTML(_explore("metrics_table", deck)))
 
 
 def block(deck: Deck, metric: str) -> None:
@@ -97,44 +90,46 @@ def drivers(block: Block) -> None:
 def drivers_html(block: Block) -> str:
     """Contributions by dimension and mix/rate from Block.drivers, as HTML tables."""
     found = block.drivers or {}
-    parts = []
-    for dimension, comparisons in (found.get("dimensions") or {}).items():
-        for name, result in comparisons.items():
-            rows = "".join(
-                f"<tr><td>{_text(s['segment'])}</td>"
-                f"<td>{format_value(s.get('cy'), block.unit)}</td>"
-                f"<td>{format_value(s.get('base'), block.unit)}</td>"
-                f"<td>{_signed(s.get('delta'), block.unit)}</td>"
-                f"<td>{_share(s.get('share'))}</td>"
-                f"<td>{format_change(s.get('change'), block.comparison, block.unit)}</td></tr>"
+    unit, method = block.unit, block.comparison
+    tables = [
+        {
+            "dimension": dimension,
+            "comparison": name.upper(),
+            "delta": _signed(result.get("delta"), unit),
+            "rows": [
+                (
+                    s["segment"],
+                    format_value(s.get("cy"), unit),
+                    format_value(s.get("base"), unit),
+                    _signed(s.get("delta"), unit),
+                    _share(s.get("share")),
+                    format_change(s.get("change"), method),
+                )
                 for s in result.get("segments", [])
-            )
-            parts.append(
-                f"<h4>{_text(dimension)}: change {name.upper()} "
-                f"({_signed(result.get('delta'), block.unit)})</h4>"
-                '<table class="wbr-flagged"><tr><th>Segment</th><th>Last week</th><th>Base</th>'
-                f"<th>Change</th><th>Share of change</th><th>%/bps</th></tr>{rows}</table>"
-            )
-    for dimension, comparisons in (found.get("mix_rate") or {}).items():
-        for name, result in comparisons.items():
-            unit = result.get("unit", "value")
-            parts.append(
-                f"<h4>{_text(dimension)}: mix vs rate {name.upper()}</h4><p>"
-                f"change {_effect(result.get('delta'), unit)} = mix "
-                f"{_effect(result.get('mix'), unit)} + rate {_effect(result.get('rate'), unit)}"
-                f" + interaction {_effect(result.get('interaction'), unit)}</p>"
-            )
-    if not parts:
-        parts.append("<p class='wbr-muted'>No drivers: the metric is not split by a dimension.</p>")
-    return f'<div class="wbr">{"".join(parts)}</div>'
+            ],
+        }
+        for dimension, comparisons in (found.get("dimensions") or {}).items()
+        for name, result in comparisons.items()
+    ]
+    mixes = [
+        {
+            "dimension": dimension,
+            "comparison": name.upper(),
+            **{
+                key: _effect(result.get(key), result.get("unit", "value"))
+                for key in ("delta", "mix", "rate", "interaction")
+            },
+        }
+        for dimension, comparisons in (found.get("mix_rate") or {}).items()
+        for name, result in comparisons.items()
+    ]
+    return _explore("drivers", tables, mixes)
 
 
 def flags_html(block: Block) -> str:
     """The block's flags with their evidence: type and rule, date, value and limits (in the units
     of the series the flag judged), favourable or not, the detail, and why a signal was set
     aside when it was."""
-    if not block.flags:
-        return f"<div class='wbr'><p class='wbr-muted'>{_text(block.label)}: no flags.</p></div>"
     rows = []
     for flag in block.flags:
         say = _flag_units(block, flag)
@@ -145,17 +140,16 @@ def flags_html(block: Block) -> str:
         )
         aside = getattr(flag, "set_aside", None)
         rows.append(
-            f"<tr><td>{_text(flag.type)}/{_text(flag.rule)}</td>"
-            f"<td>{flag.date.isoformat() if flag.date else ''}</td>"
-            f"<td>{say(flag.value) if flag.value is not None else ''}</td><td>{limits}</td>"
-            f"<td>{'set aside: ' + _text(aside) if aside else _favour(flag.favourable)}</td>"
-            f"<td>{_text(flag.detail)}</td></tr>"
+            (
+                f"{flag.type}/{flag.rule}",
+                flag.date.isoformat() if flag.date else "",
+                say(flag.value) if flag.value is not None else "",
+                limits,
+                f"set aside: {aside}" if aside else _favour(flag.favourable),
+                flag.detail,
+            )
         )
-    return (
-        f'<div class="wbr"><h4>{_text(block.label)}: flags</h4><table class="wbr-flagged">'
-        "<tr><th>flag</th><th>date</th><th>value</th><th>limits</th><th>direction</th>"
-        f"<th>evidence</th></tr>{''.join(rows)}</table></div>"
-    )
+    return _explore("flags_table", block.label, rows)
 
 
 GROWTH_SERIES = ("yoy", "two_year")  # XmR series whose values are % growth or bps, not values
@@ -172,90 +166,67 @@ def _flag_units(block: Block, flag: Flag) -> Any:
     return lambda value: format_value(value, block.unit)
 
 
-BOX_ROWS = (
-    ("LastWk", "last_week", False),
-    ("WOW", "wow", True),
-    ("YOY", "yoy", True),
-    ("MTD", "mtd", False),
-    ("MTD YOY", "mtd_yoy", True),
-    ("QTD", "qtd", False),
-    ("QTD YOY", "qtd_yoy", True),
-    ("YTD", "ytd", False),
-    ("YTD YOY", "ytd_yoy", True),
-)
+BOX_ROWS = ("LastWk", "WOW", "YOY", "MTD", "MTD YOY", "QTD", "QTD YOY", "YTD", "YTD YOY")
+# (row name, plan value or variance, period: LastWk MTD QTD YTD)
 PLAN_ROWS = (
-    ("LastWk plan", "last_week", False),
-    ("vs plan", "last_week_var", True),
-    ("MTD plan", "mtd", False),
-    ("MTD vs plan", "mtd_var", True),
-    ("QTD vs plan", "qtd_var", True),
-    ("YTD vs plan", "ytd_var", True),
+    ("LastWk plan", "plan", 0),
+    ("vs plan", "vs_plan", 0),
+    ("MTD plan", "plan", 1),
+    ("MTD vs plan", "vs_plan", 1),
+    ("QTD vs plan", "vs_plan", 2),
+    ("YTD vs plan", "vs_plan", 3),
 )
+
+
+def _box_rows(blocks: tuple[Block, ...]) -> list[tuple[str, list[str]]]:
+    """The box score's and plan's rows, a cell per block, formatted as the deck formats them."""
+    columns = [box_cells(b) for b in blocks]
+    rows = [(name, [c.actual[i].text for c in columns]) for i, name in enumerate(BOX_ROWS)]
+    if any(b.plan is not None for b in blocks):
+        na = format_value(None, "")
+        rows += [
+            (name, [getattr(c, part)[i].text if getattr(c, part) else na for c in columns])
+            for name, part, i in PLAN_ROWS
+        ]
+    return rows
 
 
 def box_html(*blocks: Block) -> str:
     """Box score and plan variance of one metric, a column per block (per week), as a table."""
-
-    def cell(block: Block, part: object, field: str, is_change: bool) -> str:
-        value = getattr(part, field) if part is not None else None
-        if is_change:
-            return format_change(value, block.comparison, block.unit)
-        return format_value(value, block.unit)
-
-    rows = [
-        f"<tr><td>{name}</td>"
-        + "".join(f"<td>{cell(b, b.box, field, change)}</td>" for b in blocks)
-        + "</tr>"
-        for name, field, change in BOX_ROWS
-    ]
-    if any(b.plan is not None for b in blocks):
-        rows += [
-            f"<tr><td>{name}</td>"
-            + "".join(f"<td>{cell(b, b.plan, field, change)}</td>" for b in blocks)
-            + "</tr>"
-            for name, field, change in PLAN_ROWS
-        ]
-    heads = "".join(f"<th>week ending {b.weeks[-1].end.isoformat()}</th>" for b in blocks)
-    return f'<table class="wbr-flagged"><tr><th></th>{heads}</tr>{"".join(rows)}</table>'
+    weeks = [b.weeks[-1].end.isoformat() for b in blocks]
+    return _explore("box_table", weeks, _box_rows(blocks))
 
 
 def block_details_html(block: Block) -> str:
     """A block without its chart (the explore view draws that live): heading, box score, flags
     with evidence, questions, commentary and drivers, with the deck's stylesheet."""
-    questions = "".join(f"<li><b>{_text(q.id)}</b> {_text(q.text)}</li>" for q in block.questions)
-    notes = "".join(f"<p><b>{_text(c.author)}</b>: {_text(c.text)}</p>" for c in block.commentary)
-    return (
-        f"<style>{render.deck_css()}</style>"
-        f'<div class="wbr"><h3>{block.number}. {_text(block.label)}</h3>'
-        f'<p class="wbr-muted">Owner: {_text(block.owner or "unassigned")} · '
-        f"{_text(block.kind)} metric</p>{box_html(block)}{notes}</div>"
-        f"{flags_html(block)}"
-        + (f'<div class="wbr"><h4>Questions</h4><ol>{questions}</ol></div>' if questions else "")
-        + drivers_html(block)
+    return _explore(
+        "block_details",
+        block,
+        Markup(deck_css()),
+        Markup(box_html(block)),
+        Markup(flags_html(block)),
+        Markup(drivers_html(block)),
     )
 
 
 def compare_html(first: Block, second: Block) -> str:
     """Two weeks of one metric side by side: box score values and comparisons, and flags."""
-    a, b = first.weeks[-1].end, second.weeks[-1].end
-    flags = [
-        "<br>".join(_text(f"{f.type}/{f.rule}") for f in block.flags) or "none"
-        for block in (first, second)
-    ]
-    table = box_html(first, second).replace(
-        "</table>", f"<tr><td>flags</td><td>{flags[0]}</td><td>{flags[1]}</td></tr></table>"
+    weeks = [b.weeks[-1].end.isoformat() for b in (first, second)]
+    flags = [[f"{f.type}/{f.rule}" for f in block.flags] for block in (first, second)]
+    table = _explore("box_table", weeks, _box_rows((first, second)), flags)
+    return _explore(
+        "compare", first.label, first.weeks[-1].end, second.weeks[-1].end, Markup(table)
     )
-    return f'<div class="wbr"><h4>{_text(first.label)}: week ending {a} vs {b}</h4>{table}</div>'
 
 
 def _favour(favourable: bool | None) -> str:
     return "" if favourable is None else ("favourable" if favourable else "unfavourable")
 
 
-def _text(value: Any) -> str:
-    from html import escape
-
-    return escape(str(value))
+def _explore(name: str, *args: Any) -> str:
+    """A macro of templates/explore.html.j2, rendered (autoescaped)."""
+    return str(macro("explore.html.j2", name)(*args))
 
 
 def _signed(value: float | None, unit: str) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ import plotly.io as pio
 
 from wbr.errors import WbrError
 from wbr.render import show
+from wbr.render.assets import macro
 from wbr.render.charts import six_twelve_figure
 from wbr.render.explore_charts import (
     HEIGHT,
@@ -45,6 +45,11 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 LAYOUT_LISTS = ("annotations", "shapes", "images")  # emptied, not unset, when a figure has none
 
 
+def _explore(name: str, *args: Any) -> str:
+    """A macro of templates/explore.html.j2, rendered (autoescaped: an error may quote data)."""
+    return str(macro("explore.html.j2", name)(*args))
+
+
 def _png_bundle(figures: list[go.Figure]) -> list[dict[str, str]]:
     """Each figure as an image/png entry (one Chromium session for all); a text/html note when
     Chromium cannot draw them, so the live view still works."""
@@ -53,7 +58,8 @@ def _png_bundle(figures: list[go.Figure]) -> list[dict[str, str]]:
     try:
         images = static_png(figures, width=PNG_WIDTH, height=HEIGHT)
     except WbrError as error:
-        return [{"text/html": f"<p><i>static image unavailable: {error}</i></p>"} for _ in figures]
+        note = _explore("note", f"static image unavailable: {error}")
+        return [{"text/html": note} for _ in figures]
     return [{"image/png": base64.b64encode(image).decode("ascii")} for image in images]
 
 
@@ -152,7 +158,7 @@ class LivePicker:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
         picks = ", ".join(f"{p.description}: {p.label}" for p in self.pickers)
-        bundle["text/html"] = f"<p><i>{html.escape(picks)}</i></p>"
+        bundle["text/html"] = _explore("note", picks)
         bundle["text/plain"] = picks
         return bundle
 
@@ -243,11 +249,11 @@ class Controls:
 
     def refresh(self) -> None:
         """Redraw every panel for the picked metric, week, dimension and drill-down."""
-        self.status.value = "<span style='color:#666'>drawing...</span>"
+        self.status.value = _explore("status_busy")
         try:
             self._draw()
         except (WbrError, KeyError, ValueError) as error:
-            self.status.value = f"<b style='color:#b8420b'>{type(error).__name__}: {error}</b>"
+            self.status.value = _explore("status_error", type(error).__name__, str(error))
             return
         self._images.clear()  # the static images show the state at display time
         self.status.value = ""
