@@ -36,6 +36,12 @@ def _describe(values: pd.Series, columns: list[str], names: list[str]) -> str:
     return ", ".join(kept) or "(no slice values)"
 
 
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """np.unique of integer keys by sorting (numpy's hash path is slower on millions of rows)."""
+    ordered = np.sort(keys, kind="stable")
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+
+
 def absent_slices(
     rows: pd.DataFrame, columns: list[str], names: list[str], gap_days: int = SLICE_GAP_DAYS
 ) -> pd.DataFrame:
@@ -48,79 +54,86 @@ def absent_slices(
     empty = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "metric": [], "slice": []})
     if rows.empty or not columns:
         return empty
-    keys = rows[columns]
-    pattern = np.zeros(len(rows), dtype=np.int64)  # which slice columns are filled: bit i
-    for i, column in enumerate(columns):
-        pattern |= keys[column].notna().to_numpy().astype(np.int64) << i
-    frame = pd.DataFrame(
-        {"date": rows["date"].to_numpy(), "metric": rows["metric"].to_numpy(), "pattern": pattern}
-    )
-    frame["combo"] = (
-        pd.concat([frame[["metric"]], keys.reset_index(drop=True)], axis=1)
-        .set_axis(frame.index)
-        .groupby(["metric", *columns], dropna=False, sort=False)
-        .ngroup()
-        .to_numpy()
-    )
-    frame["group"] = frame.groupby(["metric", "pattern"], sort=False).ngroup()
-    if frame["combo"].max() == frame["group"].max():
+    # Integer codes throughout: a long file can have millions of rows.
+    metric_code, metric_names = pd.factorize(rows["metric"])
+    combo = metric_code.astype(np.int64)  # the metric and its slice values
+    pattern = np.zeros(len(rows), dtype=np.int64)  # which slice columns are filled
+    for column in columns:
+        codes, values = pd.factorize(rows[column])  # -1 = blank
+        combo = pd.factorize(combo * (len(values) + 1) + codes + 1)[0].astype(np.int64)
+        pattern = pd.factorize(pattern * 2 + (codes >= 0))[0].astype(np.int64)
+    group = pd.factorize(metric_code.astype(np.int64) * (pattern.max() + 1) + pattern)[0]
+    combos, groups = combo.max() + 1, group.max() + 1
+    if combos == groups:
         return empty  # one slice per metric and split: nothing can be absent
+    day = rows["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    span = day.max() - day.min() + 1
+    day -= day.min()
+    group_of = np.empty(combos, dtype=np.int64)
+    group_of[combo] = group
+    metric_of = np.empty(combos, dtype=np.int64)
+    metric_of[combo] = metric_code
 
-    # The days of each (metric, split) group, numbered 0, 1, ... within the group.
-    days = frame[["group", "date"]].drop_duplicates().sort_values(["group", "date"])
-    days["k"] = days.groupby("group").cumcount()
-    sizes = days.groupby("group")["k"].size()
-    starts = np.concatenate([[0], np.cumsum(sizes.to_numpy())[:-1]])
-    day_dates = days["date"].to_numpy()
-    group_start = pd.Series(starts, index=sizes.index)
+    # Each (metric, split) group's days, numbered 0, 1, ... within the group (k).
+    group_days = _sorted_unique(group.astype(np.int64) * span + day)
+    sizes = np.bincount(group_days // span, minlength=groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    present = _sorted_unique(combo * span + day)  # sorted by slice, then day
+    combo_p, day_p = present // span, present % span
+    if len(present) == int((sizes * np.bincount(group_of, minlength=groups)).sum()):
+        return empty  # every slice of every group on every one of its days
+    group_p = group_of[combo_p]
+    k = np.searchsorted(group_days, group_p * span + day_p) - starts[group_p]
 
-    present = frame[["combo", "group", "metric", "date"]].drop_duplicates()
-    present = present.merge(days, on=["group", "date"]).sort_values(["combo", "k"])
-    combo = present["combo"].to_numpy()
-    group = present["group"].to_numpy()
-    k = present["k"].to_numpy()
-    # A slice with rows on one of its metric's days but not on the metric's day before is new
-    # there (whatever columns split it).
-    metric_day = present.groupby("metric")["date"].rank(method="dense").to_numpy()
-    same_combo_before = np.concatenate([[False], combo[1:] == combo[:-1]])
-    previous_day = np.where(same_combo_before, np.concatenate([[0], metric_day[:-1]]), 0)
-    new = (metric_day > 1) & (previous_day != metric_day - 1)
-    new_days = set(zip(present["metric"][new], present["date"][new], strict=True))
-
-    same_combo_after = np.concatenate([combo[:-1] == combo[1:], [False]])
+    same_combo_after = np.concatenate([combo_p[:-1] == combo_p[1:], [False]])
     next_k = np.where(same_combo_after, np.concatenate([k[1:], [0]]), -1)
-    last_k = sizes.loc[group].to_numpy() - 1
+    last_k = sizes[group_p] - 1
     interior = same_combo_after & (next_k - k > 1)
     trailing = ~same_combo_after & (k < last_k)
     first = np.minimum(k + 1, last_k)  # only read where there is a gap after k
     last = np.where(interior, next_k - 1, last_k)
-    base = group_start.loc[group].to_numpy()
-    span_days = (day_dates[base + last] - day_dates[base + first]) / np.timedelta64(1, "D") + 1
-    limit = np.where(interior, gap_days, SLICE_LATE_DAYS)
-    holes = (interior | trailing) & (span_days <= limit)
+    base = starts[group_p]
+    day_of = group_days % span
+    span_days = day_of[base + last] - day_of[base + first] + 1
+    holes = (interior | trailing) & (span_days <= np.where(interior, gap_days, SLICE_LATE_DAYS))
+    if not holes.any():
+        return empty
+
+    # A slice with rows on one of its metric's days but not on the metric's day before is new
+    # there (whatever columns split it).
+    metric_days = _sorted_unique(metric_of[combo_p] * span + day_p)
+    metric_day = np.searchsorted(metric_days, metric_of[combo_p] * span + day_p)
+    same_combo_before = np.concatenate([[False], combo_p[1:] == combo_p[:-1]])
+    previous = np.where(same_combo_before, np.concatenate([[-2], metric_day[:-1]]), -2)
+    first_of_metric = np.concatenate([[True], metric_days[1:] // span != metric_days[:-1] // span])
+    new = ~first_of_metric[metric_day] & (previous != metric_day - 1)
+    new_days = set((metric_of[combo_p] * span + day_p)[new].tolist())
+
     # A slice that appears on the day this one vanished reads as a relabelling, not a gap.
-    metrics = present["metric"].to_numpy()
     for index in np.flatnonzero(holes):
-        gap_start = pd.Timestamp(day_dates[base[index] + first[index]])
-        holes[index] = (metrics[index], gap_start) not in new_days
+        gap_start = day_of[base[index] + first[index]]
+        holes[index] = int(metric_of[combo_p[index]] * span + gap_start) not in new_days
     if not holes.any():
         return empty
 
     lengths = (last - first + 1)[holes]
-    hole_group = np.repeat(group[holes], lengths)
-    hole_combo = np.repeat(combo[holes], lengths)
+    hole_combo = np.repeat(combo_p[holes], lengths)
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    hole_k = np.repeat(first[holes], lengths) + offsets
-    example = pd.Series(np.arange(len(frame))).groupby(frame["combo"].to_numpy()).first()
+    hole_day = day_of[np.repeat((base + first)[holes], lengths) + offsets]
+    absent_combos = np.unique(hole_combo)
+    order = np.argsort(combo, kind="stable")
+    example = order[np.searchsorted(combo[order], absent_combos)]  # each slice's first row
+    keys = rows[columns]
     described = {
-        c: _describe(keys.iloc[example.loc[c]], columns, names) for c in np.unique(hole_combo)
+        c: _describe(keys.iloc[row], columns, names)
+        for c, row in zip(absent_combos.tolist(), example.tolist(), strict=True)
     }
-    metric_of = frame.drop_duplicates("combo").set_index("combo")["metric"]
+    first_day = rows["date"].min().normalize()
     result = pd.DataFrame(
         {
-            "date": day_dates[group_start.loc[hole_group].to_numpy() + hole_k],
-            "metric": metric_of.loc[hole_combo].to_numpy(),
-            "slice": [described[c] for c in hole_combo],
+            "date": first_day + pd.to_timedelta(hole_day, unit="D"),
+            "metric": np.asarray(metric_names)[metric_of[hole_combo]],
+            "slice": [described[c] for c in hole_combo.tolist()],
         }
     )
     return result.sort_values(["date", "metric", "slice"], kind="stable").reset_index(drop=True)
