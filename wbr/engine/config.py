@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -186,6 +187,7 @@ class MetricConfig(_Strict):
     def operands(self) -> list[str]:
         """Metrics this one is computed from after window aggregation (none for base metrics)."""
         if self.aggregation == "ratio":
+            assert self.numerator and self.denominator  # checked by _ratio_operands
             return [self.numerator, self.denominator]
         if self.formula is not None:
             return list(self.formula.operands)
@@ -450,7 +452,7 @@ def _line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
     return None
 
 
-def _describe(error: dict, lines: dict[tuple, int], source: str) -> Problem:
+def _describe(error: Mapping[str, Any], lines: dict[tuple, int], source: str) -> Problem:
     """One problem for one pydantic error: file, line, and `key: what was expected`."""
     loc = tuple(part for part in error["loc"] if not str(part).startswith(("function-", "literal")))
     key = ".".join(str(p) for p in loc) or "(top level)"
@@ -471,7 +473,10 @@ def _check_references(config: Config, lines: dict[tuple, int], source: str) -> l
     """Ratio operands and `drives` must name known metrics, with no cycles between ratios."""
     problems = []
     for metric_id, metric in config.metrics.items():
-        refs = [(("numerator",), metric.numerator), (("denominator",), metric.denominator)]
+        refs: list[tuple[tuple[str | int, ...], str | None]] = [
+            (("numerator",), metric.numerator),
+            (("denominator",), metric.denominator),
+        ]
         if metric.formula is not None:
             refs += [
                 (("formula", "operands", index), operand)
