@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import html
 import itertools
 import json
 import os
@@ -31,6 +30,7 @@ import websocket  # websocket-client
 from wbr.engine.calendar import MONTH_ABBR
 from wbr.engine.deck import Deck
 from wbr.errors import RenderError
+from wbr.render.assets import macro
 
 PDF_NAME = "deck.pdf"
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -188,18 +188,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def _templates(title: str, week: str) -> tuple[str, str]:
-    """Chromium's header (title left, week right) and footer (page N of M)."""
-    style = "font-family: Helvetica, Arial, sans-serif; font-size: 8px; color: #5a6472;"
-    header = (
-        f'<div style="{style} width: 100%; margin: 0 {MARGIN_SIDE_IN}in; display: flex; '
-        f'justify-content: space-between;"><span>{html.escape(title)}</span>'
-        f"<span>{html.escape(week)}</span></div>"
-    )
-    footer = (
-        f'<div style="{style} width: 100%; text-align: center;">Page '
-        '<span class="pageNumber"></span> of <span class="totalPages"></span></div>'
-    )
-    return header, footer
+    """Chromium's header (title left, week right) and footer (page N of M), from
+    templates/pdf.html.j2 (autoescaped)."""
+    header = macro("pdf.html.j2", "header")(title, week, MARGIN_SIDE_IN)
+    return str(header), str(macro("pdf.html.j2", "footer")())
 
 
 def print_pdf(html_path: Path, pdf_path: Path, title: str, week: str) -> Path:
