@@ -72,3 +72,22 @@ def test_block_shows_streak_carried_question_restatement_and_action():
     first = block_html(deck, deck.blocks[0])
     assert "Restated since last week" in first and "wk 45 121K → 118K" in first
     assert "Fix the feed" in first and "overdue by 5 days" in first
+
+
+def test_summary_lists_a_few_restatements_per_block_and_the_first_blocks():
+    from tests.synthetic_deck import large_deck
+
+    deck = large_deck(25)
+    restated = tuple(
+        Restatement("week", f"2026-10-{day:02d}", f"wk {n}", "cy", 100.0, 110.0, 10.0)
+        for n, day in zip(range(40, 45), (3, 10, 17, 24, 31), strict=True)
+    )
+    deck = replace(
+        deck,
+        blocks=tuple(replace(b, restatements=restated) for b in deck.blocks),
+        history=DeckHistory(compared_with=dt.date(2026, 11, 14)),
+    )
+    html = summary_html(deck)
+    assert "Restated (125 numbers on 25 blocks)" in html
+    assert html.count("; 2 more on the block") == 20  # the first 20 blocks, 3 numbers each
+    assert "5 more blocks restated" in html
