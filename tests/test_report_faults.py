@@ -23,8 +23,6 @@ import pytest
 
 from tests.synthetic_deck import make_deck
 from wbr.cli import main
-from wbr.engine.build import build_deck
-from wbr.engine.config import load_config
 from wbr.errors import RenderError
 from wbr.render.report import (
     FAILED_DIR,
@@ -137,25 +135,30 @@ def test_sigterm_during_wbr_run_cleans_up_like_ctrl_c(sample_copy, tmp_path):
 
 
 @pytest.mark.e2e
-def test_a_later_run_removes_the_staging_folder_of_a_killed_run(sample_copy, tmp_path):
+def test_a_later_run_removes_the_staging_folder_of_a_killed_run(tmp_path):
     """Issue 10, defect 6: SIGKILL left reports/.<week>.partial-* (5 MB) for good."""
     out = tmp_path / "reports"
-    run = _start_run(sample_copy, out)
+    render = (
+        "import sys; from tests.synthetic_deck import make_deck; "
+        "from wbr.render.report import render_report; render_report(make_deck(), sys.argv[1])"
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-c", render, str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     left = _wait_for_staging(run, out)
     run.send_signal(signal.SIGKILL)
     run.communicate(timeout=30)
     assert _staging_folders(out) == [left]
     _age(left, 3600)  # a run later
-    again = subprocess.run(
-        [*WBR, "run", "--config", str(sample_copy), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert again.returncode == 0, again.stderr
-    assert "removed 1 staging folder(s) left by interrupted runs" in again.stderr
+    messages: list[str] = []
+    report = render_report(make_deck(), out, progress=messages.append)
+    assert "removed 1 staging folder(s) left by interrupted runs" in messages
     assert _staging_folders(out) == []
-    assert (out / WEEK / "deck.html").is_file()
+    assert sorted(p.name for p in out.iterdir()) == [report.name]
 
 
 # ---------------------------------------------------------------- a full disk
@@ -214,12 +217,11 @@ def test_wbr_deck_json_on_a_full_disk_is_one_error_and_no_partial_file(
 
 
 @pytest.mark.e2e
-def test_a_report_on_a_full_disk_leaves_no_truncated_notebook(tiny_disk, sample_copy):
+def test_a_report_on_a_full_disk_leaves_no_truncated_notebook(tiny_disk):
     """Issue 10, defect 7: a 4.7 MB invalid .failed/<week>.ipynb, the disk left at 100%."""
-    out = tiny_disk(3 << 20)  # deck.json fits; the executed notebook (5 MB) does not
-    deck = build_deck(load_config(sample_copy), week_ending=WEEK)
+    out = tiny_disk(3 << 20)  # deck.json fits; the executed notebook (plotly.js, 5 MB) does not
     with pytest.raises(RenderError, match="No space left on device"):
-        render_report(deck, out)
+        render_report(make_deck(), out)
     leftovers = [p.relative_to(out) for p in out.rglob("*") if p.is_file()]
     assert leftovers == []
     assert shutil.disk_usage(out).used < 64 << 10  # the space is given back
