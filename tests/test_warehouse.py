@@ -286,3 +286,18 @@ def test_a_distinct_window_is_looked_up_never_summed_and_needs_every_day():
     assert np.isnan(values[0, 0]) and not complete[0, 0]  # incomplete: N/A, never a partial count
     assert values[1, 0] == 4.0  # the window's own count, not 7 days x 3
     assert np.isnan(values[2, 0]) and complete[2, 0]  # not counted by the engine: N/A
+
+
+def test_a_table_in_a_duckdb_file_connection(tmp_path, raw):
+    import duckdb
+
+    raw.to_parquet(tmp_path / "orders.parquet")
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as database:
+        database.execute(f"CREATE TABLE orders AS SELECT * FROM '{tmp_path / 'orders.parquet'}'")
+    connection = "connections: {local: 'duckdb://wh.duckdb'}\n"  # relative to wbr.yaml
+    in_file = _deck(
+        tmp_path,
+        table_config("    {connection: local, table: orders, date: created_at}\n", connection),
+    )
+    on_files = _deck(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"))
+    assert_same(deck_numbers(in_file), deck_numbers(on_files))

@@ -87,9 +87,11 @@ def open_connection(
     with translate_errors(connection, "cannot connect"):
         if scheme == "pyspark":
             backend = ibis.pyspark.connect(session) if session is not None else ibis.connect(url)
-        elif scheme == "duckdb" and "://" in url and not url.split("://", 1)[1].startswith("/"):
-            # duckdb://relative.duckdb: relative to the YAML file like every other path
-            backend = ibis.duckdb.connect(str(base_dir / url.split("://", 1)[1]))
+        elif scheme == "duckdb" and not url.split("://", 1)[1].startswith("/"):
+            # duckdb://relative.duckdb is relative to the YAML file like every other path;
+            # duckdb:// alone is a fresh in-memory database
+            database = url.split("://", 1)[1]
+            backend = ibis.duckdb.connect(str(base_dir / database) if database else ":memory:")
         else:
             backend = ibis.connect(f"{scheme}://{url.split('://', 1)[1]}" if scheme else url)
     connection.backend = backend

@@ -46,10 +46,6 @@ def table_metrics(config: Any) -> dict[str, list[TableMetric]]:
     return found
 
 
-def _dialect_name(connection: Connection) -> str:
-    return connection.dialect
-
-
 class TableQuery:
     """The ibis expressions for one table's metrics on one open connection."""
 
@@ -67,7 +63,9 @@ class TableQuery:
         self.table = table
         self.metrics = list(metrics)
         self.time_zone = time_zone
-        self.where_of = {}  # condition text -> flag column, so equal conditions share one flag
+        # condition text -> flag column, so metrics with the same condition share one flag
+        self.where_of: dict[str, str] = {}
+        self._rows: dict[Window, Any] = {}
         for item in self.metrics:
             if item.where and item.where.strip() not in self.where_of:
                 self.where_of[item.where.strip()] = f"__wbr_w{len(self.where_of)}"
@@ -112,7 +110,7 @@ class TableQuery:
                 wanted.append((item.measure.column, f"metrics.{item.metric}.measure"))
             if item.where:
                 try:
-                    parsed = sqlglot.parse_one(item.where, dialect=_dialect_name(self.connection))
+                    parsed = sqlglot.parse_one(item.where, dialect=self.connection.dialect)
                 except sqlglot.errors.ParseError as exc:
                     first = str(exc).splitlines()[0]
                     raise self._problem(
@@ -169,10 +167,15 @@ class TableQuery:
 
     def rows(self, days: Window) -> Any:
         """The table's rows in `days` with only the columns the metrics need, plus their day."""
+        if days not in self._rows:  # each projection costs the engine a schema look-up
+            self._rows[days] = self._project(days)
+        return self._rows[days]
+
+    def _project(self, days: Window) -> Any:
         import sqlglot
         from sqlglot import exp
 
-        dialect = _dialect_name(self.connection)
+        dialect = self.connection.dialect
         needed = list(
             dict.fromkeys(
                 [
@@ -302,7 +305,9 @@ class TableQuery:
         return self._long(frame, additive, self.table.dimensions)
 
     @staticmethod
-    def _long(frame: pd.DataFrame, items: list[tuple[int, TableMetric]], dims: list[str]):
+    def _long(
+        frame: pd.DataFrame, items: list[tuple[int, TableMetric]], dims: list[str]
+    ) -> pd.DataFrame:
         dates = pd.to_datetime(frame[DAY]).astype("datetime64[ns]")
         parts = []
         for i, item in items:
