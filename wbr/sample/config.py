@@ -321,7 +321,7 @@ metrics:
 
 email:
   to: [leaders@example.com]
-  subject: "{title}: week {week_number} ending {week_ending} ({flag_count} flags)"
+  subject: "{title}: week {week_number} ending {week_ending} ({flags} flags)"
 """
 
 
