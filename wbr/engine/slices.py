@@ -29,9 +29,17 @@ SLICE_LATE_DAYS = 7  # a slice absent at most this long up to the last day: late
 MONTHLY_GAP_DAYS = 100  # four missing months span at most 93 days between their first days
 
 
+SHOWN_VALUE_CHARS = 60  # a slice value is shown up to this many characters
+
+
 def _describe(values: pd.Series, columns: list[str], names: list[str]) -> str:
     """'region=West, channel=web' for one slice (blank columns are left out)."""
-    parts = [f"{name}={values[c]}" for c, name in zip(columns, names, strict=True)]
+    shown = {c: str(values[c]) for c in columns}
+    shown = {
+        c: t if len(t) <= SHOWN_VALUE_CHARS else f"{t[:SHOWN_VALUE_CHARS]}..."
+        for c, t in shown.items()
+    }
+    parts = [f"{name}={shown[c]}" for c, name in zip(columns, names, strict=True)]
     kept = [p for p, c in zip(parts, columns, strict=True) if pd.notna(values[c])]
     return ", ".join(kept) or "(no slice values)"
 
