@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -301,3 +302,26 @@ def test_a_table_in_a_duckdb_file_connection(tmp_path, raw):
     )
     on_files = _deck(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"))
     assert_same(deck_numbers(in_file), deck_numbers(on_files))
+
+
+def test_table_dimensions_give_drill_down_slices_that_add_up(tmp_path, raw):
+    from wbr.engine.sources import load_data
+
+    raw.to_parquet(tmp_path / "orders.parquet")
+    text = table_config("    {path: orders.parquet, date: created_at, dimensions: [region]}\n")
+    (tmp_path / "wbr.yaml").write_text(
+        text.replace("metrics:\n", "dimensions: [region]\nmetrics:\n")
+    )
+    data = load_data(load_config(tmp_path / "wbr.yaml"))
+    slices = data.slices
+    assert set(slices["metric"]) == {"orders", "revenue"}  # additive measures only
+    assert set(slices["region"]) == {"NA", "EU"}
+    by_day = slices.pivot_table(index="date", columns="metric", values="value", aggfunc="sum")
+    totals = data.actuals.loc[by_day.index, ["orders", "revenue"]]
+    assert np.allclose(by_day[["orders", "revenue"]].to_numpy(), totals.to_numpy())
+    week = slices[(slices["date"] > pd.Timestamp(WEEK - dt.timedelta(days=7)))]
+    day = local_days(raw)
+    in_week = (day > pd.Timestamp(WEEK - dt.timedelta(days=7))) & (raw["status"] != "cancelled")
+    expected = raw[in_week].groupby("region").size()
+    got = week[week["metric"] == "orders"].groupby("region")["value"].sum()
+    assert got.to_dict() == {k: float(v) for k, v in expected.items()}

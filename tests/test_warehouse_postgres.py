@@ -45,12 +45,12 @@ FROM orders GROUP BY 1
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def raw():
     return raw_orders()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(raw):
     with postgres_server() as (host, port):
         load_into_postgres(host, port, raw)
