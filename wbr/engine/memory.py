@@ -74,34 +74,36 @@ def _week_folders(folder: Path, before: dt.date) -> list[tuple[dt.date, Path]]:
 
 def find_earlier_deck(folder: Path, week_ending: dt.date) -> tuple[EarlierDeck | None, str | None]:
     """(the latest deck before `week_ending` in folder, None) or (None, the one-line note why
-    there is none: no history yet, or the latest earlier deck was skipped and why)."""
+    there is none: no history yet, or the latest earlier deck (`<week>/deck.json`) was skipped
+    and why)."""
     folders = _week_folders(folder, week_ending)
     if not folders:
-        return None, f"{NO_HISTORY}: no earlier deck in {folder}"
+        return None, f"{NO_HISTORY}: no earlier deck in the reports folder"
     _, child = folders[0]
     path = child / DECK_JSON
+    shown = f"{child.name}/{DECK_JSON}"  # deck.json never depends on where the reports folder is
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        return None, f"{NO_HISTORY}: skipped {path}: cannot read it ({error})"
+        return None, f"{NO_HISTORY}: skipped {shown}: cannot read it ({error})"
     if not isinstance(data, dict):
-        return None, f"{NO_HISTORY}: skipped {path}: not a deck"
+        return None, f"{NO_HISTORY}: skipped {shown}: not a deck"
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         # another version's fields may mean something else: comparing them could invent changes
         return None, (
-            f"{NO_HISTORY}: skipped {path}: schema_version {version}, this wbr reads "
+            f"{NO_HISTORY}: skipped {shown}: schema_version {version}, this wbr reads "
             f"{SCHEMA_VERSION}"
         )
     try:
         earlier_week = dt.date.fromisoformat(str(data.get("week_ending")))
     except ValueError:
-        return None, f"{NO_HISTORY}: skipped {path}: no valid week_ending"
+        return None, f"{NO_HISTORY}: skipped {shown}: no valid week_ending"
     problem = _shape_problem(data)
     if problem:
-        return None, f"{NO_HISTORY}: skipped {path}: {problem}"
+        return None, f"{NO_HISTORY}: skipped {shown}: {problem}"
     if earlier_week >= week_ending:
-        return None, f"{NO_HISTORY}: skipped {path}: its week_ending {earlier_week} is not earlier"
+        return None, f"{NO_HISTORY}: skipped {shown}: its week_ending {earlier_week} is not earlier"
     return EarlierDeck(path, earlier_week, data), None
 
 
