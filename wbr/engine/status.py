@@ -86,7 +86,9 @@ def history_starts(
     """Per metric, its first day of data when a window the deck reads starts before it (those
     PY numbers are N/A because the history begins later), else None."""
     first = min(w.start for w in windows)
-    days: dict[str, dt.date | None] = dict(zip(actual.metrics, first_value_days(actual)))
+    days: dict[str, dt.date | None] = dict(
+        zip(actual.metrics, first_value_days(actual), strict=True)
+    )
     starts: dict[str, dt.date | None] = {}
     for metric in evaluation_order(config):  # operands first
         operands = config.metrics[metric].operands
@@ -106,7 +108,7 @@ def last_value_days(
         return dict.fromkeys(upto.columns)
     backwards = present[::-1]
     last = len(present) - 1 - backwards.argmax(axis=0)
-    found = backwards.any(axis=0)
+    found = np.asarray(backwards.any(axis=0))
     return {
         metric: upto.index[last[i]].date() if found[i] else None
         for i, metric in enumerate(upto.columns)

@@ -16,7 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from wbr.engine.deck import Block
+from wbr.engine.deck import Block, MonthPoint, WeekPoint
 from wbr.errors import RenderError
 from wbr.render.chart_axes import (
     AxisFormat,
@@ -248,17 +248,18 @@ def six_twelve_figure(block: Block) -> go.Figure:
             "line": {"width": 0},
         }
     ]
-    for x, point in (
+    placed: list[tuple[str, WeekPoint | MonthPoint]] = [
         *zip(week_x, block.weeks, strict=True),
         *zip(month_x, block.months, strict=True),
-    ):
+    ]
+    for where, point in placed:
         if gap(point.cy) is None:  # say so: a gap must not read as a drawing glitch
             annotations.append(
                 {
                     "text": "no data",
                     "xref": "x",
                     "yref": "paper",
-                    "x": x,
+                    "x": where,
                     "y": 0.02,
                     "yanchor": "bottom",
                     "showarrow": False,
@@ -268,7 +269,7 @@ def six_twelve_figure(block: Block) -> go.Figure:
     event_shapes, event_notes = _event_marks(block, week_x)
     shapes += event_shapes
     annotations += event_notes
-    if any(not p.complete for p in (*block.weeks, *block.months)):
+    if any(not p.complete for _, p in placed):
         annotations.append(
             {
                 "text": f"{PARTIAL_MARK} / hollow point: incomplete data",
