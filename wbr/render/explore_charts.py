@@ -113,7 +113,7 @@ def cited_days(flags: Sequence[Flag]) -> dict[dt.date, str]:
     found: dict[dt.date, str] = {}
     for flag in flags:
         named = f"{flag.type}/{flag.rule}"
-        for day in (*getattr(flag, "days", ()), *getattr(flag, "py_days", ())):
+        for day in (*flag.days, *flag.py_days):
             found.setdefault(day, named)
         if flag.type == "seasonal" and flag.date is not None:
             found[flag.date] = f"{named}: {flag.detail}"

@@ -138,7 +138,7 @@ def flags_html(block: Block) -> str:
             if flag.lower is None and flag.upper is None
             else f"{say(flag.lower)} to {say(flag.upper)}"
         )
-        aside = getattr(flag, "set_aside", None)
+        aside = flag.set_aside
         rows.append(
             (
                 f"{flag.type}/{flag.rule}",
@@ -158,7 +158,7 @@ GROWTH_SERIES = ("yoy", "two_year")  # XmR series whose values are % growth or b
 def _flag_units(block: Block, flag: Flag) -> Any:
     """How a flag's value and limits read: growth (% or bps) for an XmR flag on a YoY series
     (the flag's typed series, else the series the block's XmR judged), else the metric's unit."""
-    series = getattr(flag, "series", None)
+    series = flag.series
     if series is None and flag.type == "xmr" and block.series is not None:
         series = block.series.kind
     if series in GROWTH_SERIES:
