@@ -46,7 +46,7 @@ def test_a_late_day_and_a_gap_are_named(tmp_path):
         "sessions": "missing Wed 18 Nov",
     }
     assert readiness.line() == (
-        "not complete through Sat 21 Nov 2026: orders (data through Fri 20 Nov), "
+        "not complete through Sat 21 Nov 2026: orders (data through Fri 20 Nov); "
         "sessions (missing Wed 18 Nov)"
     )
 
@@ -59,6 +59,7 @@ def test_a_week_with_no_data_yet_is_incomplete(tmp_path):
         "orders": "data through Sat 21 Nov",
         "sessions": "data through Sat 21 Nov",
     }
+    assert readiness.line().endswith(": orders, sessions (data through Sat 21 Nov)")
 
 
 def test_complete_week_passes(tmp_path):

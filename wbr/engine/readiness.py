@@ -36,8 +36,12 @@ class Readiness:
         return not self.incomplete
 
     def line(self) -> str:
-        """'not complete through Sat 21 Nov 2026: orders (data through Fri 20 Nov), ...'."""
-        listed = ", ".join(f"{metric} ({why})" for metric, why in self.incomplete.items())
+        """'not complete through Sat 21 Nov 2026: orders, visits (data through Fri 20 Nov);
+        returns (missing Wed 18 Nov)': metrics with the same reason named together."""
+        by_reason: dict[str, list[str]] = {}
+        for metric, why in self.incomplete.items():
+            by_reason.setdefault(why, []).append(metric)
+        listed = "; ".join(f"{', '.join(metrics)} ({why})" for why, metrics in by_reason.items())
         return f"not complete through {_day(self.week_ending, year=True)}: {listed}"
 
 
