@@ -348,7 +348,7 @@ def compute_drivers(
     """Block.drivers for every metric (or the given ones): contributions and mix/rate."""
     wanted = list(metrics) if metrics is not None else list(config.metrics)
     result: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted)
-    slices = getattr(dataset, "slices", None)
+    slices = dataset.slices
     dimensions = [d for d in config.dimensions if slices is not None and d in slices.columns]
     if slices is None or slices.empty or not dimensions:
         return result

@@ -225,8 +225,6 @@ def carry_questions(
             carried += [_question(raw, weeks + 1) for raw in raws]
     carried.sort(key=lambda q: (-q.open_weeks, -q.severity))
     ordered = carried + [q for q in asked if q.id not in earlier_by_id]
-    if not hasattr(block, "more_questions"):
-        return replace(block, questions=tuple(ordered))
     shown = max(len(block.questions), 1)
     return replace(block, questions=tuple(ordered[:shown]), more_questions=tuple(ordered[shown:]))
 
@@ -249,7 +247,7 @@ def remember(
     for block in blocks:
         flags = []
         for flag in block.flags:
-            if getattr(flag, "set_aside", None) is not None:
+            if flag.set_aside is not None:
                 flags.append(flag)  # not raised: it has no streak
                 continue
             key = flag_key(block.metric, flag)
