@@ -473,3 +473,37 @@ def test_a_bad_subject_template_is_found_when_the_config_loads(tmp_path, subject
         _load(tmp_path, f"metrics: {{a: {{}}}}\nemail: {{subject: '{subject}'}}\n")
     assert f"email.subject: {expected}" in str(error.value)
     assert "{title}, {week_number}, {week_ending}, {flags}, {flagged_blocks}" in str(error.value)
+
+
+def _app_chain(length: int, deepest_first: bool) -> str:
+    """App function metrics m<i> = m<i-1> + m0 over a column metric m0."""
+    order = range(length, 0, -1) if deepest_first else range(1, length + 1)
+    lines = [APP_SETUP + "metrics:", "  m0: {column: orders, aggf: sum}"]
+    lines += [
+        f"  m{i}: {{function: {{sum: [{{metric: {{name: m{i - 1}}}}}, {{metric: {{name: m0}}}}]}}}}"
+        for i in order
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_deep_app_function_chain_converts_without_recursion(tmp_path):
+    app_yaml, app_csv = _write_app(tmp_path, _app_chain(600, deepest_first=True))
+    result = convert_wbr_app(app_yaml, app_csv, tmp_path / "wbr.yaml")
+    assert result.not_converted == ()
+    metrics = load_config(result.config_path).metrics
+    assert metrics["m600"].formula.operands == ["m599", "m0"]
+
+
+def test_an_app_function_cycle_is_listed_as_circular(tmp_path):
+    config = (
+        APP_SETUP + "metrics:\n  m0: {column: orders, aggf: sum}\n"
+        "  a: {function: {sum: [{metric: {name: b}}, {metric: {name: m0}}]}}\n"
+        "  b: {function: {sum: [{metric: {name: a}}, {metric: {name: m0}}]}}\n"
+    )
+    app_yaml, app_csv = _write_app(tmp_path, config)
+    result = convert_wbr_app(app_yaml, app_csv, tmp_path / "wbr.yaml")
+    reasons = {item.key.split(" (")[0]: item.reason for item in result.not_converted}
+    assert reasons == {
+        "metrics.a": "circular definition a -> b -> a",
+        "metrics.b": "circular definition a -> b -> a",
+    }

@@ -187,8 +187,7 @@ class _Converter:
         for name in self.app_metrics:
             if not isinstance(name, str):
                 self.report.skip(("metrics", str(name)), "a metric name must be text (quote it)")
-            else:
-                self.metrics.convert(name, ())
+        self.metrics.convert_all(name for name in self.app_metrics if isinstance(name, str))
         self.metrics.attach_targets()
         for name, reason in self.metrics.failed.items():
             self.report.skip(("metrics", name), reason)

@@ -4,6 +4,7 @@ reduced to daily values, and `__Target` metrics or target lines that become plan
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,51 @@ class MetricConverter:
             owners = [n for n, c in columns.items() if c == base]
             if owners and name not in self.deck.plan_of:
                 self.deck.plan_of[name] = owners[0]
+
+    def operand_names(self, name: str) -> list[str]:
+        """The App metrics a function metric reads, as far as its shape shows them (none for a
+        column or filter metric; a malformed function is reported by convert())."""
+        spec = self.app_metrics.get(name)
+        function = spec.get("function") if isinstance(spec, dict) else None
+        if not isinstance(function, dict) or len(function) != 1:
+            return []
+        operands = next(iter(function.values()))
+        if not isinstance(operands, list):
+            return []
+        refs = [
+            operand.get("metric") if isinstance(operand, dict) else None for operand in operands
+        ]
+        return [str(ref["name"]) for ref in refs if isinstance(ref, dict) and "name" in ref]
+
+    def convert_all(self, names: Iterable[str]) -> None:
+        """Convert every named metric, operands first.
+
+        One iterative walk orders them, so convert() finds every operand converted already and
+        a chain of thousands of functions needs no deep recursion; each metric on a cycle is
+        reported as a circular definition.
+        """
+        done: set[str] = set()
+        for root in names:
+            if root in done:
+                continue
+            path, on_path = [root], {root}
+            pending = [iter(self.operand_names(root))]
+            while pending:
+                operand = next(pending[-1], None)
+                if operand is None:
+                    finished = path.pop()
+                    pending.pop()
+                    on_path.discard(finished)
+                    done.add(finished)
+                    self.convert(finished, ())
+                elif operand in on_path:
+                    cycle = [*path[path.index(operand) :], operand]
+                    for member in cycle[:-1]:
+                        self.failed.setdefault(member, f"circular definition {' -> '.join(cycle)}")
+                elif operand not in done and operand in self.app_metrics:
+                    path.append(operand)
+                    on_path.add(operand)
+                    pending.append(iter(self.operand_names(operand)))
 
     def convert(self, name: str, chain: tuple[str, ...]) -> Metric | None:
         """Convert one App metric (and, first, the metrics it is computed from)."""
