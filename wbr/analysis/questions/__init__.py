@@ -2,8 +2,8 @@
 
 Layout: `engine` (Facts, the registry, rendering, ask, rank) and one module per group of the
 catalogue: `plan` (A: Q1-Q6), `shape` (B: Q7-Q9), `process` (C and D: Q12-Q18), `ratios`
-(E: Q21-Q25), `data` (F: Q26, Q28), `accountability` (G: Q31-Q37). Importing this package
-registers every entry.
+(E: Q21-Q25), `data` (F: Q26, Q28), `accountability` (G: Q31-Q37), `followup` (Q27, Q36, Q38:
+what the earlier deck and the action items say). Importing this package registers every entry.
 
 Owns which question a reviewer would ask of a block, and its wording. Each catalogue entry is a
 `QuestionSpec(id, severity, trigger, templates)`: the trigger reads a block's `Facts` (the field
@@ -20,11 +20,11 @@ catalogue order.
 Thresholds: "material" means the metric's plan-miss threshold (FlagSettings.plan_miss_pct or
 plan_miss_bps, 2% / 25 bps by default); the other constants below are named where they are used.
 
-Implemented: Q1-Q4, Q6-Q10, Q12-Q18, Q21-Q26, Q28, Q31-Q33, Q35, Q37 (Q10 as a base effect: last
+Implemented: Q1-Q4, Q6-Q10, Q12-Q18, Q21-Q28, Q31-Q33, Q35-Q38 (Q10 as a base effect: last
 year's week was unusual). Not implemented (the data has no field for them yet): Q5 (committed
 ETAs), Q11 (day counts), Q19
-(registry review), Q20 (counter metrics), Q27 (deck snapshots), Q29 (anecdotes), Q30 (audit
-dates), Q34 (controllability tags), Q36 (action register). A flagged block that no entry covers
+(registry review), Q20 (counter metrics), Q29 (anecdotes), Q30 (audit
+dates), Q34 (controllability tags). A flagged block that no entry covers
 gets the safety-net question Q0 so that every flagged block carries a question.
 """
 
