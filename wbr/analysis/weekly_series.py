@@ -17,27 +17,23 @@ from wbr.engine.deck import SERIES_WEEKS, LimitSpan, WeeklySeries
 from wbr.engine.series import MetricHistory
 
 
-def _number(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
 def weekly_series(
     assessment: Assessment, history: MetricHistory, weeks: int = SERIES_WEEKS
 ) -> WeeklySeries:
     """The judged weekly series (raw values, or YoY growth) up to the deck's week, with the limit
     sets of its XmR chart over the weeks each applied to; raw values without limits when XmR did
     not judge the metric."""
-    ends = [stamp.date() for stamp in history.weekly.index]
+    index = history.weekly.index  # week ends; only the few that are written become dates
     chart = assessment.chart
     if chart is None or assessment.series is None or assessment.xmr_series is None:
         chart, kind = None, "raw"
         values = history.weekly["cy"].to_numpy(dtype=float)
     else:
         kind, values = assessment.xmr_series, np.asarray(assessment.series, dtype=float)
-    first = max(0, len(ends) - weeks)
+    first = max(0, len(index) - weeks)
     spans: list[LimitSpan] = []
     if chart is not None:
-        starts = [change.start for change in chart.changes] + [len(ends)]
+        starts = [change.start for change in chart.changes] + [len(index)]
         for number, change in enumerate(chart.changes):
             stop = starts[number + 1] - 1
             if stop < first or stop < change.start:
@@ -45,8 +41,8 @@ def weekly_series(
             limits = change.limits
             spans.append(
                 LimitSpan(
-                    start=ends[max(change.start, first)],
-                    end=ends[stop],
+                    start=index[max(change.start, first)].date(),
+                    end=index[stop].date(),
                     mean=float(limits.mean),
                     lower=float(limits.lnpl),
                     upper=float(limits.unpl),
@@ -59,8 +55,8 @@ def weekly_series(
         note = skipped or "no XmR limits: XmR is off or the history is too short"
     return WeeklySeries(
         kind=kind,
-        ends=tuple(ends[first:]),
-        values=tuple(_number(v) for v in values[first:]),
+        first_end=index[first].date(),
+        values=tuple(None if not math.isfinite(v) else v for v in values[first:].tolist()),
         limits=tuple(spans),
         signals=tuple(signal.rule for signal in chart.signals) if chart else (),
         note=note,

@@ -183,11 +183,16 @@ class WeeklySeries:
     SERIES_WEEKS weeks), with the limits in effect over it: what the explore view charts."""
 
     kind: str  # "raw": the metric's weekly values; "yoy": weekly YoY growth (% or bps)
-    ends: tuple[dt.date, ...]
+    first_end: dt.date  # the first value's week end; the weeks are consecutive (see `ends`)
     values: tuple[float | None, ...]
     limits: tuple[LimitSpan, ...] = ()  # empty when XmR did not judge the metric (see note)
     signals: tuple[str, ...] = ()  # XmR rules the deck's week trips (raised or set aside)
     note: str | None = None  # why there are no limits, when there are none
+
+    @property
+    def ends(self) -> tuple[dt.date, ...]:
+        """Each value's week end: every 7 days from first_end, the last one the deck's week."""
+        return tuple(self.first_end + dt.timedelta(days=7 * k) for k in range(len(self.values)))
 
 
 @dataclass(frozen=True)
