@@ -79,6 +79,7 @@ def test_the_lock_of_a_killed_process_is_released(tmp_path):
             "_lock_folder(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
             str(folder),
         ],
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -104,6 +105,7 @@ def sample_copy(tmp_path) -> Path:
 def _start_run(config: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [*WBR, "run", "--config", str(config), "--out", str(out)],
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
