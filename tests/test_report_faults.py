@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -167,7 +167,7 @@ def test_a_later_run_removes_the_staging_folder_of_a_killed_run(tmp_path):
 
 
 @pytest.fixture
-def tiny_disk(tmp_path) -> Iterator[callable]:
+def tiny_disk(tmp_path) -> Iterator[Callable[[int], Path]]:
     """Mount a tmpfs of the given size (bytes) on a new folder; skip where mounting is refused."""
     mounted: list[Path] = []
 
