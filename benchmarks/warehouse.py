@@ -5,8 +5,9 @@
 
 For each size it writes the raw orders as Parquet files (in --work, default a temp folder; the
 50M set is about 0.7 GB), then runs `wbr deck --json` in a fresh process and reports its wall time
-and peak resident memory (ru_maxrss of the child), beside the floor: the same daily aggregation
-written by hand in DuckDB SQL (one GROUP BY over the files), timed in-process. With --postgres N
+and peak resident memory (ru_maxrss of the child), beside the floor: the same aggregation written
+by hand in DuckDB SQL (the daily GROUP BY, and the distinct counts per week, month and period to
+date), timed in-process (`--floor-only`: just that, on existing files). With --postgres N
 it starts a throwaway PostgreSQL (Debian's server, as in the tests), copies N rows in and times
 the deck against it. Peak memory should not grow with the row count: only metrics x days come
 back to Python. The machine's load average is printed, since timings depend on it.
@@ -44,14 +45,24 @@ metrics:
   biggest_order: {{from: orders, measure: max(amount), unit: currency}}
   active_customers: {{from: orders, measure: count_distinct(customer_id)}}
 """
-FLOOR_SQL = """
-SELECT CAST(timezone('America/New_York', timezone('UTC', created_at)) AS DATE) AS day,
-       COUNT(*) FILTER (WHERE status <> 'cancelled') AS orders,
-       SUM(amount) FILTER (WHERE status = 'shipped') AS revenue,
-       MAX(amount) AS biggest_order,
-       COUNT(DISTINCT customer_id) AS active_customers
-FROM read_parquet('{glob}') GROUP BY 1
-"""
+LOCAL_DAY = "CAST(timezone('America/New_York', timezone('UTC', created_at)) AS DATE)"
+# The floor: what wbr asks the engine for, written by hand in DuckDB SQL over the same files and
+# days (the daily values of every metric, then the distinct customers per week, per month and
+# per period to date).
+FLOOR_SQL = (
+    """
+SELECT {day} AS day, COUNT(*) FILTER (WHERE status <> 'cancelled'),
+       SUM(amount) FILTER (WHERE status = 'shipped'), MAX(amount), COUNT(DISTINCT customer_id)
+FROM read_parquet('{glob}') WHERE {days} GROUP BY 1""",
+    """
+SELECT (({day}) - DATE '{anchor}') // 7 AS week, COUNT(DISTINCT customer_id)
+FROM read_parquet('{glob}') WHERE {days} GROUP BY 1""",
+    """
+SELECT year({day}) * 12 + month({day}) AS month, COUNT(DISTINCT customer_id)
+FROM read_parquet('{glob}') WHERE {days} GROUP BY 1""",
+    """
+SELECT {windows} FROM read_parquet('{glob}') WHERE {days}""",
+)
 
 
 def chunks(rows: int, seed: int = 1):
@@ -112,12 +123,35 @@ def run_deck(config: Path, env: dict[str, str] | None = None) -> tuple[float, fl
 
 
 def floor_seconds(folder: Path) -> float:
-    """The same daily aggregation written directly in DuckDB SQL, timed in this process."""
+    """The same aggregation written directly in DuckDB SQL, timed in this process."""
+    import datetime as dt
+
     import duckdb
+
+    from wbr.engine.calendar import Calendar
+    from wbr.engine.warehouse.load import days_read, deck_windows
 
     connection = duckdb.connect()
     started = time.perf_counter()
-    connection.execute(FLOOR_SQL.format(glob=folder / "*.parquet")).fetchall()
+    glob = folder / "*.parquet"
+    last = connection.execute(f"SELECT MAX({LOCAL_DAY}) FROM read_parquet('{glob}')").fetchone()[0]
+    calendar = Calendar()
+    week = calendar.week_end_on_or_before(last)
+    days = days_read(calendar, week)
+    low = dt.datetime.combine(days.start, dt.time()) + dt.timedelta(hours=4)  # EDT/EST: close
+    high = dt.datetime.combine(days.end, dt.time()) + dt.timedelta(days=1, hours=5)
+    where = f"created_at >= TIMESTAMP '{low}' AND created_at < TIMESTAMP '{high}'"
+    where += f" AND {LOCAL_DAY} BETWEEN DATE '{days.start}' AND DATE '{days.end}'"
+    _, ptd = deck_windows(calendar, week)
+    windows = ", ".join(
+        f"COUNT(DISTINCT customer_id) FILTER (WHERE {LOCAL_DAY} BETWEEN DATE '{w.start}' "
+        f"AND DATE '{w.end}')"
+        for w in ptd
+    )
+    anchor = week - dt.timedelta(days=7 * ((week - days.start).days // 7 + 1) - 1)
+    for sql in FLOOR_SQL:
+        text = sql.format(day=LOCAL_DAY, glob=glob, days=where, anchor=anchor, windows=windows)
+        connection.execute(text).fetchall()
     return time.perf_counter() - started
 
 
@@ -176,11 +210,16 @@ def main() -> None:
     parser.add_argument("--rows", type=float, nargs="+", default=[5e6, 5e7])
     parser.add_argument("--postgres", type=float, default=0, help="rows in PostgreSQL (0: skip)")
     parser.add_argument("--work", type=Path, default=None, help="folder for the Parquet files")
+    parser.add_argument("--floor-only", action="store_true", help="time only the DuckDB SQL floor")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="wbr-warehouse-"))
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}, {os.cpu_count()} CPUs")
     for rows in sorted(int(r) for r in args.rows):
-        bench_parquet(work, rows)
+        if args.floor_only:
+            folder = write_parquet(work / f"orders-{rows}", rows)
+            print(f"parquet  {rows:>12,} rows  DuckDB SQL floor {floor_seconds(folder):6.1f} s")
+        else:
+            bench_parquet(work, rows)
     if args.postgres:
         bench_postgres(int(args.postgres))
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
