@@ -138,6 +138,7 @@ def test_validate_and_sql_on_postgres(tmp_path, pg_url, capsys):
     (tmp_path / "wbr.yaml").write_text(text)
     assert main(["validate", "--config", str(tmp_path / "wbr.yaml")]) == 0
     out = capsys.readouterr().out
+    assert "connection pg: OK (postgres)" in out
     assert "table orders (connection 'pg'): OK (order_id, created_at, status" in out
     assert main(["sql", "--config", str(tmp_path / "wbr.yaml")]) == 0
     out = capsys.readouterr().out

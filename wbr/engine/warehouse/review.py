@@ -76,6 +76,9 @@ def warehouse_report(config: Config) -> list[str]:
     """One line per connection, table and SQL source: reachable, and the columns it gives."""
     lines = []
     connections = Connections(config)
+    for name in config.connections:  # every connection, used or not: can we log in?
+        opened = connections.get(name)
+        lines.append(f"  connection {name}: OK ({opened.dialect})")
     for query in table_queries(config, connections):  # opening checks every named column
         columns = ", ".join(query.raw.columns)
         lines.append(f"  table {query.name} ({query.connection.describe()}): OK ({columns})")
