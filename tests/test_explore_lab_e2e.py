@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -225,3 +226,33 @@ def test_explore_notebook_runs_in_jupyterlab_and_the_metric_picker_redraws(
         (tmp_path / "explore-lab.png").write_bytes(base64.b64decode(shot["data"]))
     finally:
         browser.close()
+
+
+def test_an_exported_notebook_shows_every_chart_as_an_image(tmp_path: Path) -> None:
+    """nbconvert's HTML has no live widgets: each chart's output falls back to its PNG."""
+    root = _workspace(tmp_path / "work")
+    env = {**os.environ, **_lab_settings(tmp_path / "lab")}
+    html = tmp_path / "explore.html"
+    subprocess.run(
+        [
+            str(JUPYTER),
+            "nbconvert",
+            "--to",
+            "html",
+            "--execute",
+            "--ExecutePreprocessor.store_widget_state=False",
+            "--ExecutePreprocessor.timeout=120",
+            f"--output={html}",
+            str(root / "notebooks" / "explore.ipynb"),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    page = html.read_text(encoding="utf-8")
+    charts = ("chart", "weekly", "daily", "drivers", "mix_rate", "compare_chart")
+    images = re.findall(r"<img [^>]*src=\"data:image/png;base64,", page)
+    assert len(images) == len(charts)
+    assert "static image unavailable" not in page
+    assert "application/vnd.jupyter.widget-view+json" not in page  # no widget left to draw

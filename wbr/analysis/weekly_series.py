@@ -51,8 +51,7 @@ def weekly_series(
             )
     note = None
     if chart is None:
-        skipped = getattr(assessment, "skipped", None)  # a stand-in Assessment may lack it
-        note = skipped or "no XmR limits: XmR is off or the history is too short"
+        note = assessment.skipped or "no XmR limits: XmR is off or the history is too short"
     return WeeklySeries(
         kind=kind,
         first_end=index[first].date(),
