@@ -689,6 +689,13 @@ def test_q9_silent_without_a_yoy() -> None:
     assert "Q9" not in ids(facts(block(h, events=event), h, events=event))
 
 
+def test_q9_silent_on_a_tiny_count_base() -> None:
+    # 1 storm day against 3 a year ago is -66.7%: no percent change on a base under 20
+    h = history([5.0] * 19 + [1.0], py=[5.0] * 19 + [3.0])
+    event = (Event(WEEK - dt.timedelta(days=2), "Storm"),)
+    assert "Q9" not in ids(facts(block(h, events=event), h, events=event))
+
+
 def test_q22_silent_for_a_routine_rate() -> None:
     # without a signal on the rate the mix question fired every week of a growth year
     assert "Q22" in ids(q22()) and "Q22" not in ids(q22(signalled=False))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,11 @@ class DailyMatrix:
     first_day: dt.date
     values: np.ndarray
     metrics: tuple[str, ...]
+
+    @cached_property
+    def column(self) -> dict[str, int]:
+        """Each metric's column (a dict: `metrics.index` per metric is quadratic in a deck)."""
+        return {metric: i for i, metric in enumerate(self.metrics)}
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> DailyMatrix:
@@ -58,9 +64,14 @@ class WindowValues:
     values: np.ndarray
     complete: np.ndarray
 
+    @cached_property
+    def column(self) -> dict[str, int]:
+        """Each metric's column (a dict: `metrics.index` per metric is quadratic in a deck)."""
+        return {metric: i for i, metric in enumerate(self.metrics)}
+
     def value(self, window_index: int, metric: str) -> float | None:
         """One window's value for one metric, None when N/A."""
-        column = self.metrics.index(metric)
+        column = self.column[metric]
         value = self.values[window_index, column]
         return None if np.isnan(value) else float(value)
 
@@ -165,9 +176,9 @@ def has_plan(config: Config, plan: DailyMatrix | None, metric: str) -> bool:
     spec = config.metrics[metric]
     if spec.operands:
         return all(has_plan(config, plan, operand) for operand in spec.operands)
-    if metric not in plan.metrics:
+    if metric not in plan.column:
         return False
-    return bool(np.isfinite(plan.values[:, plan.metrics.index(metric)]).any())
+    return bool(np.isfinite(plan.values[:, plan.column[metric]]).any())
 
 
 def quarter_forecast_totals(
@@ -186,10 +197,10 @@ def quarter_forecast_totals(
     plan_sums, _ = base_window_values(plan, ["sum"] * len(plan.metrics), [rest, quarter])
     totals = {}
     for metric in metrics:
-        if metric not in actual.metrics or metric not in plan.metrics:
+        if metric not in actual.column or metric not in plan.column:
             continue
-        column = plan.metrics.index(metric)
-        forecast = actual_sums[0, actual.metrics.index(metric)] + plan_sums[0, column]
+        column = plan.column[metric]
+        forecast = actual_sums[0, actual.column[metric]] + plan_sums[0, column]
         planned = plan_sums[1, column]
         if np.isfinite(forecast) and np.isfinite(planned):
             totals[metric] = (float(forecast), float(planned))

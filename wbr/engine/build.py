@@ -232,7 +232,7 @@ def _block(
 ) -> Block:
     spec = config.metrics[metric]
     method = spec.comparison_method
-    column = cy.metrics.index(metric)
+    column = cy.column[metric]
 
     planned = planned if plan_exists else None
 

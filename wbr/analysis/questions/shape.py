@@ -149,8 +149,8 @@ def event_shift(f: Facts) -> Fill | None:
     """Q9: an event in this week but not last year's comparable week (or the reverse), and a
     material YoY move."""
     yoy = f.block.box.yoy
-    if yoy is None or abs(yoy) < f.material:
-        return None  # no YoY (no history a year back), or not distorted enough to ask
+    if yoy is None or abs(yoy) < f.material or _small_count(f):
+        return None  # no YoY (no history a year back), not distorted enough, or a tiny base
     if any(x.set_aside == "base_effect" for x in f.set_aside):
         return None  # Q10 asks about last year's week with its days
     py_week = f.week_ending - dt.timedelta(days=364)
@@ -175,9 +175,12 @@ MIN_PCT_BASE = 20.0  # a count's % change on a smaller base (months of 3 storm d
 
 
 def _small_count(f: Facts) -> bool:
-    """A count whose months a year back are too small a base for a % change."""
+    """A count whose last week or months a year back are too small a base for a % change."""
     if f.block.unit != "count" or f.block.aggregation != "sum":
         return False
+    week = f.block.weeks[-1].py if f.block.weeks else None
+    if week is not None and week < MIN_PCT_BASE:
+        return True
     return any(m.py is not None and m.py < MIN_PCT_BASE for m in f.block.months[-7:])
 
 
