@@ -225,6 +225,9 @@ def test_an_xmr_flag_on_weekly_yoy_reads_in_bps_not_in_the_metrics_unit(
     assert "+155 bps" in shown and "-103 bps to +1 bps" in shown
     raw = show.flags_html(replace(block, flags=(flag,), series=replace(block.series, kind="raw")))
     assert "15500.00%" in raw  # a raw series' value is the rate itself
+    jump = replace(flag, rule="moving_range", lower=None, upper=0.64)
+    shown = show.flags_html(replace(block, flags=(jump,), series=replace(block.series, kind="yoy")))
+    assert "up to +1 bps" in shown and "N/A" not in shown  # a range limit has no lower end
 
 
 def test_a_redraw_resets_what_only_the_old_figure_set() -> None:

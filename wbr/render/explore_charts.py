@@ -187,7 +187,12 @@ def drivers_figure(
     where = f" within {scope}" if scope else ""
     title = f"{block.label}: {comparison.upper()} change by {dimension}{where}"
     if not result or not result.get("segments"):
-        return message_figure(title, f"no split of {block.label} by {dimension}{where}")
+        why = (
+            "a ratio's change splits into mix and rate (below), not into contributions"
+            if block.aggregation == "ratio"
+            else f"{block.label} is not split by {dimension}{where}"
+        )
+        return message_figure(title, why)
     segments = result["segments"][::-1]  # plotly draws the first bar at the bottom
     fig = go.Figure(layout=_layout(title, hovermode="y", xaxis=_value_axis(block.unit)))
     fig.add_bar(
@@ -218,7 +223,13 @@ def mix_rate_figure(
     title = f"{block.label}: mix vs rate by {dimension}, {comparison.upper()}{where}"
     if not result:
         return message_figure(
-            title, f"no mix/rate: {block.label} is not a ratio split by {dimension}"
+            title,
+            "mix vs rate compares two weeks: pick WoW or YoY"
+            if comparison == "plan"
+            else f"no mix/rate: {block.label} is not a ratio"
+            if block.aggregation != "ratio"
+            else f"no mix/rate: the numerator and denominator of {block.label} are not both"
+            f" split by {dimension}",
         )
     unit = " bps" if result.get("unit") == "bps" else ""
     parts = [result["mix"], result["rate"], result["interaction"], result["delta"]]

@@ -133,11 +133,7 @@ def flags_html(block: Block) -> str:
     rows = []
     for flag in block.flags:
         say = _flag_units(block, flag)
-        limits = (
-            ""
-            if flag.lower is None and flag.upper is None
-            else f"{say(flag.lower)} to {say(flag.upper)}"
-        )
+        limits = _limits_text(say, flag.lower, flag.upper)
         aside = flag.set_aside
         rows.append(
             (
@@ -150,6 +146,17 @@ def flags_html(block: Block) -> str:
             )
         )
     return _explore("flags_table", block.label, rows)
+
+
+def _limits_text(say: Any, lower: float | None, upper: float | None) -> str:
+    """A flag's band: both ends, or the one end it has (a moving range has no lower limit)."""
+    if lower is None and upper is None:
+        return ""
+    if lower is None:
+        return f"up to {say(upper)}"
+    if upper is None:
+        return f"from {say(lower)}"
+    return f"{say(lower)} to {say(upper)}"
 
 
 GROWTH_SERIES = ("yoy", "two_year")  # XmR series whose values are % growth or bps, not values
