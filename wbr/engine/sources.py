@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import re
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,9 +175,9 @@ def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         _check_extra_fields(path, len(names))
     frame.columns = [str(name).strip() for name in frame.columns]
-    stripped = [name.strip() for name in names]
+    counts = Counter(name.strip() for name in names)  # stripped.count per name: quadratic
     frame.attrs["repeated_columns"] = sorted(
-        {name for name in stripped if name and stripped.count(name) > 1}
+        name for name, count in counts.items() if name and count > 1
     )
     blank = np.ones(len(frame), dtype=bool)
     for column in frame.columns:
