@@ -238,7 +238,7 @@ def mix_rate_figure(
         x=["mix", "rate", "interaction", "change"],
         y=parts,
         measure=["relative", "relative", "relative", "total"],
-        text=[f"{value:+,.4g}{unit}" for value in parts],
+        text=[f"{value:+,.1f}{unit}" if unit else f"{value:+,.4g}" for value in parts],
         increasing={"marker": {"color": FAVOURABLE_COLOUR}},
         decreasing={"marker": {"color": LIMIT_COLOUR}},
         totals={"marker": {"color": CY_COLOUR}},
