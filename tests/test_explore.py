@@ -4,6 +4,7 @@ histories and drivers; drill-downs through analysis.drivers; pickers redraw in p
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -247,3 +248,13 @@ def test_a_redraw_resets_what_only_the_old_figure_set() -> None:
     assert reset["annotations"] == [] and reset["yaxis.ticksuffix"] is None
     assert reset["yaxis.autorange"] is True
     assert chart.title == "B" and chart.widget.layout.annotations == ()
+
+
+def test_controls_work_for_a_config_without_dimensions(tmp_path: Path) -> None:
+    explorer = wbr.explore.open(write_business(tmp_path))
+    controls = explorer.controls(static_images=False)
+    assert explorer.dimensions() == [] and controls.status.value == ""
+    assert "pick a dimension" in json.dumps(controls.drivers.widget.layout.to_plotly_json())
+    controls.metric.value = "conversion"
+    assert controls.status.value == "" and controls.weekly.title.startswith("conversion: weekly")
+    assert controls.compare_chart.title == "conversion: week ending 2026-11-14 vs 2026-11-21"
