@@ -258,3 +258,27 @@ def test_controls_work_for_a_config_without_dimensions(tmp_path: Path) -> None:
     controls.metric.value = "conversion"
     assert controls.status.value == "" and controls.weekly.title.startswith("conversion: weekly")
     assert controls.compare_chart.title == "conversion: week ending 2026-11-14 vs 2026-11-21"
+
+
+def test_tables_and_sql_sources_are_read_for_each_weeks_deck(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warehouse is queried for the days one deck reads, so another week loads its own data."""
+    import wbr.explore as explore
+
+    loaded: list[object] = []
+    real = explore.load_data
+
+    def recording(config, week=None):
+        loaded.append(week)
+        return real(config, week)
+
+    monkeypatch.setattr(explore, "load_data", recording)
+    monkeypatch.setattr(explore, "_read_per_week", lambda config: True)
+    explorer = explore.open(write_business(tmp_path), week="2026-11-21")
+    assert loaded == ["2026-11-21"]
+    explorer.deck()
+    assert loaded == ["2026-11-21"]  # the opened week's data is reused
+    explorer.deck("2026-10-31")
+    explorer.histories("2026-10-31")
+    assert loaded == ["2026-11-21", dt.date(2026, 10, 31)]

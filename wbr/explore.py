@@ -66,12 +66,15 @@ def open(config: str | os.PathLike[str] = "wbr.yaml", week: dt.date | str = "lat
     """Load the config and its data once and open the deck of `week` ("latest" or a week end)."""
     path = find_config(config)
     loaded = load_config(path)
-    dataset = load_data(loaded)
+    dataset = load_data(loaded, week)
     return Explorer(path, loaded, dataset, resolve_week_ending(loaded, dataset, week))
 
 
-def _date(value: dt.date | str) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
+def _read_per_week(config: Config) -> bool:
+    """Does the config read tables or SQL sources (queried for one deck's days at a time)?"""
+    from wbr.engine.warehouse.load import reads_warehouse
+
+    return bool(reads_warehouse(config))
 
 
 class Explorer:
@@ -83,6 +86,7 @@ class Explorer:
         self.dataset = dataset
         self.week_ending = week
         self._decks: dict[dt.date, Deck] = {}
+        self._datasets: dict[dt.date, Dataset] = {week: dataset}
         self._histories: dict[dt.date, dict[str, MetricHistory]] = {}
 
     def __repr__(self) -> str:
@@ -133,18 +137,28 @@ class Explorer:
 
     # ------------------------------------------------------------------ the numbers
 
+    def data(self, week: dt.date | str | None = None) -> Dataset:
+        """The data a week's deck reads: files are loaded once; tables and SQL sources are read
+        per week, as `wbr deck` reads them (only the days that week's deck needs)."""
+        end = self.week(week)
+        if not _read_per_week(self.config):
+            return self.dataset
+        if end not in self._datasets:
+            self._datasets[end] = load_data(self.config, end)
+        return self._datasets[end]
+
     def deck(self, week: dt.date | str | None = None) -> Deck:
         """The deck of a week, exactly as `wbr deck` builds it (built once, then kept)."""
         end = self.week(week)
         if end not in self._decks:
-            self._decks[end] = build_deck(self.config, self.dataset, end)
+            self._decks[end] = build_deck(self.config, self.data(end), end)
         return self._decks[end]
 
     def histories(self, week: dt.date | str | None = None) -> dict[str, MetricHistory]:
         """Every metric's weekly and daily history up to a week, as the flags read it."""
         end = self.week(week)
         if end not in self._histories:
-            self._histories[end] = metric_histories(self.config, self.dataset, end)
+            self._histories[end] = metric_histories(self.config, self.data(end), end)
         return self._histories[end]
 
     def block_data(self, metric: str, week: dt.date | str | None = None) -> Block:
@@ -190,17 +204,18 @@ class Explorer:
             from wbr.analysis.drivers import compute_drivers
 
             config = self.config.model_copy(update={"dimensions": [dimension]})
-            subset = replace(self.dataset, slices=self._rows(within), plan=None)
-            found = compute_drivers(subset, config, self.week(week), [metric]).get(metric) or {}
+            end = self.week(week)
+            subset = replace(self.data(end), slices=self._rows(within, end), plan=None)
+            found = compute_drivers(subset, config, end, [metric]).get(metric) or {}
         result = {
             "dimensions": (found.get("dimensions") or {}).get(dimension),
             "mix_rate": (found.get("mix_rate") or {}).get(dimension),
         }
         return result if result["dimensions"] or result["mix_rate"] else None
 
-    def _rows(self, within: dict[str, str] | None) -> pd.DataFrame:
+    def _rows(self, within: dict[str, str] | None, week: dt.date | None = None) -> pd.DataFrame:
         """The loaded slice rows, narrowed to the given segment of each dimension."""
-        rows = self.dataset.slices
+        rows = self.data(week).slices
         if rows is None:
             raise KeyError(f"{self.config_path} declares no dimensions to drill into")
         for dimension, segment in (within or {}).items():
