@@ -206,3 +206,20 @@ def test_cli_writes_validates_and_prints_the_next_command(
     assert capsys.readouterr().out.rstrip().endswith("next: wbr run --config other.yaml")
     assert main(["init", "--from", "metrics.csv"]) == 2
     assert "wbr.yaml already exists" in capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_readme_quick_start_from_a_csv_to_a_rendered_deck(tmp_path: Path) -> None:
+    """`wbr init --from x.csv` then `wbr run`, nothing else written by hand."""
+    import subprocess
+    import sys
+
+    wbr_command = Path(sys.executable).parent / "wbr"
+    shutil.copy(APP_SAMPLE, tmp_path / "x.csv")
+    for args in (["init", "--from", "x.csv"], ["run"]):
+        done = subprocess.run(
+            [str(wbr_command), *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+    deck = tmp_path / "reports" / "2021-09-25" / "deck.html"
+    assert deck.is_file() and "Pct customer group 1" in deck.read_text(encoding="utf-8")
