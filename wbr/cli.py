@@ -228,6 +228,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if dataset.plan is not None:
         print(f"  plan: {dataset.plan.index[0]:%Y-%m-%d} .. {dataset.plan.index[-1]:%Y-%m-%d}")
     print(f"  week ending: {week}")
+    from wbr.engine.actions import load_actions, open_actions
+
+    actions = load_actions(config)  # a DataError names the file, row and column
+    if actions is not None:
+        print(f"  action items: {len(actions)}, {len(open_actions(actions, week))} open that week")
     for name, table in (("commentary", dataset.commentary), ("events", dataset.events)):
         if table is None:
             continue
@@ -371,6 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so the same cleanup runs (staging folder, kernel)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 class _VisibleStream:
     """A text stream that shows control characters as escapes (\x1b) instead of sending them.
 
@@ -388,14 +401,6 @@ class _VisibleStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so the same cleanup runs (staging folder, kernel)."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
