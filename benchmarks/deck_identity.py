@@ -1,0 +1,123 @@
+"""Deck identity: deck.json byte for byte (apart from `generated_at`) from two versions of wbr.
+
+Performance work must not change a number or a flag. This script writes the deck.json of the
+bundled sample (copied into a temporary folder, so no earlier reports are read) and of
+`benchmarks/scale.py`'s generated businesses (plain and with shocked days, which cite a day and so
+run statsmodels' STL) with this checkout's wbr and with another version, each `wbr deck` run as
+its own process, and compares the files after blanking `generated_at`.
+
+    .venv/bin/python benchmarks/deck_identity.py [--against HEAD~3] [--tree /some/checkout]
+        [--sizes 100 500] [--shocked 5]
+
+`--against REV` exports that git revision's `wbr/` with `git archive` into a temporary folder
+(default: HEAD, i.e. the uncommitted edits against the last commit); `--tree DIR` uses a checkout
+or copy instead. Each version runs with PYTHONPATH pointing at it. Exits 1 if any deck differs,
+printing the first differing line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import write_business  # a sibling script, not a package
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+WBR = ROOT / ".venv" / "bin" / "wbr"
+_STAMP = re.compile(rb'"generated_at": "[^"]*"')
+
+
+def export_revision(revision: str, into: Path) -> Path:
+    """`wbr/` as of a git revision, unpacked into `into`; returns `into`."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision, "wbr"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def sample_config(folder: Path) -> Path:
+    """The bundled sample (wbr.yaml and data/sample) copied into `folder`."""
+    shutil.copy(ROOT / "wbr.yaml", folder / "wbr.yaml")
+    shutil.copytree(ROOT / "data" / "sample", folder / "data" / "sample")
+    return folder / "wbr.yaml"
+
+
+def deck_bytes(config: Path, tree: Path | None, out: Path) -> bytes:
+    """deck.json written by `wbr deck` with the wbr of `tree` (None: this checkout)."""
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    done = subprocess.run(
+        [str(WBR), "deck", "--config", str(config), "--json", str(out), "--quiet"],
+        cwd=config.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"wbr deck failed ({tree or 'this checkout'}):\n{done.stderr[-2000:]}")
+    return _STAMP.sub(b'"generated_at": ""', out.read_bytes())
+
+
+def first_difference(a: bytes, b: bytes) -> str:
+    """The first line that differs, from each side."""
+    for number, (left, right) in enumerate(zip(a.splitlines(), b.splitlines(), strict=False), 1):
+        if left != right:
+            return f"line {number}:\n  this: {left[:200]!r}\n  other: {right[:200]!r}"
+    return f"one is a prefix of the other ({len(a)} vs {len(b)} bytes)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", default="HEAD", help="git revision to compare with")
+    parser.add_argument("--tree", type=Path, help="a folder holding wbr/ to compare with")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500])
+    parser.add_argument("--shocked", type=int, default=5)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        other = args.tree or export_revision(args.against, tmp / "other")
+        decks: list[tuple[str, Path]] = []
+        (tmp / "sample").mkdir()
+        decks.append(("sample", sample_config(tmp / "sample")))
+        for n in args.sizes:
+            for shocked in sorted({0, args.shocked}):
+                folder = tmp / f"m{n}-{shocked}"
+                folder.mkdir()
+                label = f"{n} metrics" + (f", {shocked} shocked" if shocked else "")
+                decks.append((label, write_business(folder, n, shocked=shocked)))
+        print(f"this checkout vs {args.tree or args.against}")
+        differ = 0
+        for label, config in decks:
+            mine = deck_bytes(config, None, config.parent / "mine.json")
+            theirs = deck_bytes(config, other, config.parent / "theirs.json")
+            blocks = len(json.loads(mine)["blocks"])
+            digest = hashlib.sha256(mine).hexdigest()[:16]
+            if mine == theirs:
+                print(f"  {label}: identical ({blocks} blocks, {len(mine):,} bytes, {digest})")
+            else:
+                differ += 1
+                print(f"  {label}: DIFFERS ({blocks} blocks) at {first_difference(mine, theirs)}")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
