@@ -29,7 +29,6 @@ from wbr.analysis.residuals import (
     ResidualDay,
     daily_window,
     residual_days,
-    sorted_median,
     weekday_residuals,
     weekday_screen,
 )
@@ -158,10 +157,10 @@ def is_seasonal(values: np.ndarray) -> bool:
     seasonal_error = _trailing_error(yoy, LEVEL_SPAN)
     seasonal_error = seasonal_error[~np.isnan(seasonal_error)]
     if len(seasonal_error) >= LEVEL_SPAN // 2:
-        yoy_error = float(sorted_median(np.abs(seasonal_error)))
+        yoy_error = float(np.median(np.abs(seasonal_error)))
     else:
         yoy_error = float(np.nanmedian(np.abs(np.diff(x))))
-    return bool(yoy_error < sorted_median(np.abs(level_error)))
+    return bool(yoy_error < np.median(np.abs(level_error)))
 
 
 # ----------------------------------------------------------------------------- the metric's week
@@ -386,18 +385,11 @@ def _day_words(week: _Week, day: ResidualDay) -> str:
 
 
 class _Days:
-    """The deck's week's daily residuals, and a year or two back, each fitted at most once.
-
-    `estimate` scores the week with the numpy transcription of the STL fit, `current` with
-    statsmodels' STL itself: the same days and numbers (see wbr/analysis/residuals.py), but only the
-    second imports statsmodels (~0.6 s). The estimate decides whether a day stands out; a day
-    that a flag cites (a seasonal residual flag, or the unusual days of a raised XmR signal)
-    comes from statsmodels' fit.
-    """
+    """The deck's week's daily residuals (the STL fit, see wbr/analysis/residuals.py), and a year
+    or two back, each fitted at most once."""
 
     def __init__(self, week: _Week) -> None:
         self.week = week
-        self._estimate: tuple[ResidualDay, ...] | None = None
         self._current: tuple[ResidualDay, ...] | None = None
         self._prior: dict[int, list[tuple[dt.date, float, float]]] = {}
 
@@ -415,25 +407,18 @@ class _Days:
     @property
     def fitted(self) -> bool:
         """Has the deck's week been fitted already (to place a weekly signal)?"""
-        return self._estimate is not None
-
-    @property
-    def estimate(self) -> tuple[ResidualDay, ...]:
-        """The week's days against the STL fit, computed without statsmodels."""
-        if self._estimate is None:
-            self._estimate = residual_days(self.week.history.daily, self.week.week_end, "numpy")
-        return self._estimate
+        return self._current is not None
 
     @property
     def current(self) -> tuple[ResidualDay, ...]:
-        """The week's days against statsmodels' STL fit."""
+        """The week's days against the STL fit."""
         if self._current is None:
             self._current = residual_days(self.week.history.daily, self.week.week_end)
         return self._current
 
     def beyond(self, z: float) -> bool:
         """Does a day of the week reach robust z `z` (either sign)?"""
-        return any(abs(day.z) >= z for day in self.estimate)
+        return any(abs(day.z) >= z for day in self.current)
 
     def recurs(self, day: ResidualDay) -> tuple[dt.date, float] | None:
         """The day a year or two back (364 days a year, give or take 3) that stood out the same
@@ -479,8 +464,8 @@ class _Days:
         if usable.sum() < YEAR_AWARE_DAYS // 2:
             return None
         ratios = np.log(now[usable] / then[usable])
-        centre = float(sorted_median(ratios))
-        spread = 1.4826 * float(sorted_median(np.abs(ratios - centre)))
+        centre = float(np.median(ratios))
+        spread = 1.4826 * float(np.median(np.abs(ratios - centre)))
         if not spread > 0:
             return None
         twins = [day.date - dt.timedelta(days=PY_DAYS)]
@@ -708,14 +693,14 @@ def _point_reason(
     def pin(found: tuple[ResidualDay, ...]) -> list[ResidualDay]:
         return [d for d in found if abs(d.z) >= PINPOINT_Z and (d.z > 0) == (signal.side > 0)]
 
-    pinned = pin(days.estimate)
+    pinned = pin(days.current)
     if pinned:
         reasons = [days.why_not(d) for d in pinned]
         if all(reasons):
             first_reason = next(r for r in reasons if r)
             words = "; ".join(dict.fromkeys(r.words for r in reasons if r))
             return replace(first_reason, words=words), pinned
-        return None, pin(days.current)  # the raised flag names these days: statsmodels' fit
+        return None, pinned  # the raised flag names these days
     first = week.week_end - dt.timedelta(days=13 if signal.rule == MOVING_RANGE else 6)
     found = week.events_near(first, week.week_end)
     if view.name == "yoy":  # an event in last year's week moves YoY too

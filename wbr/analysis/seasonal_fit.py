@@ -20,16 +20,13 @@ from wbr.analysis.residuals import (
     RESIDUAL_WEEKS,
     _robust_scale,
     daily_window,
-    sorted_median,
     stl_residuals,
 )
 
 SCORED_DAYS = 7
 
 
-def seasonal_fit(
-    daily: pd.Series, week_end: dt.date, z: float = 1.0, engine: str = "statsmodels"
-) -> pd.DataFrame | None:
+def seasonal_fit(daily: pd.Series, week_end: dt.date, z: float = 1.0) -> pd.DataFrame | None:
     """Every day of the window the flags fit for the week ending `week_end`: columns value
     (NaN = missing), expected (the fit), lower and upper (the band of robust z `z`: with the
     metric's seasonal_z, the band a seasonal flag cites), scored (the week's own days), z (robust
@@ -51,9 +48,9 @@ def seasonal_fit(
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.log(values) if log else values
     filled = pd.Series(x).interpolate(limit_direction="both").to_numpy() if not present.all() else x
-    resid = stl_residuals(filled, engine)
+    resid = stl_residuals(filled)
     earlier = resid[:-SCORED_DAYS][present[:-SCORED_DAYS]]
-    centre = float(sorted_median(earlier))
+    centre = float(np.median(earlier))
     scale = _robust_scale(earlier - centre) * END_SCALE
     if not scale > 0:
         return None
