@@ -45,7 +45,7 @@ metrics:
   biggest_order: {{from: orders, measure: max(amount), unit: currency}}
   active_customers: {{from: orders, measure: count_distinct(customer_id)}}
 """
-LOCAL_DAY = "CAST(timezone('America/New_York', timezone('UTC', created_at)) AS DATE)"
+LOCAL_DAY = "CAST(created_at AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York' AS DATE)"
 # The floor: what wbr asks the engine for, written by hand in DuckDB SQL over the same files and
 # days (the daily values of every metric, then the distinct customers per week, per month and
 # per period to date).
@@ -97,51 +97,66 @@ def write_parquet(folder: Path, rows: int) -> Path:
     return folder
 
 
-def run_deck(config: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(seconds, peak MB) of `wbr deck --json` in a fresh process (its own ru_maxrss, which
-    includes the embedded DuckDB's memory; a server's memory is the server's)."""
-    wrapper = (
-        "import resource, sys\n"
-        "from wbr.cli import main\n"
-        "code = main(sys.argv[1:])\n"
-        "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-        "sys.exit(code)\n"
-    )
-    command = [sys.executable, "-c", wrapper, "deck", "--quiet", "--config", str(config)]
-    command += ["--json", str(config.with_suffix(".json"))]
+# A small launcher process runs each measured command and reports the command's own peak memory:
+# Linux carries the exec-ing process's peak into ru_maxrss, so the command must not be exec'ed
+# straight from this (large) process.
+LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "print('maxrss', usage.ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
+def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """(seconds, peak MB, stdout) of a command run in a fresh process."""
     started = time.perf_counter()
     done = subprocess.run(
-        command, env={**os.environ, **(env or {})}, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-c", LAUNCHER, *command],
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"wbr deck failed: {done.stderr.strip()}")
-    peak_kb = next(
-        int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("maxrss")
-    )
-    return seconds, peak_kb / 1024
+        raise SystemExit(f"{' '.join(command[:4])} failed: {done.stderr.strip()}")
+    line = next(x for x in done.stderr.splitlines() if x.startswith("maxrss"))
+    return seconds, int(line.split()[1]) / 1024, done.stdout
+
+
+def run_deck(config: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(seconds, peak MB) of `wbr deck --json` (the embedded DuckDB's memory included)."""
+    command = [sys.executable, "-m", "wbr.cli", "deck", "--quiet", "--config", str(config)]
+    seconds, peak, _ = measured([*command, "--json", str(config.with_suffix(".json"))], env)
+    return seconds, peak
 
 
 def floor_seconds(folder: Path) -> float:
     """The same aggregation written directly in DuckDB SQL, timed in this process."""
     import datetime as dt
+    import zoneinfo
 
     import duckdb
 
     from wbr.engine.calendar import Calendar
+    from wbr.engine.warehouse.connect import DUCKDB_MEMORY_LIMIT
     from wbr.engine.warehouse.load import days_read, deck_windows
 
-    connection = duckdb.connect()
+    limit = os.environ.get("WBR_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)
+    connection = duckdb.connect(config={"memory_limit": limit})  # the budget wbr's DuckDB has
     started = time.perf_counter()
     glob = folder / "*.parquet"
     last = connection.execute(f"SELECT MAX({LOCAL_DAY}) FROM read_parquet('{glob}')").fetchone()[0]
     calendar = Calendar()
     week = calendar.week_end_on_or_before(last)
     days = days_read(calendar, week)
-    low = dt.datetime.combine(days.start, dt.time()) + dt.timedelta(hours=4)  # EDT/EST: close
-    high = dt.datetime.combine(days.end, dt.time()) + dt.timedelta(days=1, hours=5)
+    zone = zoneinfo.ZoneInfo("America/New_York")  # the days' UTC bounds, as wbr computes them
+    low = dt.datetime.combine(days.start, dt.time(), zone).astimezone(dt.UTC).replace(tzinfo=None)
+    high = dt.datetime.combine(days.end + dt.timedelta(days=1), dt.time(), zone)
+    high = high.astimezone(dt.UTC).replace(tzinfo=None)
     where = f"created_at >= TIMESTAMP '{low}' AND created_at < TIMESTAMP '{high}'"
-    where += f" AND {LOCAL_DAY} BETWEEN DATE '{days.start}' AND DATE '{days.end}'"
     _, ptd = deck_windows(calendar, week)
     windows = ", ".join(
         f"COUNT(DISTINCT customer_id) FILTER (WHERE {LOCAL_DAY} BETWEEN DATE '{w.start}' "
@@ -161,10 +176,11 @@ def bench_parquet(work: Path, rows: int) -> None:
     config = work / f"parquet-{rows}.yaml"
     config.write_text(CONFIG.format(connections="", table=f"path: {folder}/*.parquet"))
     seconds, peak = run_deck(config)
-    floor = floor_seconds(folder)
+    _, floor_peak, out = measured([sys.executable, __file__, "--floor-one", str(folder)])
+    floor = float(out.split()[0])
     print(
         f"parquet  {rows:>12,} rows  {size:8.0f} MB  wbr deck {seconds:6.1f} s  "
-        f"peak {peak:6.0f} MB  | DuckDB SQL floor {floor:6.1f} s",
+        f"peak {peak:6.0f} MB  | DuckDB SQL floor {floor:6.1f} s  peak {floor_peak:6.0f} MB",
         flush=True,
     )
 
@@ -211,7 +227,11 @@ def main() -> None:
     parser.add_argument("--postgres", type=float, default=0, help="rows in PostgreSQL (0: skip)")
     parser.add_argument("--work", type=Path, default=None, help="folder for the Parquet files")
     parser.add_argument("--floor-only", action="store_true", help="time only the DuckDB SQL floor")
+    parser.add_argument("--floor-one", type=Path, help=argparse.SUPPRESS)  # the floor's process
     args = parser.parse_args()
+    if args.floor_one:
+        print(floor_seconds(args.floor_one))
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="wbr-warehouse-"))
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}, {os.cpu_count()} CPUs")
     for rows in sorted(int(r) for r in args.rows):

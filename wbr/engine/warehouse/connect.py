@@ -7,7 +7,9 @@ password is printed, logged, or written to deck.json or the executed notebook.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from wbr.engine.warehouse.settings import expand_url, redact, url_scheme
 from wbr.errors import WbrError
 
 EMBEDDED = "embedded DuckDB"
+DUCKDB_MEMORY_LIMIT = "1GB"  # the embedded engine's working memory; WBR_DUCKDB_MEMORY_LIMIT sets it
 # ibis's own names for URL schemes people write (SQLAlchemy style, JDBC habits).
 _SCHEME_ALIASES = {
     "postgresql": "postgres",
@@ -62,6 +65,32 @@ class Connection:
         return " ".join(text.split())
 
 
+def embedded_duckdb(base_dir: Path) -> Any:
+    """An in-memory DuckDB whose memory is capped, so a deck over any number of raw rows stays
+    within a fixed budget: beyond it DuckDB spills its hash tables (distinct counts hold one
+    entry per day or window and customer) to a temporary folder instead of growing."""
+    import ibis
+
+    backend = ibis.duckdb.connect()
+    limit = os.environ.get("WBR_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)
+    spill = Path(tempfile.gettempdir()) / f"wbr-duckdb-{os.getpid()}"
+    settings = {
+        # Relative paths in a query source are relative to the YAML file, as for CSV sources.
+        "file_search_path": str(base_dir),
+        "memory_limit": limit,
+        "temp_directory": str(spill),
+        "preserve_insertion_order": "false",  # aggregates only: order never matters here
+    }
+    for key, value in settings.items():
+        try:
+            backend.raw_sql(f"SET {key} = {quote_literal(value)}")
+        except Exception as exc:  # a bad WBR_DUCKDB_MEMORY_LIMIT names itself
+            raise WarehouseError(
+                f"{EMBEDDED}: cannot set {key} = {value!r}: {_reason(exc)}"
+            ) from None
+    return backend
+
+
 def _scheme(url: str) -> str:
     scheme = url_scheme(url)
     return _SCHEME_ALIASES.get(scheme, scheme)
@@ -77,10 +106,7 @@ def open_connection(
     import ibis
 
     if name is None:
-        backend = ibis.duckdb.connect()
-        # Relative paths in a query source are relative to the YAML file, as for CSV sources.
-        backend.raw_sql(f"SET file_search_path = '{str(base_dir).replace(chr(39), chr(39) * 2)}'")
-        return Connection(EMBEDDED, backend)
+        return Connection(EMBEDDED, embedded_duckdb(base_dir))
     url = expand_url(name, templates[name])
     connection = Connection(name, None, [url])
     scheme = _scheme(url)
