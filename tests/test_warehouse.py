@@ -325,3 +325,15 @@ def test_table_dimensions_give_drill_down_slices_that_add_up(tmp_path, raw):
     expected = raw[in_week].groupby("region").size()
     got = week[week["metric"] == "orders"].groupby("region")["value"].sum()
     assert got.to_dict() == {k: float(v) for k, v in expected.items()}
+
+
+def test_embedded_duckdb_has_a_memory_budget(tmp_path, monkeypatch, capsys):
+    from wbr.engine.warehouse.connect import embedded_duckdb
+
+    monkeypatch.delenv("WBR_DUCKDB_MEMORY_LIMIT", raising=False)
+    budget = embedded_duckdb(tmp_path).raw_sql("SELECT current_setting('memory_limit')").fetchone()
+    assert budget[0].replace(" ", "") in ("1.0GiB", "953.6MiB")  # 1GB as DuckDB prints it
+    monkeypatch.setenv("WBR_DUCKDB_MEMORY_LIMIT", "lots")
+    text = 'title: t\nsources:\n  actuals: {query: "SELECT 1"}\nmetrics:\n  m: {}\n'
+    err = _fails(tmp_path, text, capsys)
+    assert "embedded DuckDB: cannot set memory_limit = 'lots'" in err
