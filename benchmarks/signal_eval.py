@@ -56,12 +56,14 @@ SWEEP = {
     "TWO_YEAR_SHARE": (0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
     "RECUR_SIZE": ((0.5, 2.0), (0.33, 3.0), (0.25, 4.0), (0.5, 1e9)),
 }
+YOUNG_SWEEP = {"TREND_WEEKS": (6, 8, 10), "TREND_SHARE": (0.75, 1.0, 1.25)}
 CASES = (
     "plain",
     "shock",
     "recurring_peak",
     "one_off_near_py",
     "short_history",
+    "short_shock",
     "base_effect",
     "rare_counts",
 )
@@ -189,7 +191,10 @@ def case_metric(case: str, seed: int, i: int) -> tuple[pd.Series, list[tuple[str
     """(daily values, events [(date, description)], days that must be cited) of one metric."""
     rng = np.random.default_rng(100_000 * CASES.index(case) + 1000 * seed + i)
     years = 13 / 12 if case == "short_history" else 3.2
-    days = pd.date_range(end=WEEK, periods=int(years * 365), freq="D")
+    length = int(years * 365)
+    if case == "short_shock":  # 10 weeks to 13 months, the same for every metric of a seed
+        length = int(np.random.default_rng(seed).integers(70, 396))
+    days = pd.date_range(end=WEEK, periods=length, freq="D")
     events: list[tuple[str, str]] = []
     cited: list[dt.date] = []
     if case == "rare_counts":
@@ -197,7 +202,7 @@ def case_metric(case: str, seed: int, i: int) -> tuple[pd.Series, list[tuple[str
         return pd.Series(rng.poisson(rate, len(days)).astype(float), index=days), events, cited
     values = business(rng, days)
     n = len(days)
-    if case == "shock":
+    if case in ("shock", "short_shock"):
         form = rng.integers(0, 4)
         first = int(rng.integers(0, 6))
         if form == 0:
@@ -350,16 +355,61 @@ def sweep() -> None:
         setattr(flags, name, kept)
 
 
+def sweep_young() -> None:
+    """A young metric's trend check (flags.TREND_SHARE, flags.TREND_WEEKS) on the tuning seeds:
+    short histories flagged (false flags: plain metrics) and short-history shocks caught."""
+    from wbr.analysis import flags
+    from wbr.engine.config import FlagSettings, MetricConfig
+
+    metric, settings = MetricConfig(label="m"), FlagSettings()
+    inputs = {
+        case: [
+            weekly_history(*case_metric(case, seed, i)[:2])
+            for seed in SWEEP_SEEDS
+            for i in range(12)
+        ]
+        for case in ("short_history", "short_shock")
+    }
+    kept = flags.TREND_SHARE, flags.TREND_WEEKS
+    print(f"sweep of the trend check on tuning seeds 0-{SWEEP_SEEDS[-1]} (now {kept}):")
+    for weeks in YOUNG_SWEEP["TREND_WEEKS"]:
+        for share in YOUNG_SWEEP["TREND_SHARE"]:
+            flags.TREND_SHARE, flags.TREND_WEEKS = share, weeks
+            counts = {
+                case: sum(
+                    any(
+                        f.type in SIGNAL
+                        for f in flags.assess_metric(h, metric, settings, (), named=named).flags
+                    )
+                    for h, named in found
+                )
+                for case, found in inputs.items()
+            }
+            n = 12 * len(SWEEP_SEEDS)
+            print(
+                f"  TREND_WEEKS {weeks}, TREND_SHARE {share}: short-history shocks caught"
+                f" {counts['short_shock']}/{n}, plain short histories flagged"
+                f" {counts['short_history']}/{n}"
+            )
+    flags.TREND_SHARE, flags.TREND_WEEKS = kept
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", choices=("tune", "report", "looked", "all"), default="all")
     parser.add_argument("--sweep", action="store_true", help="tune TWO_YEAR_SHARE (tuning seeds)")
+    parser.add_argument(
+        "--sweep-young", action="store_true", help="tune the trend check (tuning seeds)"
+    )
     parser.add_argument("--skip-real", action="store_true")
     parser.add_argument("--skip-generated", action="store_true")
     parser.add_argument("--texts", default="", help="print every question of this real dataset")
     args = parser.parse_args()
     if args.sweep:
         sweep()
+        return
+    if args.sweep_young:
+        sweep_young()
         return
     if not args.skip_real:
         d = dt.date

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tests.test_flags import WEEK, business, history_from_daily
+from tests.test_flags import WEEK, business, flat, history_from_daily
 from wbr.analysis.flags import assess_metric
 from wbr.analysis.questions.engine import Facts, ask, rank
 from wbr.analysis.rule_flags import data_flags, plan_flags
@@ -267,3 +267,49 @@ def build_block(h: MetricHistory, flags: tuple[Flag, ...]):
     from tests.test_questions import block
 
     return block(h, flags=flags)
+
+
+# ----------------------------------------------------------------------------- young histories
+
+
+def _young(seed: int, weeks: int = 30) -> pd.Series:
+    """Seven months of a metric that grows and swings with its season: no YoY yet."""
+    return business(seed, years=weeks * 7 / 365, noise=0.06, amplitude=0.25, growth=0.25)
+
+
+def test_a_young_metric_is_not_flagged_for_its_trend_or_season():
+    flagged = []
+    for seed in range(12):
+        found = assess_metric(history_from_daily(_young(seed)), VOLUME, SETTINGS)
+        assert found.xmr_series == "raw"  # no YoY chart: the raw weekly values are judged
+        if any(f.type in ("xmr", "seasonal") for f in found.flags):
+            flagged.append([f.detail[:80] for f in found.flags])
+    assert len(flagged) <= 1, flagged
+    # what was set aside says why: the week followed its recent trend
+    found = assess_metric(history_from_daily(_young(0, weeks=40)), VOLUME, SETTINGS)
+    assert all(f.set_aside for f in found.explained)
+
+
+def test_a_young_metric_still_flags_a_closure_day_and_a_whole_week_drop():
+    for seed in range(4):
+        daily = _young(seed)
+        daily.iloc[-4] *= 0.1  # a blizzard: Wednesday of the deck's week
+        found = assess_metric(history_from_daily(daily), VOLUME, SETTINGS)
+        day = daily.index[-4].date()
+        assert any(day in f.days for f in found.flags), [f.detail for f in found.flags]
+        daily = _young(seed)
+        daily.iloc[-7:] *= 0.6  # the whole week down 40%: no single day stands out
+        found = assess_metric(history_from_daily(daily), VOLUME, SETTINGS)
+        assert any(f.type == "xmr" and f.direction == "down" for f in found.flags), seed
+
+
+def test_a_young_history_does_not_call_a_common_zero_rare():
+    rng = np.random.default_rng(4)
+    days = pd.date_range(end=WEEK, periods=10 * 7, freq="D")
+    storms = pd.Series(rng.poisson(0.15, len(days)).astype(float), index=days)
+    storms.iloc[-7:] = 0.0  # a quiet week, as most weeks are
+    assert [f for f in data_flags(history_from_daily(storms), VOLUME, SETTINGS)] == []
+    # a metric that is never zero in its first weeks and is zero now is still a data flag
+    orders = flat(weeks=10)
+    orders.iloc[-2] = 0.0
+    assert [f.rule for f in data_flags(history_from_daily(orders), VOLUME, SETTINGS)] == ["zero"]

@@ -40,6 +40,7 @@ from wbr.analysis.rule_flags import (
     rare_count_mean,
     trend_flags,
 )
+from wbr.analysis.trend import TREND_WEEKS, trend_errors
 from wbr.analysis.xmr import (
     HALFWAY_SCALING,
     MOVING_RANGE,
@@ -99,6 +100,10 @@ TWO_YEAR_SHARE = 0.8
 # at "0 to 0" and STL z-scores explode, so the week is judged against a Poisson count (c-chart)
 # instead: flagged when a count this high has a chance under COUNT_TAIL (3-sigma, one-sided).
 COUNT_TAIL = 0.00135
+# A young metric (no YoY chart yet): a raw point signal is raised only when the week is also this
+# share of the way to the limit of its errors against the recent trend (trend.py).
+TREND_SHARE = 1.0
+YOUNG_WORDS = f"a trend check needs {TREND_WEEKS + 7} weeks"
 
 
 @dataclass(frozen=True)
@@ -287,6 +292,8 @@ def _view(week: _Week, name: str) -> _View:
         label = {"bps": "weekly YoY bps", "abs": "weekly YoY change"}.get(
             week.method, "weekly YoY growth %"
         )
+    elif name == "trend":  # a young metric's check: each week against its recent trend
+        values, label = trend_errors(week.cy, TREND_WEEKS)[0], "error against the recent trend"
     else:  # growth on the week 728 days earlier: the check on a YoY signal
         base = pd.Series(week.cy, index=week.ends).reindex(week.ends - pd.Timedelta(days=728))
         values = compare_arrays(week.cy, base.to_numpy(dtype=float), week.method)
@@ -308,6 +315,11 @@ class _Views:
         if name not in self._built:
             self._built[name] = _view(self.week, name)
         return self._built[name]
+
+    def young(self) -> bool:
+        """No YoY chart to judge by (less than a year of history, or last year's week missing):
+        the raw view's signals are checked against the recent trend instead."""
+        return self["yoy"].chart is None
 
     def chosen(self) -> _View:
         """The configured series; for `auto` YoY when `is_seasonal`, else raw (or whichever
@@ -601,6 +613,16 @@ def _shift_reason(
                 "shift_leans", f"it counts the deck's week, which was set aside ({peak.words})"
             )
     other = views["yoy" if view.name == "raw" else "two_year"]
+    if view.name == "raw" and views.young():
+        trend = views["trend"].chart
+        confirmed = None if trend is None else any(s.side == signal.side for s in trend.signals)
+        if confirmed is None:  # a run in the first weeks may be the season setting in
+            words = f"no YoY yet, and too few weeks to tell a shift from a trend ({YOUNG_WORDS})"
+            return _Aside("trend", words)
+        if not confirmed:
+            words = "no YoY yet, and the weeks follow their recent trend: a trend, not a shift"
+            return _Aside("trend", words)
+        return None
     if _run_confirmed(other, signal) is False:
         return _Aside("unconfirmed", f"{other.label} does not show the same shift")
     return None
@@ -694,6 +716,13 @@ def _point_reason(
         return [d for d in found if abs(d.z) >= PINPOINT_Z and (d.z > 0) == (signal.side > 0)]
 
     pinned = pin(days.current)
+    if not pinned and view.name == "raw" and views.young():
+        # no YoY to judge by: a week that no unusual day explains must stand out from its trend
+        if views["trend"].chart is None:
+            words = f"no YoY yet, too few weeks for a trend ({YOUNG_WORDS}), and no day stood out"
+            return _Aside("trend", words), []
+        if _confirms(views["trend"], signal, TREND_SHARE) is False:
+            return _Aside("trend", _trend_words(week, views["trend"])), []
     if pinned:
         reasons = [days.why_not(d) for d in pinned]
         if all(reasons):
@@ -709,6 +738,15 @@ def _point_reason(
     if found:
         return _Aside("event", f"known event {_events_words(found)}", events=found), []
     return None, []
+
+
+def _trend_words(week: _Week, view: _View) -> str:
+    """Why a young metric's week is routine: what its recent trend predicted for it."""
+    forecast = trend_errors(week.cy, TREND_WEEKS)[1][-1]
+    return (
+        f"no YoY yet, and the week is within the limits of its recent trend (the"
+        f" {TREND_WEEKS} weeks before it predict about {week.value(float(forecast))})"
+    )
 
 
 def _base_effect(

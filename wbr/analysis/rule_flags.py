@@ -22,6 +22,7 @@ from wbr.engine.series import MetricHistory
 from wbr.fmt import format_change, format_value
 
 ZERO_SHARE = 0.02  # a metric zero on fewer than 2% of last year's days is "rarely zero"
+ZERO_MIN_DAYS = 28  # days of history before the week needed to call zeros rare
 # A value repeated `stuck_weeks` running is "stuck" only when a run that long is unlikely from
 # how often the year before showed that exact value: a count that is 0 in most weeks is not.
 STUCK_CHANCE = 0.01
@@ -276,10 +277,10 @@ def data_flags(
             )
     zero_days = [d for d, v in zip(dates, days, strict=True) if v == 0]
     if zero_days or last == 0:
-        year = daily_window(history.daily, end - dt.timedelta(days=7), 364)
-        year = np.array([]) if year is None else year[~np.isnan(year)]
+        year = _days_before(history.daily, end - dt.timedelta(days=6), 364)
         zeros = int((year == 0).sum())
-        if zeros <= ZERO_SHARE * len(year):
+        # a young history (under ZERO_MIN_DAYS days before the week) cannot say "rarely zero"
+        if len(year) >= ZERO_MIN_DAYS and zeros <= ZERO_SHARE * len(year):
             where = ", ".join(d.isoformat() for d in zero_days) or "the week's total"
             flags.append(
                 Flag(
@@ -291,12 +292,20 @@ def data_flags(
                     None,
                     None,
                     f"exactly zero on {where}; zero on {zeros} of the {len(year)} days of the"
-                    " year before",
+                    + (" year before" if len(year) >= 364 else " history before"),
                     series="data",
                     days=tuple(zero_days),
                 )
             )
     return flags
+
+
+def _days_before(daily: pd.Series, first: dt.date, days: int) -> np.ndarray:
+    """The non-missing daily values of up to `days` days before `first` (fewer in a young
+    history: before it begins there is nothing, which is not the same as no zeros)."""
+    stop = int(daily.index.searchsorted(pd.Timestamp(first)))
+    values = daily.to_numpy(dtype=float)[max(0, stop - days) : stop]
+    return values[~np.isnan(values)]
 
 
 def trend_flags(history: MetricHistory, metric: MetricConfig, settings: FlagSettings) -> list[Flag]:
