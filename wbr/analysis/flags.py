@@ -10,7 +10,10 @@ A point signal (outside the limits, a big jump) is raised only when it is an exc
 sense. It is set aside when the other view disagrees (a raw peak whose YoY is routine, a YoY move
 that growth on two years ago does not show), when the days that made it recur a year or two back
 (a holiday), or when a known event within a day explains them. Nothing is dropped silently: what
-was set aside is in `Assessment.explained` and in the detail of the first raised flag.
+was set aside is in `Assessment.explained` and in the detail of the first raised flag. A young
+metric (no YoY chart yet) has no last year to ask: its raw signals must stand out from its own
+recent trend (trend.py) or be explained by an unusual day, else growth or a season setting in
+would be flagged week after week.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from wbr.analysis.rule_flags import (
 from wbr.analysis.trend import TREND_WEEKS, trend_errors
 from wbr.analysis.xmr import (
     HALFWAY_SCALING,
+    MIN_POINTS,
     MOVING_RANGE,
     NPL_SCALING,
     OUTSIDE_LIMITS,
@@ -103,7 +107,7 @@ COUNT_TAIL = 0.00135
 # A young metric (no YoY chart yet): a raw point signal is raised only when the week is also this
 # share of the way to the limit of its errors against the recent trend (trend.py).
 TREND_SHARE = 1.0
-YOUNG_WORDS = f"a trend check needs {TREND_WEEKS + 7} weeks"
+YOUNG_WORDS = f"a trend check needs {TREND_WEEKS + MIN_POINTS + 1} weeks"
 
 
 @dataclass(frozen=True)
@@ -239,9 +243,9 @@ def _events_words(found: Sequence[tuple[dt.date, str]]) -> str:
 class _Aside:
     """Why a signal is not raised: a code for Flag.set_aside, the words, and what it cites."""
 
-    code: (
-        str  # recurring | event | yoy_routine | base_effect | jump_back | shift_leans | unconfirmed
-    )
+    # recurring | event | yoy_routine | base_effect | jump_back | shift_leans | unconfirmed |
+    # trend (a young metric's week follows its recent trend)
+    code: str
     words: str
     py_days: tuple[dt.date, ...] = ()
     events: Sequence[tuple[dt.date, str]] = ()
