@@ -285,9 +285,11 @@ def test_a_young_metric_is_not_flagged_for_its_trend_or_season():
         if any(f.type in ("xmr", "seasonal") for f in found.flags):
             flagged.append([f.detail[:80] for f in found.flags])
     assert len(flagged) <= 1, flagged
-    # what was set aside says why: the week followed its recent trend
-    found = assess_metric(history_from_daily(_young(0, weeks=40)), VOLUME, SETTINGS)
-    assert all(f.set_aside for f in found.explained)
+    # what was set aside says why: the week followed its recent trend, and what that predicted
+    found = assess_metric(history_from_daily(_young(1)), VOLUME, SETTINGS)
+    point = [f for f in found.explained if f.rule == "outside_limits"]
+    assert [f.set_aside for f in point] == ["trend"]
+    assert "the 6 weeks before it predict about" in point[0].detail
 
 
 def test_a_young_metric_still_flags_a_closure_day_and_a_whole_week_drop():
