@@ -315,3 +315,18 @@ def test_a_young_history_does_not_call_a_common_zero_rare():
     orders = flat(weeks=10)
     orders.iloc[-2] = 0.0
     assert [f.rule for f in data_flags(history_from_daily(orders), VOLUME, SETTINGS)] == ["zero"]
+
+
+def test_a_metric_in_its_first_weeks_flags_a_closure_day_not_its_growth():
+    # 10 weeks: too few for the trend check, so a weekly signal needs an unusual day behind it
+    flagged = []
+    for seed in range(8):
+        found = assess_metric(history_from_daily(_young(seed, weeks=10)), VOLUME, SETTINGS)
+        flagged += [(seed, f.rule) for f in found.flags if f.type == "xmr"]
+        assert all(f.set_aside != "trend" or "too few weeks" in f.detail for f in found.explained)
+    assert flagged == []
+    daily = _young(2, weeks=10)
+    daily.iloc[-4] *= 0.1
+    found = assess_metric(history_from_daily(daily), VOLUME, SETTINGS)
+    day = daily.index[-4].date()
+    assert {f.type for f in found.flags if day in f.days} == {"xmr", "seasonal"}
