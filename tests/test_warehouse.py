@@ -337,3 +337,15 @@ def test_embedded_duckdb_has_a_memory_budget(tmp_path, monkeypatch, capsys):
     text = 'title: t\nsources:\n  actuals: {query: "SELECT 1"}\nmetrics:\n  m: {}\n'
     err = _fails(tmp_path, text, capsys)
     assert "embedded DuckDB: cannot set memory_limit = 'lots'" in err
+
+
+def test_query_rows_given_twice_are_an_error_unless_summed(tmp_path, capsys):
+    query = (
+        "SELECT DATE '2026-11-15' + CAST(i % 7 AS INTEGER) AS date, 'm' AS metric, 1 AS value "
+        "FROM range(14) t(i)"
+    )
+    head = f'title: t\nweek_ending: 2026-11-21\nsources:\n  actuals: {{query: "{query}"'
+    err = _fails(tmp_path, head + "}\nmetrics:\n  m: {}\n", capsys)
+    assert "sources.actuals (embedded DuckDB): 14 rows share a key (e.g. 2026-11-15, m)" in err
+    deck = _deck(tmp_path, head + ", duplicates: sum}\nmetrics:\n  m: {}\n")
+    assert deck.blocks[0].box.last_week == 14

@@ -9,6 +9,7 @@ that span, and MTD/QTD/YTD with their prior-year twins): they cannot be added up
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -135,7 +136,7 @@ def _query_source(
             raise WarehouseError(f"{where}: the query returned no rows for the deck's metrics")
         return None, None
     if source.grain != "daily":
-        rows = files._phase_plan(rows, source.grain, config, files.Problems(where))
+        rows = files._phase_plan(rows, source.grain, config, files.Problems(Path(where)))
     return daily_values(rows, metrics), (rows if dims else None)
 
 
@@ -170,10 +171,10 @@ def _text_sources(config: Config) -> tuple[pd.DataFrame | None, pd.DataFrame | N
     return commentary, events
 
 
-def _merge(frames: list[pd.DataFrame]) -> pd.DataFrame:
+def _merge(frames: list[pd.DataFrame | None]) -> pd.DataFrame:
     """Daily frames side by side on one continuous day index."""
-    frames = [f for f in frames if f is not None and not f.empty]
-    merged = pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
+    present = [f for f in frames if f is not None and not f.empty]
+    merged = pd.concat(present, axis=1) if len(present) > 1 else present[0]
     days = pd.date_range(merged.index.min(), merged.index.max(), freq="D", name="date")
     return merged.reindex(days).astype(float)
 
@@ -197,10 +198,10 @@ def load_mixed(
     calendar = Calendar.from_config(config.calendar)
     week = _requested_week(config, week_ending)
     if week is None:
-        lasts = [q.last_day() for q in queries]
+        found = [q.last_day() for q in queries]
         if file_actuals is not None:
-            lasts.append(file_actuals.dropna(how="all").index.max().date())
-        lasts = [day for day in lasts if day is not None]
+            found.append(file_actuals.dropna(how="all").index.max().date())
+        lasts = [day for day in found if day is not None]
         if not lasts:
             raise WarehouseError(
                 "no rows: the tables " + ", ".join(q.name for q in queries) + " are empty"
@@ -208,7 +209,7 @@ def load_mixed(
         week = calendar.week_end_on_or_before(max(lasts))
     days = days_read(calendar, week)
     _, ptd = deck_windows(calendar, week)
-    daily_frames = [file_actuals]
+    daily_frames: list[pd.DataFrame | None] = [file_actuals]
     slices = [file_slices] if file_slices is not None else []
     distinct: dict[str, dict[tuple[dt.date, dt.date], float]] = {}
     for query in queries:
@@ -231,13 +232,10 @@ def load_mixed(
             if dimension not in slice_rows.columns:
                 slice_rows[dimension] = None
         slice_rows = slice_rows[["date", "metric", "value", *config.dimensions]]
-    merged = {
-        "actuals": _merge(daily_frames),
-        "plan": _plan(config, connections),
-        "slices": slice_rows,
-        "window_values": distinct,
-    }
+    actuals, plan = _merge(daily_frames), _plan(config, connections)
     if from_files is not None:
-        return dataclasses.replace(from_files, **merged)
+        return dataclasses.replace(
+            from_files, actuals=actuals, plan=plan, slices=slice_rows, window_values=distinct
+        )
     commentary, events = _text_sources(config)
-    return files.Dataset(commentary=commentary, events=events, **merged)
+    return files.Dataset(actuals, plan, slice_rows, commentary, events, window_values=distinct)

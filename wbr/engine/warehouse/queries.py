@@ -118,12 +118,12 @@ def result_rows(
         raise _fail(where, f"the result has no column for dimension {', '.join(missing_dims)}")
     rows = rows[rows["metric"].isin(metrics)]
     keys = ["date", "metric", *map(str, slices)]
-    twice = rows.duplicated(keys, keep=False)
-    if twice.any() and source.duplicates == "error":
-        first = rows[twice].iloc[0]
+    repeated = rows.duplicated(keys, keep=False)
+    if repeated.any() and source.duplicates == "error":
+        first = rows[repeated].iloc[0]
         raise _fail(
             where,
-            f"{int(twice.sum())} rows share a key (e.g. {first['date']:%Y-%m-%d}, "
+            f"{int(repeated.sum())} rows share a key (e.g. {first['date']:%Y-%m-%d}, "
             f"{first['metric']}); aggregate them in the query or set duplicates: sum",
         )
     extra = [str(c) for c in slices if str(c) not in dimensions]

@@ -4,6 +4,7 @@ metrics, and a check of every connection, table and query with the columns it re
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from wbr.engine.calendar import Calendar
 from wbr.engine.config import Config
@@ -50,7 +51,7 @@ def table_sql(
         metrics = ", ".join(f"{m.metric} = {m.measure}" for m in query.metrics)
         head = f"-- table {query.name} ({query.connection.describe()}, {dialect}): {metrics}"
         parts.append(f"{head}\n-- daily values of every metric, one scan, {days.start}..{days.end}")
-        parts.append(run(query.connection, "cannot compile", lambda q=query: _sql(q.daily(days))))
+        parts.append(run(query.connection, "cannot compile", partial(_sql, query.daily(days))))
         slices = query.slices(days) if config.dimensions else None
         if slices is not None:
             parts.append("-- additive metrics by day and dimension (drill-down)")

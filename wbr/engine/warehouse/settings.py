@@ -85,11 +85,11 @@ def table_metric_defaults(data: Any) -> Any:
         raise ValueError("a metric read from a table needs a measure, e.g. measure: count")
     measure = parse_measure(data["measure"])
     implied = measure.aggregation
-    given = data.get("aggregation")
-    if given is not None and given != implied:
+    stated = data.get("aggregation")
+    if stated is not None and stated != implied:
         raise ValueError(
             f"aggregation: {measure} is aggregated over a window as {implied}; leave "
-            f"aggregation out (got {given!r})"
+            f"aggregation out (got {stated!r})"
         )
     return {**data, "aggregation": implied}
 

@@ -87,7 +87,7 @@ class TableQuery:
             suffix = path.suffix.lower()
             reader = backend.read_csv if suffix in (".csv", ".gz", ".tsv") else backend.read_parquet
             return reader(str(path))
-        parts = self.table.table.split(".")
+        parts = str(self.table.table).split(".")
         database = tuple(parts[:-1]) if len(parts) == 3 else (parts[0] if len(parts) == 2 else None)
         return backend.table(parts[-1], database=database)
 
@@ -136,7 +136,7 @@ class TableQuery:
         """The local day of a row as a sqlglot expression (no conversion for a date column)."""
         from sqlglot import exp
 
-        column = exp.column(self.table.date, quoted=True)
+        column: exp.Expression = exp.column(self.table.date, quoted=True)
         kind = self.raw[self.table.date].type()
         if kind.is_date():
             return column
