@@ -5,6 +5,14 @@
   if (window.wbrChart) return;  // a notebook may run this output twice
   var pending = new Map();
   var observer = null;
+  // Every Plotly.newPlot looks up document.querySelector("base"): with no <base> that walks the
+  // whole page, so each chart cost more the longer the deck. A <base> that changes nothing
+  // (target _self is the default) at the top of <head> ends that walk at once.
+  if (!document.querySelector("base")) {
+    var base = document.createElement("base");
+    base.target = "_self";
+    document.head.insertBefore(base, document.head.firstChild);
+  }
 
   function draw(el) {
     var spec = pending.get(el);
