@@ -349,3 +349,17 @@ def test_query_rows_given_twice_are_an_error_unless_summed(tmp_path, capsys):
     assert "sources.actuals (embedded DuckDB): 14 rows share a key (e.g. 2026-11-15, m)" in err
     deck = _deck(tmp_path, head + ", duplicates: sum}\nmetrics:\n  m: {}\n")
     assert deck.blocks[0].box.last_week == 14
+
+
+def test_a_distinct_count_has_no_plan_even_when_plan_rows_name_it(tmp_path, raw):
+    raw.to_parquet(tmp_path / "orders.parquet")
+    days = pd.date_range("2026-11-01", WEEK)
+    plan = pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "metric": "wac", "value": 100.0})
+    orders = plan.assign(metric="orders", value=30.0)
+    pd.concat([plan, orders]).to_csv(tmp_path / "plan.csv", index=False)
+    text = table_config("    {path: orders.parquet, date: created_at}\n")
+    text = text.replace("tables:", "sources:\n  plan: {path: plan.csv}\ntables:")
+    deck = _deck(tmp_path, text)
+    blocks = {b.metric: b for b in deck.blocks}
+    assert blocks["wac"].plan is None
+    assert blocks["orders"].plan.last_week == 210

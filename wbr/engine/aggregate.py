@@ -196,6 +196,8 @@ def quarter_forecast_totals(
     actual_sums, _ = base_window_values(actual, ["sum"] * len(actual.metrics), [to_date])
     plan_sums, _ = base_window_values(plan, ["sum"] * len(plan.metrics), [rest, quarter])
     totals = {}
+    if spec.aggregation == "distinct":  # a plan's days cannot give a distinct count either
+        return False
     for metric in metrics:
         if metric not in actual.column or metric not in plan.column:
             continue
