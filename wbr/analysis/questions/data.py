@@ -45,7 +45,11 @@ def data_issue(f: Facts) -> Fill | None:
     in_week = [d for d in missing if start <= d <= f.week_ending]
     complete_through = f.complete_through
     if in_week or (complete_through is not None and complete_through < f.week_ending):
-        present = 7 - len(in_week) if in_week else max(0, (complete_through - start).days + 1)
+        present = (
+            7 - len(in_week)
+            if in_week or complete_through is None
+            else max(0, (complete_through - start).days + 1)
+        )
         return Fill(
             {
                 "metric": f.label,

@@ -15,7 +15,7 @@ import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -169,12 +169,12 @@ class Facts:
         return any(f.type in SIGNAL_TYPES for f in self.flags_by_metric[metric])
 
     # -- plan
-    def unfavourable(self, change: float | None) -> bool:
-        """A change that is bad news for this metric's polarity."""
+    def unfavourable(self, change: float | None) -> TypeGuard[float]:
+        """A change that is bad news for this metric's polarity (never a missing one)."""
         return favourable(change, self.block.polarity) is False
 
-    def good(self, change: float | None) -> bool:
-        """A change that is good news for this metric's polarity."""
+    def good(self, change: float | None) -> TypeGuard[float]:
+        """A change that is good news for this metric's polarity (never a missing one)."""
         return favourable(change, self.block.polarity) is True
 
     @cached_property
@@ -268,7 +268,7 @@ def event_list(events: Sequence[Event]) -> str | None:
 class Fill:
     """What a trigger found: slot text for the template and the raw evidence it cites."""
 
-    slots: dict[str, str | None]  # None (or text with N/A, None, nan, braces) = not available
+    slots: Mapping[str, str | None]  # None (or text with N/A, None, nan, braces) = not available
     evidence: dict[str, Any] = field(default_factory=dict)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from wbr.analysis.questions.engine import (
@@ -119,7 +120,10 @@ def _direction(f: Facts, change: float | None, method: str | None = None) -> str
 def denominator_moved(f: Facts) -> Fill | None:
     """Q22: the ratio has a signal, and its denominator moved more than DENOMINATOR_MOVE_PCT YoY."""
     history = f.history
+    numerator, denominator = f.metric.numerator, f.metric.denominator
     if f.block.aggregation != "ratio" or history is None or history.denominator is None:
+        return None
+    if numerator is None or denominator is None:
         return None
     rate_yoy = f.block.box.yoy
     if rate_yoy is None or abs(rate_yoy) < f.material or history.numerator is None:
@@ -134,9 +138,9 @@ def denominator_moved(f: Facts) -> Fill | None:
         {
             "metric": f.label,
             "rate_move": _direction(f, rate_yoy),
-            "denominator": f.config.metric_label(f.metric.denominator),
+            "denominator": f.config.metric_label(denominator),
             "den_move": _direction(f, den_yoy, "pct"),
-            "numerator": f.config.metric_label(f.metric.numerator),
+            "numerator": f.config.metric_label(numerator),
             "num_move": _direction(f, num_yoy, "pct"),
         },
         {
@@ -195,7 +199,7 @@ def _segment_moves(f: Facts) -> Iterable[_SegmentMoves]:
             entry["delta"],
             _ratio_units(f, entry, entry["delta"]),
             segments,
-            lambda change, entry=entry: _ratio_units(f, entry, change),
+            partial(_ratio_units, f, entry),
         )
 
 
@@ -254,7 +258,10 @@ def _signed_value(f: Facts, number: float) -> str:
 def small_denominator(f: Facts) -> Fill | None:
     """Q24: the denominator is below the configured minimum volume."""
     history = f.history
+    denominator = f.metric.denominator
     if f.block.aggregation != "ratio" or history is None or history.denominator is None:
+        return None
+    if denominator is None:
         return None
     den = finite(history.denominator["cy"].iloc[-1])
     minimum = f.settings.min_denominator
@@ -264,7 +271,7 @@ def small_denominator(f: Facts) -> Fill | None:
     slots = {
         "metric": f.label,
         "den": format_value(den, "count"),
-        "denominator": f.config.metric_label(f.metric.denominator),
+        "denominator": f.config.metric_label(denominator),
         "minimum": format_value(minimum, "count"),
         "move": f.change(f.block.box.wow),
     }

@@ -39,9 +39,10 @@ def seasonal_wow(f: Facts) -> Fill | None:
     if big is None or len(weeks) < 2 or wow is None or yoy is None or abs(wow) < big:
         return None
     yoys = [compare(w.cy, w.py, f.method) for w in weeks]
-    if any(y is None for y in yoys):
+    known = [y for y in yoys if y is not None]
+    if len(known) < len(yoys):
         return None
-    yoy_mean = float(np.mean(yoys))
+    yoy_mean = float(np.mean(known))
     py_wow = compare(weeks[-1].py, weeks[-2].py, f.method)
     if py_wow is None or py_wow * wow <= 0 or not abs(wow) / 2 <= abs(py_wow) <= abs(wow) * 2:
         return None
@@ -90,8 +91,8 @@ def yoy_deceleration(f: Facts) -> Fill | None:
     )
     if not closed and not f.flags("trend"):
         return None
-    points = [(m.month, compare(m.cy, m.py, f.method)) for m in f.block.months[-7:] if m.complete]
-    points = [(month, y) for month, y in points if y is not None]
+    changes = [(m.month, compare(m.cy, m.py, f.method)) for m in f.block.months[-7:] if m.complete]
+    points = [(month, y) for month, y in changes if y is not None]
     trend = f.flags("trend")
     sign = -1.0 if f.block.polarity == "lower_is_better" else 1.0  # + means better
     scores = [sign * y for _, y in points]
@@ -159,7 +160,10 @@ def event_shift(f: Facts) -> Fill | None:
     py = sorted(events_in(events, py_week), key=lambda e: e.date)
     if bool(cy) == bool(py):
         return None
-    slots = {"py_week": py_week.isoformat(), "yoy": f.change(f.block.box.yoy)}
+    slots: dict[str, str | None] = {
+        "py_week": py_week.isoformat(),
+        "yoy": f.change(f.block.box.yoy),
+    }
     slots |= {"events_cy": event_list(cy)} if cy else {"events_py": event_list(py)}
     return Fill(
         slots,
