@@ -363,3 +363,12 @@ def test_a_distinct_count_has_no_plan_even_when_plan_rows_name_it(tmp_path, raw)
     blocks = {b.metric: b for b in deck.blocks}
     assert blocks["wac"].plan is None
     assert blocks["orders"].plan.last_week == 210
+
+
+def test_a_timestamp_with_a_zone_gives_the_same_days(tmp_path, raw):
+    aware = raw.assign(created_at=raw["created_at"].dt.tz_localize("UTC"))
+    aware.to_parquet(tmp_path / "aware.parquet")
+    raw.to_parquet(tmp_path / "orders.parquet")
+    with_zone = _deck(tmp_path, table_config("    {path: aware.parquet, date: created_at}\n"))
+    naive = _deck(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"))
+    assert_same(deck_numbers(with_zone), deck_numbers(naive))
