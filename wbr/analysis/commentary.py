@@ -251,8 +251,8 @@ def commentary_by_metric(
                 current.append(Commentary(author, str(text), lint_text(str(text), streak)))
             elif week == last_week:
                 previous.append(Commentary(author, str(text)))
-        result[metric] = MetricCommentary(
-            metric, tuple(current), tuple(previous), max(streaks.values(), default=0)
+        result[str(metric)] = MetricCommentary(
+            str(metric), tuple(current), tuple(previous), max(streaks.values(), default=0)
         )
     return result
 

@@ -64,7 +64,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -195,7 +195,8 @@ def _days_present(rows: pd.DataFrame, period: np.ndarray) -> dict[tuple[str, int
         {"metric": rows["metric"].to_numpy(), "period": period, "date": rows["date"].to_numpy()}
     )
     counts = frame.groupby(["metric", "period"], sort=False)["date"].nunique()
-    return counts.to_dict()
+    # the groupby's keys are (metric, period) pairs; pandas types them as Hashable
+    return cast(dict[tuple[str, int], int], counts.to_dict())
 
 
 def _groups(table: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -336,7 +337,7 @@ def _plan_totals(
     if len(week) != 7 or not present:
         return {}
     sums = week[present].sum(min_count=7)
-    return {m: float(v) for m, v in sums.items() if np.isfinite(v)}
+    return {str(m): float(v) for m, v in sums.items() if np.isfinite(v)}
 
 
 def compute_drivers(
@@ -359,7 +360,7 @@ def compute_drivers(
         for m in wanted
         if m in config.metrics and config.metrics[m].aggregation == "ratio"
     }
-    needed = set(sums) | {operand for pair in ratios.values() for operand in pair}
+    needed = set(sums) | {operand for pair in ratios.values() for operand in pair if operand}
     rows, period = _period_rows(slices, week_ending, needed)
     if rows.empty:
         return result

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -350,7 +351,7 @@ def _xmr_flag(week: _Week, view: _View, signal: XmrSignal) -> Flag:
     side = "above" if signal.side > 0 else "below"
     first = week.ends[signal.since].date().isoformat()
     good = favourable(float(signal.side), week.metric.polarity)
-    typed = {
+    typed: dict[str, Any] = {  # the Flag fields both kinds of XmR flag share
         "series": view.name,
         "mean": lim.mean,
         "direction": "up" if signal.side > 0 else "down",
@@ -637,8 +638,9 @@ def _odd_prior_week(week: _Week, view: _View, signal: XmrSignal) -> str | None:
     of this week's YoY move, in the direction that makes that move: then last year's week made it.
     """
     assert view.chart is not None
-    at = [week.ago(WEEKS_PER_YEAR + k) for k in (-2, -1, 0, 1, 2)]
-    if None in at:
+    found = [week.ago(WEEKS_PER_YEAR + k) for k in (-2, -1, 0, 1, 2)]
+    at = [position for position in found if position is not None]
+    if len(at) < len(found):
         return None
     around = week.cy[at]
     if np.isnan(around).any() or (week.method == "pct" and (around <= 0).any()):
