@@ -372,3 +372,12 @@ def test_a_timestamp_with_a_zone_gives_the_same_days(tmp_path, raw):
     with_zone = _deck(tmp_path, table_config("    {path: aware.parquet, date: created_at}\n"))
     naive = _deck(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"))
     assert_same(deck_numbers(with_zone), deck_numbers(naive))
+
+
+def test_a_date_column_is_taken_as_the_local_day(tmp_path, raw):
+    dated = raw.assign(order_day=local_days(raw).dt.date).drop(columns="created_at")
+    dated.to_parquet(tmp_path / "dated.parquet")
+    raw.to_parquet(tmp_path / "orders.parquet")
+    by_date = _deck(tmp_path, table_config("    {path: dated.parquet, date: order_day}\n"))
+    by_time = _deck(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"))
+    assert_same(deck_numbers(by_date), deck_numbers(by_time))
