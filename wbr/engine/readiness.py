@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -92,10 +93,13 @@ def check_week(config: Config, dataset: Dataset, week_ending: dt.date) -> Readin
                     if metric in dataset.actuals.columns
                     else None
                 )
-                last = None if earlier is None else earlier.last_valid_index()
-                incomplete[metric] = (
-                    f"data through {_day(pd.Timestamp(last).date())}" if last else "no data"
+                # a DatetimeIndex: its last valid label is a Timestamp (pandas types it Hashable)
+                last = (
+                    None
+                    if earlier is None
+                    else cast("pd.Timestamp | None", earlier.last_valid_index())
                 )
+                incomplete[metric] = f"data through {_day(last.date())}" if last else "no data"
         else:
             gaps = [_day(day.date()) for day, ok in zip(days, loaded, strict=True) if not ok]
             incomplete[metric] = f"missing {', '.join(gaps)}"
