@@ -247,7 +247,7 @@ def test_wbr_sql_prints_one_query_per_table(tmp_path, raw, capsys):
     )
     assert main(["sql", "--config", str(tmp_path / "wbr.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "-- table orders" in out
+    assert "-- table orders" in out and "is the files orders.parquet" in out
     assert "GROUP BY" in out and "COUNT(DISTINCT" in out
     assert "AT TIME ZONE 'America/New_York'" in out
 

@@ -50,6 +50,8 @@ def table_sql(
         dialect = query.connection.dialect
         metrics = ", ".join(f"{m.metric} = {m.measure}" for m in query.metrics)
         head = f"-- table {query.name} ({query.connection.describe()}, {dialect}): {metrics}"
+        if query.table.path is not None:  # the engine names the files' view itself
+            head += f"\n-- {query.raw.get_name()} is the files {query.table.path}"
         parts.append(f"{head}\n-- daily values of every metric, one scan, {days.start}..{days.end}")
         parts.append(run(query.connection, "cannot compile", partial(_sql, query.daily(days))))
         slices = query.slices(days) if config.dimensions else None
