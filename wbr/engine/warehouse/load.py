@@ -148,7 +148,11 @@ def _plan(config: Config, connections: Connections) -> pd.DataFrame | None:
     if source is None:
         return None
     if source.path is not None:
-        return files._load_metric_source(config, source, required=False)[0]
+        from wbr.engine.plan_grain import check_plan_grain
+
+        plan = files._load_metric_source(config, source, required=False)[0]
+        check_plan_grain(config, plan)  # as for a deck of CSV files only
+        return plan
     return _query_source(config, "plan", connections, required=False)[0]
 
 
