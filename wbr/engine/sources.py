@@ -465,8 +465,23 @@ def _wide_values(
         keyed = pd.DataFrame({"date": dates, ROW: frame.index.to_numpy()})
         _report_duplicates(keyed, ["date"], problems, "date")
     present = [m for m in metrics if m in frame.columns]
-    values = {m: parse_numbers(frame[m], problems, m) for m in present}
-    return pd.DataFrame({"date": dates, ROW: frame.index.to_numpy(), **values})
+    # Columns pandas already read as numbers are taken as one 2-D block (a DataFrame built from
+    # a thousand Series, one parse each, took most of the load); a column of text, or holding a
+    # value too large to add up, goes through parse_numbers, which names each bad cell.
+    numeric = [m for m in present if pd.api.types.is_numeric_dtype(frame[m].dtype)]
+    block = frame[numeric].to_numpy(dtype=float) if numeric else np.empty((len(frame), 0))
+    usable = (np.isnan(block) | (np.abs(block) <= MAX_ABS_VALUE)).all(axis=0)
+    taken = {m: i for i, m in enumerate(numeric) if usable[i]}
+    matrix = np.empty((len(frame), len(present)))
+    for j, metric in enumerate(present):
+        if metric in taken:
+            matrix[:, j] = block[:, taken[metric]]
+        else:
+            matrix[:, j] = parse_numbers(frame[metric], problems, metric).to_numpy()
+    wide = pd.DataFrame(matrix, index=frame.index, columns=present)
+    wide.insert(0, ROW, frame.index.to_numpy())
+    wide.insert(0, "date", dates)
+    return wide
 
 
 def daily_totals(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
