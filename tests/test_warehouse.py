@@ -381,3 +381,17 @@ def test_a_date_column_is_taken_as_the_local_day(tmp_path, raw):
     by_date = _deck(tmp_path, table_config("    {path: dated.parquet, date: order_day}\n"))
     by_time = _deck(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"))
     assert_same(deck_numbers(by_date), deck_numbers(by_time))
+
+
+def test_latest_week_comes_from_the_last_local_day_of_the_table(tmp_path, raw):
+    from wbr.engine.warehouse.load import Connections, table_queries
+
+    # One more row at 03:00 UTC on Sun 22 Nov: still Sat 21 Nov in New York.
+    late = raw.tail(1).assign(created_at=pd.Timestamp("2026-11-22 03:00"))
+    pd.concat([raw, late]).to_parquet(tmp_path / "orders.parquet")
+    text = table_config("    {path: orders.parquet, date: created_at}\n")
+    (tmp_path / "wbr.yaml").write_text(text.replace(f"week_ending: {WEEK}\n", ""))
+    config = load_config(tmp_path / "wbr.yaml")
+    [query] = table_queries(config, Connections(config))
+    assert query.last_day() == WEEK
+    assert build_deck(config, analyse=False).week_ending == WEEK

@@ -276,11 +276,21 @@ class TableQuery:
         return rows.aggregate(**measures)
 
     def last_day(self) -> dt.date | None:
-        """The latest local day with a row (a cheap MAX on the raw column), None when empty."""
-        whole = Window(dt.date(1900, 1, 1), dt.date(2200, 12, 31))
-        rows = self.rows(whole)
-        value = self.execute(rows[DAY].max(), "cannot read the last date")
-        return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+        """The latest local day with a row, None when the table is empty.
+
+        A MAX on the raw column (an index or the files' statistics answer it), made a local
+        day here: one value, so no conversion of every row.
+        """
+        column = self.raw[self.table.date]
+        value = self.execute(column.max(), "cannot read the last date")
+        if value is None or pd.isna(value):
+            return None
+        stamp = pd.Timestamp(value)
+        if column.type().is_date():
+            return stamp.date()
+        if stamp.tzinfo is None:  # a timestamp without a zone is UTC
+            stamp = stamp.tz_localize("UTC")
+        return stamp.tz_convert(self.time_zone).date()
 
     def execute(self, expression: Any, doing: str) -> Any:
         """Run an expression on the table's engine, failures as one line."""
