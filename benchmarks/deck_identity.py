@@ -11,8 +11,8 @@ its own process, and compares the files after blanking `generated_at`.
 
 `--against REV` exports that git revision's `wbr/` with `git archive` into a temporary folder
 (default: HEAD, i.e. the uncommitted edits against the last commit); `--tree DIR` uses a checkout
-or copy instead. Each version runs with PYTHONPATH pointing at it. Exits 1 if any deck differs,
-printing the first differing line.
+or copy instead, and `--this DIR` replaces this checkout on the other side. Each version runs with
+PYTHONPATH pointing at it. Exits 1 if any deck differs, printing the first differing line.
 """
 
 from __future__ import annotations
@@ -88,6 +88,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", default="HEAD", help="git revision to compare with")
     parser.add_argument("--tree", type=Path, help="a folder holding wbr/ to compare with")
+    parser.add_argument(
+        "--this",
+        type=Path,
+        default=None,
+        help="a folder holding wbr/ to use instead of this checkout",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500])
     parser.add_argument("--shocked", type=int, default=5)
     args = parser.parse_args()
@@ -104,10 +110,10 @@ def main() -> int:
                 folder.mkdir()
                 label = f"{n} metrics" + (f", {shocked} shocked" if shocked else "")
                 decks.append((label, write_business(folder, n, shocked=shocked)))
-        print(f"this checkout vs {args.tree or args.against}")
+        print(f"{args.this or 'this checkout'} vs {args.tree or args.against}")
         differ = 0
         for label, config in decks:
-            mine = deck_bytes(config, None, config.parent / "mine.json")
+            mine = deck_bytes(config, args.this, config.parent / "mine.json")
             theirs = deck_bytes(config, other, config.parent / "theirs.json")
             blocks = len(json.loads(mine)["blocks"])
             digest = hashlib.sha256(mine).hexdigest()[:16]
