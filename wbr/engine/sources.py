@@ -470,7 +470,7 @@ def _wide_values(
     # value too large to add up, goes through parse_numbers, which names each bad cell.
     numeric = [m for m in present if pd.api.types.is_numeric_dtype(frame[m].dtype)]
     block = frame[numeric].to_numpy(dtype=float) if numeric else np.empty((len(frame), 0))
-    usable: list[bool] = (np.isnan(block) | (np.abs(block) <= MAX_ABS_VALUE)).all(axis=0).tolist()
+    usable = np.asarray((np.isnan(block) | (np.abs(block) <= MAX_ABS_VALUE)).all(axis=0), bool)
     taken = {m: i for i, m in enumerate(numeric) if usable[i]}
     matrix = np.empty((len(frame), len(present)))
     for j, metric in enumerate(present):
