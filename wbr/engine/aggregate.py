@@ -141,8 +141,12 @@ def combine(
 
     Complete only where every operand is; a division by zero is N/A, never infinity.
     """
-    ready = complete.all(axis=0)
-    op = "divide" if spec.aggregation == "ratio" else spec.formula.op
+    ready = np.asarray(complete.all(axis=0))
+    if spec.aggregation == "ratio":
+        op = "divide"
+    else:
+        assert spec.formula is not None  # the config requires a formula for a derived metric
+        op = spec.formula.op
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if op == "divide":
             result = operands[0] / operands[1]

@@ -152,7 +152,7 @@ def _histories(
     daily_values = _daily_values(config, daily)
     histories = {}
     for metric, spec in config.metrics.items():
-        if spec.aggregation == "ratio":
+        if spec.aggregation == "ratio" and spec.numerator and spec.denominator:
             histories[metric] = MetricHistory(
                 metric,
                 frames[metric],
@@ -212,7 +212,10 @@ def _events_for(dataset: Dataset, metric: str, windows: _Windows) -> tuple[Event
     for start, end in spans:
         inside |= ((dates >= start) & (dates <= end)).to_numpy()
     chosen = events[mine.to_numpy() & inside].sort_values("date")
-    return tuple(Event(row.date.date(), row.description) for row in chosen.itertuples(index=False))
+    return tuple(
+        Event(day, text)
+        for day, text in zip(chosen["date"].dt.date, chosen["description"], strict=True)
+    )
 
 
 def _block(

@@ -485,7 +485,7 @@ def _decode(hint: Any, raw: Any) -> Any:
         return tuple(_decode(args[0], item) for item in raw)
     if hint is dt.date:
         return dt.date.fromisoformat(raw)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _build(hint, raw)
     return raw
 
