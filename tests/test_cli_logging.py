@@ -58,3 +58,13 @@ def test_the_command_leaves_the_wbr_logger_as_it_found_it(capsys):
 def test_quiet_prints_no_progress(capsys):
     assert main(["deck", "--quiet", "--config", str(SAMPLE)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_the_library_logs_progress_when_no_callback_is_given(caplog):
+    from wbr.engine.build import build_deck
+    from wbr.engine.config import load_config
+
+    caplog.set_level(logging.INFO, logger="wbr")
+    build_deck(load_config(SAMPLE), analyse=False)
+    progress = [r.getMessage() for r in caplog.records if r.name == "wbr.engine.build"]
+    assert "computing week ending 2026-11-21" in progress

@@ -8,6 +8,7 @@ questions are added afterwards by wbr.analysis.annotate from the same numbers.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -51,6 +52,7 @@ from wbr.engine.status import (
 )
 from wbr.errors import ConfigError, DataError
 
+logger = logging.getLogger(__name__)
 WEEKS_SHOWN = 6
 MONTHS_SHOWN = 12
 PTD_KEYS = ("mtd", "qtd", "ytd")
@@ -357,7 +359,7 @@ def build_deck(
 ) -> Deck:
     """Compute the whole deck for one week (loads the data when no Dataset is given); earlier
     decks are read from `history.folder`, else from `history_dir` (None: no deck memory)."""
-    note = progress or (lambda message: None)
+    note = progress or logger.info
     if dataset is None:
         note("loading data")
         dataset = load_data(config)
