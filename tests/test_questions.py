@@ -1,5 +1,5 @@
 """The probing-question catalogue: each template fires on its trigger, stays silent otherwise, and
-never shows an unfilled slot (WBR_PRACTICE.md section 5)."""
+never shows an unfilled slot (docs/calculation-rules.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Noteworthy-variance flags for one metric's deck week (WBR_PRACTICE.md sections 4.4 and 4.5).
+"""Noteworthy-variance flags for one metric's deck week (the rules: docs/calculation-rules.md).
 
 Owns the decision "is this week an exception?". The XmR chart (xmr.py) runs on the weekly
 values, or on weekly YoY growth when last year predicts a week better than the recent level does;

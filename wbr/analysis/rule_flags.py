@@ -1,6 +1,6 @@
 """Plan, data-status and YoY-trend flags: threshold and streak rules on a metric's weekly rows.
 
-WBR_PRACTICE.md section 4.4 items 2-5. No model: each rule reads the weekly history (and, for
+The rules: docs/calculation-rules.md. No model: each rule reads the weekly history (and, for
 plan misses to date, the block's PlanScore) and says what it saw in the flag's detail. The XmR and
 seasonal flags are in wbr/analysis/flags.py, which calls these.
 """

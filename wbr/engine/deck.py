@@ -1,4 +1,4 @@
-"""The Deck: plain, JSON-serializable results that every renderer reads (contract 2 of DESIGN.md).
+"""The Deck: plain, JSON-serializable results that every renderer reads (docs/deck-json.md).
 
 Numbers are unrounded; None means N/A. Renderers format what is here and never recompute a number.
 """
