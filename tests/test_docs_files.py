@@ -95,3 +95,14 @@ def test_deck_json_doc_lists_every_field_of_every_object():
             f"fields {fields}"
         )
     assert set(documented) == set(objects), "sections for objects deck.json does not hold"
+
+
+def test_no_module_or_test_cites_notes_outside_the_repository():
+    sources = [*(ROOT / "wbr").rglob("*.py"), *(ROOT / "tests").glob("*.py")]
+    citing = [
+        str(path.relative_to(ROOT))
+        for path in sources
+        if path.name != Path(__file__).name
+        and any(name in path.read_text(encoding="utf-8") for name in NOT_IN_REPO)
+    ]
+    assert not citing, f"cite docs/ instead: {citing}"
