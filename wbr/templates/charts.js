@@ -54,6 +54,19 @@
     if (document.readyState === "complete") startPump();
   };
   window.wbrDrawAll = drawAll;
+  // Off-screen blocks have a guessed height until first shown (content-visibility in deck.css): a
+  // jump to a block shows the blocks around it at their real height a few frames later, which
+  // moves it; for the next 20 frames (a third of a second), put it back at the top.
+  window.addEventListener("hashchange", function () {
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var frames = 20;
+    function settle() {
+      if (!target || frames-- <= 0) return;
+      if (Math.abs(target.getBoundingClientRect().top) > 1) target.scrollIntoView();
+      requestAnimationFrame(settle);
+    }
+    requestAnimationFrame(settle);
+  });
   window.addEventListener("load", startPump);
   window.addEventListener("beforeprint", drawAll);
   if (window.matchMedia) {
