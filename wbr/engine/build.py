@@ -163,9 +163,7 @@ def _histories(
                 frames[spec.denominator],
             )
         else:
-            histories[metric] = MetricHistory(
-                metric, frames[metric], daily_values[metric]
-            )
+            histories[metric] = MetricHistory(metric, frames[metric], daily_values[metric])
     return histories
 
 
