@@ -180,6 +180,8 @@ def has_plan(config: Config, plan: DailyMatrix | None, metric: str) -> bool:
     spec = config.metrics[metric]
     if spec.operands:
         return all(has_plan(config, plan, operand) for operand in spec.operands)
+    if spec.aggregation == "distinct":  # a plan's days cannot give a distinct count either
+        return False
     if metric not in plan.column:
         return False
     return bool(np.isfinite(plan.values[:, plan.column[metric]]).any())
@@ -200,8 +202,6 @@ def quarter_forecast_totals(
     actual_sums, _ = base_window_values(actual, ["sum"] * len(actual.metrics), [to_date])
     plan_sums, _ = base_window_values(plan, ["sum"] * len(plan.metrics), [rest, quarter])
     totals = {}
-    if spec.aggregation == "distinct":  # a plan's days cannot give a distinct count either
-        return False
     for metric in metrics:
         if metric not in actual.column or metric not in plan.column:
             continue
