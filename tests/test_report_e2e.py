@@ -149,11 +149,17 @@ def test_explore_notebook_runs_on_the_sample(tmp_path):
     )
     executed = nbformat.read(output, as_version=4)
     outputs = {c.id: c.outputs for c in executed.cells if c.cell_type == "code"}
-    html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs["block"])
-    assert "wbr-block" in html and "plotly-graph-div" in html
-    limits = outputs["limits"]
-    assert limits and any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in limits)
-    assert outputs["drivers"], "drivers cell shows a table or says there are none"
+    errors = [o for cell in outputs.values() for o in cell if o.get("output_type") == "error"]
+    assert not errors
+    # every view shows something a reader of the exported notebook can see (widget + fallback)
+    for view in ("chart", "details", "weekly", "daily", "flags", "drivers"):
+        shown = [
+            o for o in outputs[view] if o.get("output_type") in {"display_data", "execute_result"}
+        ]
+        assert shown, f"the {view} cell shows nothing"
+    fallback = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs["details"])
+    assert "wbr-" in fallback, "the block's details are rendered as the deck's HTML"
+    assert any("image/png" in o.get("data", {}) for o in outputs["chart"]), "static chart fallback"
 
 
 def test_missing_kernel_is_a_clear_error():
