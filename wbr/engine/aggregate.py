@@ -19,6 +19,9 @@ import pandas as pd
 from wbr.engine.calendar import Window
 from wbr.engine.config import Config, MetricConfig, evaluation_order
 
+# metric -> (window start, window end) -> value: window values that days cannot give
+WindowCounts = dict[str, dict[tuple[dt.date, dt.date], float]]
+
 
 @dataclass(frozen=True)
 class DailyMatrix:
@@ -87,9 +90,16 @@ _BASE_REDUCERS = {
 
 
 def base_window_values(
-    matrix: DailyMatrix, aggregations: Sequence[str], windows: Sequence[Window]
+    matrix: DailyMatrix,
+    aggregations: Sequence[str],
+    windows: Sequence[Window],
+    counted: WindowCounts | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(values, complete) of the matrix's own metrics; incomplete windows are NaN."""
+    """(values, complete) of the matrix's own metrics; incomplete windows are NaN.
+
+    A `distinct` metric's window value is never made from its days: it is looked up in
+    `counted` (metric -> (start, end) -> value, counted over the window where the data is).
+    """
     n_metrics = len(matrix.metrics)
     values = np.full((len(windows), n_metrics), np.nan)
     complete = np.zeros((len(windows), n_metrics), dtype=bool)
@@ -104,21 +114,31 @@ def base_window_values(
         for kind, columns in groups.items():
             if columns.size:
                 values[w, columns] = _BASE_REDUCERS[kind](rows[:, columns])
+        for column, kind in enumerate(aggregations):
+            if kind == "distinct":
+                found = (counted or {}).get(matrix.metrics[column], {})
+                values[w, column] = found.get((window.start, window.end), np.nan)
         values[w, ~full] = np.nan
     return values, complete
 
 
 def window_values(
-    config: Config, matrix: DailyMatrix | None, windows: Sequence[Window]
+    config: Config,
+    matrix: DailyMatrix | None,
+    windows: Sequence[Window],
+    counted: WindowCounts | None = None,
 ) -> WindowValues:
-    """Every configured metric over every window, ratios evaluated after their operands."""
+    """Every configured metric over every window, ratios evaluated after their operands.
+
+    `counted` holds the window values of distinct counts (see base_window_values).
+    """
     order = evaluation_order(config)
     values = np.full((len(windows), len(order)), np.nan)
     complete = np.zeros((len(windows), len(order)), dtype=bool)
     column = {metric: i for i, metric in enumerate(order)}
     if matrix is not None:
         aggregations = [config.metrics[m].aggregation for m in matrix.metrics]
-        base_values, base_complete = base_window_values(matrix, aggregations, windows)
+        base_values, base_complete = base_window_values(matrix, aggregations, windows, counted)
         for i, metric in enumerate(matrix.metrics):
             if metric in column:
                 values[:, column[metric]] = base_values[:, i]
@@ -162,7 +182,7 @@ def combine(
 
 
 def weekly_history(
-    config: Config, matrix: DailyMatrix, week_ending: dt.date
+    config: Config, matrix: DailyMatrix, week_ending: dt.date, counted: WindowCounts | None = None
 ) -> tuple[list[dt.date], WindowValues]:
     """Every whole week in the data up to `week_ending` (oldest first) for every metric."""
     # At least the deck's own week, even when the data starts inside it (its days pad as NaN).
@@ -170,7 +190,7 @@ def weekly_history(
     n_weeks = max(1, (week_ending - first_end).days // 7 + 1)
     ends = [week_ending - dt.timedelta(days=7 * k) for k in range(n_weeks - 1, -1, -1)]
     windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
-    return ends, window_values(config, matrix, windows)
+    return ends, window_values(config, matrix, windows, counted)
 
 
 def has_plan(config: Config, plan: DailyMatrix | None, metric: str) -> bool:

@@ -132,7 +132,7 @@ def _histories(
     week_ending: dt.date,
 ) -> dict[str, MetricHistory]:
     """Full weekly CY/PY/plan series and daily values of every metric, for flags and drivers."""
-    ends, weekly = weekly_history(config, actual, week_ending)
+    ends, weekly = weekly_history(config, actual, week_ending, dataset.window_values)
     windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
     planned = window_values(config, plan, windows) if plan is not None else None
     index = pd.DatetimeIndex(ends, name="week_end")
@@ -171,7 +171,7 @@ def metric_histories(
     config: Config, dataset: Dataset | None = None, week_ending: dt.date | str | None = None
 ) -> dict[str, MetricHistory]:
     """Every metric's full weekly CY/PY/plan history and daily values up to the deck's week."""
-    dataset = dataset if dataset is not None else load_data(config)
+    dataset = dataset if dataset is not None else load_data(config, week_ending)
     week = resolve_week_ending(config, dataset, week_ending)
     actual = DailyMatrix.from_frame(dataset.actuals)
     plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
@@ -360,7 +360,7 @@ def build_deck(
     note = progress or logger.info
     if dataset is None:
         note("loading data")
-        dataset = load_data(config)
+        dataset = load_data(config, week_ending)
     calendar = Calendar.from_config(config.calendar)
     week = resolve_week_ending(config, dataset, week_ending)
     late_baselines = baseline_start_problems(config, week)
@@ -370,8 +370,8 @@ def build_deck(
     actual = DailyMatrix.from_frame(dataset.actuals)
     plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
     windows = _Windows(calendar, week)
-    cy = window_values(config, actual, windows.current)
-    py = window_values(config, actual, windows.prior)
+    cy = window_values(config, actual, windows.current, dataset.window_values)
+    py = window_values(config, actual, windows.prior, dataset.window_values)
     planned = window_values(config, plan, windows.current) if plan is not None else None
     missing = missing_days(config, actual, windows.current, windows.prior)
     through = complete_through(config, last_value_days(dataset.actuals, week))

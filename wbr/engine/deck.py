@@ -155,16 +155,6 @@ class Status:
 
 
 @dataclass(frozen=True)
-class QuarterForecast:
-    """QTD actual plus the plan for the rest of the fiscal quarter, against the quarter's plan."""
-
-    forecast: float
-    plan: float
-    variance: float | None  # % or bps, like the box score
-    quarter_end: dt.date
-
-
-@dataclass(frozen=True)
 class LimitSpan:
     """One set of XmR natural process limits and the weeks it was in effect (locked limits are
     recomputed only after a confirmed shift, so a series can carry several)."""
@@ -196,6 +186,16 @@ class WeeklySeries:
 
 
 @dataclass(frozen=True)
+class QuarterForecast:
+    """QTD actual plus the plan for the rest of the fiscal quarter, against the quarter's plan."""
+
+    forecast: float
+    plan: float
+    variance: float | None  # % or bps, like the box score
+    quarter_end: dt.date
+
+
+@dataclass(frozen=True)
 class Block:
     """One metric's 6-12 chart, box score, plan, flags, questions and commentary."""
 
@@ -220,11 +220,11 @@ class Block:
     commentary: tuple[Commentary, ...] = ()
     events: tuple[Event, ...] = ()
     definition: str | None = None
-    series: WeeklySeries | None = None  # the weekly series and XmR limits judged
-    more_questions: tuple[Question, ...] = ()  # the lower-ranked rest, for the appendix
     restatements: tuple[Restatement, ...] = ()  # its numbers changed since the earlier deck
     actions: tuple[ActionItem, ...] = ()  # open action items on this metric
     quarter_forecast: QuarterForecast | None = None
+    series: WeeklySeries | None = None  # the weekly series and XmR limits judged
+    more_questions: tuple[Question, ...] = ()  # the lower-ranked rest, for the appendix
 
     @property
     def flagged(self) -> bool:
