@@ -336,7 +336,7 @@ def sweep() -> None:
         kept = getattr(flags, name)
         print(f"sweep of {name} on tuning seeds 0-{SWEEP_SEEDS[-1]} (now {kept}):")
         for value in values:
-            setattr(flags, name, value)
+            _set_threshold(name, value)
             counts = {
                 case: sum(
                     bool(flags.assess_metric(h, metric, settings, (), named=named).flags)
@@ -352,7 +352,16 @@ def sweep() -> None:
                 f" {counts['plain']}, recurring {counts['recurring_peak']}, base effect"
                 f" {counts['base_effect']})"
             )
-        setattr(flags, name, kept)
+        _set_threshold(name, kept)
+
+
+def _set_threshold(name: str, value: object) -> None:
+    """Set a flag-pass threshold in every module of the pass that reads it."""
+    from wbr.analysis import flag_days, flag_week, flags
+
+    for module in (flags, flag_week, flag_days):
+        if hasattr(module, name):
+            setattr(module, name, value)
 
 
 def sweep_young() -> None:
@@ -374,7 +383,8 @@ def sweep_young() -> None:
     print(f"sweep of the trend check on tuning seeds 0-{SWEEP_SEEDS[-1]} (now {kept}):")
     for weeks in YOUNG_SWEEP["TREND_WEEKS"]:
         for share in YOUNG_SWEEP["TREND_SHARE"]:
-            flags.TREND_SHARE, flags.TREND_WEEKS = share, weeks
+            _set_threshold("TREND_SHARE", share)
+            _set_threshold("TREND_WEEKS", weeks)
             counts = {
                 case: sum(
                     any(
@@ -391,7 +401,8 @@ def sweep_young() -> None:
                 f" {counts['short_shock']}/{n}, plain short histories flagged"
                 f" {counts['short_history']}/{n}"
             )
-    flags.TREND_SHARE, flags.TREND_WEEKS = kept
+    _set_threshold("TREND_SHARE", kept[0])
+    _set_threshold("TREND_WEEKS", kept[1])
 
 
 def main() -> None:
