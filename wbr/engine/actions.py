@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from wbr.engine.config import Config
+from wbr.engine.csv_table import Problems, find_column, parse_dates, read_table
 from wbr.engine.deck import Block
 from wbr.engine.deck_history import ActionItem
-from wbr.engine.sources import Problems, _find_column, parse_dates, read_table
 
 REQUIRED = ("opened", "metric", "owner", "action", "due")
 
@@ -31,7 +31,7 @@ def read_actions(path: Path) -> pd.DataFrame:
     problems = Problems(path)
     columns: dict[str, str] = {}  # our name -> the file's spelling
     for name in (*REQUIRED, "closed"):
-        column = _find_column(frame, name)
+        column = find_column(frame, name)
         if column is not None:
             columns[name] = column
         elif name != "closed":

@@ -1,0 +1,250 @@
+"""An actuals or plan CSV, long or wide, read as validated metric rows and daily totals:
+duplicate rows, totals beside their slices, absent slices and monthly rows given twice reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wbr.engine.config import SourceConfig
+from wbr.engine.csv_table import (
+    MAX_ABS_VALUE,
+    Problems,
+    clip,
+    display_path,
+    find_column,
+    parse_dates,
+    parse_numbers,
+    read_table,
+    reject_repeated_columns,
+    require_columns,
+)
+from wbr.engine.slices import MONTHLY_GAP_DAYS, SLICE_GAP_DAYS, absent_slices
+from wbr.errors import DataError
+from wbr.files import ensure_regular_file
+
+__all__ = [
+    "EXTRA_PREFIX",
+    "INCOMPLETE",
+    "ROW",
+    "daily_totals",
+    "read_metric_rows",
+    "read_wide_daily",
+    "report_months_given_twice",
+]
+
+ROW = "\x00row"  # the file position of a row: a name no CSV header can hold, so no metric clashes
+EXTRA_PREFIX = "_extra:"  # undeclared slice columns of a long file, kept only to key its rows
+INCOMPLETE = "\x00incomplete"  # a row of a day that lacks one of its slices (see slices.py)
+
+
+def _report_duplicates(frame: pd.DataFrame, keys: list[str], problems: Problems, what: str) -> None:
+    """Name every duplicated key with the file lines it appears on."""
+    duplicated = frame.duplicated(keys, keep=False)
+    if not duplicated.any():
+        return
+    groups = frame[duplicated].groupby(keys, sort=True, dropna=False)
+    for key, rows in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        described = ", ".join(
+            f"{name}={value:%Y-%m-%d}"
+            if isinstance(value, pd.Timestamp)
+            else f"{name.removeprefix(EXTRA_PREFIX)}=(blank)"
+            if value is None or (isinstance(value, float) and np.isnan(value))  # blank slice
+            else f"{name.removeprefix(EXTRA_PREFIX)}={clip(value)}"
+            for name, value in zip(keys, key, strict=True)
+        )
+        lines = ", ".join(str(position + 2) for position in rows[ROW])
+        problems.add(f"duplicate {what} ({described}) on lines {lines}")
+
+
+def _text_columns(path: Path, source: SourceConfig, dimensions: list[str]) -> set[str]:
+    """Lower-case names of the columns that hold text (dates, metric names, dimensions)."""
+    if source.format == "long":
+        return {"date", "metric", *(d.lower() for d in dimensions)}
+    ensure_regular_file(path, "data file", shown=display_path(path))
+    try:
+        first = [str(c) for c in pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns[:1]]
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
+        first = []
+    return {"date", *(c.strip().lower() for c in first)}
+
+
+def read_metric_rows(
+    path: Path,
+    source: SourceConfig,
+    metrics: list[str],
+    dimensions: list[str],
+    required: bool,
+) -> pd.DataFrame:
+    """Load a long or wide metric CSV as long rows `date, metric, value, <dims>` (validated).
+
+    Rows of a long file also carry INCOMPLETE, True on every row of a day that lacks one of its
+    slices (slices.absent_slices), which are listed in the frame's attrs["absent_slices"].
+    """
+    frame = read_table(path, _text_columns(path, source, dimensions))
+    problems = Problems(path)
+    if source.format == "wide":
+        wide = _wide_values(frame, metrics, problems, required)
+        problems.raise_if_any()
+        rows = wide.melt(id_vars=["date", ROW], var_name="metric", value_name="value")
+        return rows[["date", "metric", "value"]]
+    rows = _long_rows(frame, metrics, dimensions, problems, required)
+    problems.raise_if_any()
+    extras = [c for c in rows.columns if c.startswith(EXTRA_PREFIX)]
+    keys = ["date", "metric", *dimensions, *extras]
+    # Floating-point sums depend on order: sort so totals never depend on the file's row order.
+    rows = rows.sort_values(keys, kind="stable", na_position="first")
+    if source.duplicates == "error":
+        _report_duplicates(rows, keys, problems, "row")
+    _report_totals_beside_slices(rows, dimensions, problems)
+    problems.raise_if_any()
+    if source.grain == "monthly":  # by slice: a monthly plan may be split like the actuals
+        report_months_given_twice(path, rows, [*dimensions, *extras])
+    names = [*dimensions, *(extra.removeprefix(EXTRA_PREFIX) for extra in extras)]
+    gap_days = MONTHLY_GAP_DAYS if source.grain == "monthly" else SLICE_GAP_DAYS
+    absent = absent_slices(rows, [*dimensions, *extras], names, gap_days)
+    rows = rows.drop(columns=[ROW, *extras])
+    rows[INCOMPLETE] = pd.MultiIndex.from_frame(rows[["date", "metric"]]).isin(
+        pd.MultiIndex.from_frame(absent[["date", "metric"]])
+    )
+    rows.attrs["absent_slices"] = absent
+    return rows
+
+
+def _report_totals_beside_slices(
+    rows: pd.DataFrame, dimensions: list[str], problems: Problems
+) -> None:
+    """A day's rows must all be split by a dimension or all not: a total beside its slices
+    would be counted twice."""
+    for dimension in dimensions:
+        blank = rows[dimension].isna()
+        if not blank.any() or blank.all():
+            continue
+        by_day = blank.groupby([rows["date"], rows["metric"]], sort=False)
+        mixed = by_day.transform("any") & ~by_day.transform("all")
+        for (day, metric), group in rows[mixed].groupby(["date", "metric"], sort=True):
+            lines = ", ".join(str(position + 2) for position in group[ROW])
+            problems.add(
+                f"rows for {metric} on {day:%Y-%m-%d} mix a blank {dimension} (a total?) with "
+                f"{dimension} values on lines {lines}: a total beside its slices would be "
+                f"counted twice"
+            )
+
+
+def read_wide_daily(
+    path: Path, source: SourceConfig, metrics: list[str], required: bool
+) -> pd.DataFrame:
+    """Load a wide metric CSV straight into daily values (one column per metric)."""
+    frame = read_table(path, _text_columns(path, source, []))
+    problems = Problems(path)
+    wide = _wide_values(frame, metrics, problems, required)
+    problems.raise_if_any()
+    if wide.empty:
+        raise DataError(f"{display_path(path)}: no data rows")
+    values = wide.drop(columns=ROW).set_index("date").sort_index()
+    days = pd.date_range(values.index.min(), values.index.max(), freq="D", name="date")
+    return values.reindex(days).astype(float)
+
+
+def _long_rows(
+    frame: pd.DataFrame,
+    metrics: list[str],
+    dimensions: list[str],
+    problems: Problems,
+    required: bool,
+) -> pd.DataFrame:
+    columns = require_columns(frame, ["date", "metric", "value", *dimensions], problems)
+    reject_repeated_columns(frame, list(columns.values()), problems)
+    if len(columns) < 3 + len(dimensions):
+        problems.raise_if_any()
+    metric_names = frame[columns["metric"]].fillna("").str.strip()
+    wanted = metric_names.isin(metrics)
+    if required:
+        found = set(metric_names[wanted].unique())
+        for metric in metrics:
+            if metric not in found:
+                problems.add(f"no rows for metric '{metric}' (named in the config)")
+    frame = frame[wanted]
+    rows = pd.DataFrame(
+        {
+            "date": parse_dates(frame[columns["date"]], problems, columns["date"]),
+            "metric": metric_names[wanted],
+            "value": parse_numbers(frame[columns["value"]], problems, columns["value"]),
+        }
+    )
+    for dimension in dimensions:
+        cells = frame[columns[dimension]].fillna("").str.strip()
+        rows[dimension] = cells.where(cells != "", None)
+    # Columns after date, metric, value are slices by definition (date,metric,value[,dims]):
+    # undeclared ones still tell rows apart, they are just not offered for drill-down.
+    for extra in [c for c in frame.columns if c not in set(columns.values())]:
+        cells = frame[extra].astype(str).str.strip().where(frame[extra].notna(), "")
+        rows[EXTRA_PREFIX + extra] = cells.where(cells != "", None)
+    rows[ROW] = frame.index.to_numpy()
+    return rows
+
+
+def _wide_values(
+    frame: pd.DataFrame, metrics: list[str], problems: Problems, required: bool
+) -> pd.DataFrame:
+    """Columns date, _row and one parsed float column per configured metric in the file."""
+    date_column = find_column(frame, "date") or frame.columns[0]
+    reject_repeated_columns(frame, [date_column, *metrics], problems)
+    if required:
+        for metric in metrics:
+            if metric not in frame.columns:
+                problems.add(f"no column for metric '{metric}' (named in the config)")
+    dates = parse_dates(frame[date_column], problems, date_column)
+    if dates.duplicated().any():
+        keyed = pd.DataFrame({"date": dates, ROW: frame.index.to_numpy()})
+        _report_duplicates(keyed, ["date"], problems, "date")
+    present = [m for m in metrics if m in frame.columns]
+    # Columns pandas already read as numbers are taken as one 2-D block (a DataFrame built from
+    # a thousand Series, one parse each, took most of the load); a column of text, or holding a
+    # value too large to add up, goes through parse_numbers, which names each bad cell.
+    numeric = [m for m in present if pd.api.types.is_numeric_dtype(frame[m].dtype)]
+    block = frame[numeric].to_numpy(dtype=float) if numeric else np.empty((len(frame), 0))
+    usable = np.asarray((np.isnan(block) | (np.abs(block) <= MAX_ABS_VALUE)).all(axis=0), bool)
+    taken = {m: i for i, m in enumerate(numeric) if usable[i]}
+    matrix = np.empty((len(frame), len(present)))
+    for j, metric in enumerate(present):
+        if metric in taken:
+            matrix[:, j] = block[:, taken[metric]]
+        else:
+            matrix[:, j] = parse_numbers(frame[metric], problems, metric).to_numpy()
+    wide = pd.DataFrame(matrix, index=frame.index, columns=present)
+    wide.insert(0, ROW, frame.index.to_numpy())
+    wide.insert(0, "date", dates)
+    return wide
+
+
+def daily_totals(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Sum dimension rows to one value per metric per day; days with no value are NaN."""
+    grouped = rows.groupby(["date", "metric"], sort=False)["value"]
+    sums = grouped.sum(min_count=1)
+    # One blank slice makes the day's total unknown, never a partial sum that looks final.
+    sums[grouped.count() < grouped.size()] = np.nan
+    if INCOMPLETE in rows.columns:  # so does an absent one
+        sums = sums.mask(rows.groupby(["date", "metric"], sort=False)[INCOMPLETE].any())
+    totals = sums.unstack("metric")
+    days = pd.date_range(totals.index.min(), totals.index.max(), freq="D", name="date")
+    present = [m for m in metrics if m in totals.columns]
+    return totals.reindex(index=days, columns=present).astype(float)
+
+
+def report_months_given_twice(
+    path: Path, rows: pd.DataFrame, slice_columns: list[str] | None = None
+) -> None:
+    """Monthly plan rows: one per metric (and slice) per month (two would double its plan)."""
+    months = rows.assign(month=rows["date"].dt.strftime("%Y-%m"))
+    keys = ["month", "metric", *(slice_columns or [])]
+    twice = months[months.duplicated(keys, keep=False)]
+    problems = Problems(path)
+    for key, group in twice.groupby(keys, sort=True, dropna=False):
+        month, metric = key[0], key[1]
+        dates = ", ".join(f"{day:%Y-%m-%d}" for day in group["date"])
+        problems.add(f"{len(group)} monthly plan rows for {metric} in {month} ({dates})")
+    problems.raise_if_any()
