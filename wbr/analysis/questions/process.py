@@ -1,15 +1,11 @@
-"""Catalogue groups C and D, process signals and input/output links: Q12 outside limits, Q13
-sustained shift, Q14 big jump, Q15 explaining noise, Q16 launch without signal, Q17 output moved
-without its inputs, Q18 input pushed without its output."""
+"""Catalogue group C, the process signals of a metric's own series: Q12 outside limits, Q13
+sustained shift, Q14 big jump, Q15 explaining noise. Launches and input/output links (Q16-Q18)
+are in process_links, their helpers in process_common; their names are importable from here."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from typing import Any
-
-import numpy as np
 
 from wbr.analysis import commentary as lint
 from wbr.analysis.questions.engine import (
@@ -20,17 +16,36 @@ from wbr.analysis.questions.engine import (
     finite,
     question,
 )
-from wbr.analysis.xmr import XmrLimits, xmr_signals
+from wbr.analysis.questions.process_common import (
+    is_yoy,
+    limits_text,
+    mean_of,
+    run_on_side,
+    series_name,
+    shift_run,
+    weekly_series_of,
+)
 from wbr.engine.deck import Flag
 from wbr.fmt import format_change
 
-LAUNCH_WEEKS = (4, 13)  # Q16: a launch this many weeks old with no signal since
-SUSTAINED_WEEKS = 6  # Q18: an input's favourable shift has lasted this long
-_LAUNCH = re.compile(
-    r"\b(launch\w*|roll(?:ed)? ?out|go-live|went live|releas\w*|introduc\w*|initiative|"
-    r"experiment|pilot|new feature)\b",
-    re.IGNORECASE,
-)
+__all__ = [
+    "LAUNCH_WEEKS",
+    "SUSTAINED_WEEKS",
+    "big_jump",
+    "explaining_noise",
+    "input_without_output",
+    "is_yoy",
+    "launch_without_signal",
+    "limits_text",
+    "mean_of",
+    "output_without_inputs",
+    "outside_limits",
+    "run_on_side",
+    "series_name",
+    "shift_run",
+    "sustained_shift",
+    "weekly_series_of",
+]
 
 
 def _step(f: Facts, number: float | None) -> str | None:
@@ -50,25 +65,6 @@ def _jump(f: Facts, number: float | None) -> str | None:
     if f.method == "bps":
         return format_change(abs(number) * 10_000, "bps").lstrip("+")
     return f.value(abs(number))
-
-
-def _is_yoy(flag: Flag) -> bool:
-    """Is an XmR flag about the weekly YoY series? (Flag.series, never its words.)"""
-    return flag.series == "yoy"
-
-
-def _series_name(flag: Flag) -> str:
-    return " YoY growth" if _is_yoy(flag) else ""
-
-
-def _limits_text(f: Facts, lower: float | None, upper: float | None, series: str) -> str:
-    if lower is not None and upper is not None:
-        return f"{f.series_value(lower, series)} to {f.series_value(upper, series)}"
-    if upper is not None:
-        return f"upper limit {f.series_value(upper, series)}; no lower limit"
-    if lower is not None:
-        return f"lower limit {f.series_value(lower, series)}; no upper limit"
-    return "N/A"
 
 
 def _day(day: dt.date) -> str:
@@ -132,7 +128,7 @@ def outside_limits(f: Facts) -> list[Fill]:
                 )
             )
             continue
-        series = "yoy" if _is_yoy(flag) else "raw"
+        series = "yoy" if is_yoy(flag) else "raw"
         driven = ""
         if flag.days:
             driven = f", driven by {', '.join(_day(d) for d in flag.days[:3])}"
@@ -140,10 +136,10 @@ def outside_limits(f: Facts) -> list[Fill]:
             Fill(
                 {
                     "metric": f.label,
-                    "series": _series_name(flag),
+                    "series": series_name(flag),
                     "week": f.when(flag.date),
                     "value": f.series_value(flag.value, series),
-                    "limits": _limits_text(f, flag.lower, flag.upper, series),
+                    "limits": limits_text(f, flag.lower, flag.upper, series),
                     "driven": driven,
                     "ending": _ending(f, flag, [])
                     if flag.events or not flag.days
@@ -171,7 +167,7 @@ def outside_limits(f: Facts) -> list[Fill]:
                     "metric": f.label,
                     "day": _day(flag.days[0]),
                     "value": f.value(flag.value),
-                    "limits": _limits_text(f, flag.lower, flag.upper, "raw"),
+                    "limits": limits_text(f, flag.lower, flag.upper, "raw"),
                     "ending": _ending(f, flag, []) if flag.events else "What happened that day?",
                 },
                 {
@@ -187,7 +183,7 @@ def outside_limits(f: Facts) -> list[Fill]:
     elif days:
         shown = "; ".join(
             f"{_day(x.days[0])} {f.value(x.value)} (expected "
-            f"{_limits_text(f, x.lower, x.upper, 'raw')})"
+            f"{limits_text(f, x.lower, x.upper, 'raw')})"
             for x in days[:3]
         )
         more = f"; and {len(days) - 3} more" if len(days) > 3 else ""
@@ -204,48 +200,6 @@ def outside_limits(f: Facts) -> list[Fill]:
             )
         )
     return fills
-
-
-def _series(f: Facts, yoy: bool) -> np.ndarray:
-    """The weekly series an XmR flag is about: values or YoY growth."""
-    return f.yoy_weekly if yoy else f.weekly["cy"]
-
-
-def _mean_of(f: Facts, flag: Flag) -> float | None:
-    """The XmR central line behind a flag: its own (Flag.mean), else the chart's, else the
-    midpoint of the limits."""
-    if flag.mean is not None:
-        return flag.mean
-    yoy = _is_yoy(flag)
-    if f.xmr is not None and (f.xmr.series == "yoy") == yoy:
-        return f.xmr.mean
-    if flag.lower is not None and flag.upper is not None:
-        return (flag.lower + flag.upper) / 2
-    return None
-
-
-def _run_on_side(values: np.ndarray, mean: float) -> tuple[int, int]:
-    """(side, length) of the run of points on one side of the mean ending at the last point."""
-    if len(values) == 0 or not math.isfinite(values[-1]) or values[-1] == mean:
-        return 0, 0
-    side = 1 if values[-1] > mean else -1
-    n = 0
-    for value in values[::-1]:
-        if not math.isfinite(value) or (value - mean) * side <= 0:
-            break
-        n += 1
-    return side, n
-
-
-def _shift(f: Facts, flag: Flag) -> tuple[float, str, np.ndarray, int, int] | None:
-    """A shift flag's (mean, series kind, weekly series, side, run length), None without a mean."""
-    mean = _mean_of(f, flag)
-    if mean is None:
-        return None
-    series = "yoy" if _is_yoy(flag) else "raw"
-    values = _series(f, series == "yoy")
-    side, run = _run_on_side(values, mean)
-    return mean, series, values, side, run
 
 
 def _shift_ending(f: Facts, flag: Flag) -> str:
@@ -274,13 +228,13 @@ def sustained_shift(f: Facts) -> Fill | None:
     if not found:
         return None
     flag = found[0]
-    shift = _shift(f, flag)
+    shift = shift_run(f, flag)
     if shift is None:
         return None
     mean, series, values, side, run = shift
     slots = {
         "metric": f.label,
-        "series": _series_name(flag),
+        "series": series_name(flag),
         "mean": f.series_value(mean, series),
         "ending": _shift_ending(f, flag),
     }
@@ -324,7 +278,7 @@ def big_jump(f: Facts) -> list[Fill]:
     """Q14: a moving range above its upper range limit."""
     fills = []
     for flag in f.flags("xmr", "moving_range"):
-        series = "yoy" if _is_yoy(flag) else "raw"
+        series = "yoy" if is_yoy(flag) else "raw"
         if flag.value is None:
             continue
         after = flag.date or f.week_ending
@@ -381,125 +335,18 @@ def explaining_noise(f: Facts) -> Fill | None:
         {
             "metric": f.label,
             "move": move,
-            "limits": _limits_text(f, x.lower, x.upper, x.series),
+            "limits": limits_text(f, x.lower, x.upper, x.series),
             "cause": cause,
         },
         {"xmr_lnpl": x.lower, "xmr_unpl": x.upper, "xmr_series": x.series, "cause": cause},
     )
 
 
-@question(
-    "Q16",
-    SIGNAL,
-    "{metric} shows no XmR signal (limits {limits}) in the {weeks} weeks since '{initiative}' "
-    "({owner_metric}, {date}). Did the change work? If not, is this the right lever, and should it "
-    "stay in the deck?",
+# Imported last: the catalogue keeps registration order, and Q16-Q18 come after Q12-Q15.
+from wbr.analysis.questions.process_links import (  # noqa: E402
+    LAUNCH_WEEKS,
+    SUSTAINED_WEEKS,
+    input_without_output,
+    launch_without_signal,
+    output_without_inputs,
 )
-def launch_without_signal(f: Facts) -> Fill | None:
-    """Q16: a launch on this metric or its inputs, 4-13 weeks old, with no XmR signal since."""
-    if f.xmr is None or f.signalled(f.block.metric):
-        return None
-    own = [(f.block.metric, e) for e in f.events if e.description]
-    candidates = [
-        (metric, e)
-        for metric, e in [*own, *f.input_events]
-        if _LAUNCH.search(e.description)
-        and LAUNCH_WEEKS[0] * 7 <= (f.week_ending - e.date).days <= LAUNCH_WEEKS[1] * 7
-    ]
-    if not candidates or not f.week_ends:  # week ends only when there is a launch to date
-        return None
-    metric, event = max(candidates, key=lambda pair: pair[1].date)
-    x = f.xmr
-    first = next(i for i, end in enumerate(f.week_ends) if end >= event.date)
-    since = xmr_signals(x.values[first:], XmrLimits(x.mean, x.mr_mean, 0))
-    if any(s.rule in ("outside_limits", "run_of_eight", "three_of_four") for s in since):
-        return None
-    weeks = (f.week_ending - event.date).days // 7
-    return Fill(
-        {
-            "initiative": lint.quote(event.description),
-            "owner_metric": f.config.metric_label(metric) if metric in f.config.metrics else metric,
-            "date": event.date.isoformat(),
-            "weeks": str(weeks),
-            "metric": f.label,
-            "limits": _limits_text(f, x.lower, x.upper, x.series),
-        },
-        {
-            "event": event.description,
-            "event_date": event.date,
-            "event_metric": metric,
-            "weeks": weeks,
-        },
-    )
-
-
-def _moves(f: Facts) -> str:
-    box = f.block.box
-    parts = [
-        f"{f.change(box.yoy)} YoY" if box.yoy is not None else "",
-        f"{f.change(box.wow)} WoW" if box.wow is not None else "",
-    ]
-    return " and ".join(p for p in parts if p) or "N/A"
-
-
-@question(
-    "Q17",
-    SIGNAL,
-    "{metric} moved {moves} but none of its inputs ({inputs}) moved outside routine variation. "
-    "What input are we missing? What could we have tracked that would have warned us?",
-)
-def output_without_inputs(f: Facts) -> Fill | None:
-    """Q17: the output is signalled, and none of its (known) inputs is."""
-    if not f.signalled(f.block.metric):
-        return None
-    statuses = {m: f.signalled(m) for m in f.inputs}
-    known = [m for m, status in statuses.items() if status is not None]
-    if not known or any(statuses[m] for m in known):
-        return None
-    return Fill(
-        {"metric": f.label, "moves": _moves(f), "inputs": f.labels(known)},
-        {"inputs": known, "inputs_flagged": [], "wow": f.block.box.wow, "yoy": f.block.box.yoy},
-    )
-
-
-@question(
-    "Q18",
-    SIGNAL,
-    "We pushed {metric}{series} {direction} from an average of {mean} to {recent} over the last "
-    "{weeks} weeks, but {outputs} show no signal. Is this still the right controllable input, or "
-    "has it stopped working?",
-)
-def input_without_output(f: Facts) -> Fill | None:
-    """Q18: an input shifted favourably (rule 2 or 3) for 6+ weeks; its outputs show no signal."""
-    if not f.outputs:
-        return None
-    shifts = [x for x in f.flags("xmr", "run_of_eight", "three_of_four") if x.favourable]
-    if not shifts:
-        return None
-    flag = shifts[0]
-    shift = _shift(f, flag)
-    if shift is None:
-        return None
-    mean, series, values, side, run = shift
-    quiet = [m for m in f.outputs if f.signalled(m) is False]
-    if run < SUSTAINED_WEEKS or not quiet:
-        return None
-    recent = float(np.mean(values[-run:]))
-    return Fill(
-        {
-            "metric": f.label,
-            "series": _series_name(flag),
-            "direction": "up" if side > 0 else "down",
-            "mean": f.series_value(mean, series),
-            "recent": f.series_value(recent, series),
-            "weeks": str(run),
-            "outputs": f.labels(quiet),
-        },
-        {
-            "xmr_mean": mean,
-            "recent_mean": recent,
-            "weeks": run,
-            "outputs": quiet,
-            "xmr_series": series,
-        },
-    )
