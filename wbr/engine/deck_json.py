@@ -1,0 +1,208 @@
+"""deck.json text from the Deck's dataclasses and back: the plain JSON-ready copy, the one-pass
+writer with json.dumps' exact layout, and the decoder that rebuilds dataclasses from their field
+annotations. Generic over dataclasses, so it does not import the Deck."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import types
+import typing
+from dataclasses import fields
+from typing import Any
+
+__all__ = ["JsonWriter", "build_dataclass", "decode_value", "json_key", "plain"]
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready copy of a value; dataclasses walked field by field (asdict deep-copies: slow)."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if dataclasses.is_dataclass(value):
+        return {spec.name: plain(getattr(value, spec.name)) for spec in fields(value)}
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return plain(value.item())
+    return value
+
+
+_ESCAPE = json.encoder.encode_basestring_ascii  # json.dumps' own string encoder (ensure_ascii)
+
+
+class JsonWriter:
+    """deck.json text with `json.dumps(plain(value), indent=n)`'s exact layout, in one pass."""
+
+    def __init__(self, parts: list[str], indent: int) -> None:
+        self.write = parts.append
+        self.indent = indent
+        self.pads: list[str] = []
+        self.layouts: dict[tuple[type, int, str | None], tuple[tuple[str, str], ...]] = {}
+
+    def pad(self, level: int) -> str:
+        """A newline and the indent of a nesting level."""
+        while len(self.pads) <= level:
+            self.pads.append("\n" + " " * (self.indent * len(self.pads)))
+        return self.pads[level]
+
+    def fields(self, value: Any, level: int, lead: str | None = None) -> None:
+        """A dataclass as an object, its fields in order (the `lead` field first)."""
+        kind = type(value)
+        layout = self.layouts.get((kind, level, lead))
+        if layout is None:
+            layout = self.layouts[kind, level, lead] = self.layout(kind, level, lead)
+        write = self.write
+        if not layout:
+            write("{}")
+            return
+        for name, prefix in layout:
+            # scalars written here: a call per field would double the time of the whole file
+            item = getattr(value, name)
+            kind = type(item)
+            if kind is str:
+                write(prefix + _ESCAPE(item))
+            elif item is None:
+                write(prefix + "null")
+            elif kind is float:
+                write(prefix + (float.__repr__(item) if math.isfinite(item) else "null"))
+            elif kind is bool:
+                write(prefix + ("true" if item else "false"))
+            elif kind is int:
+                write(prefix + int.__repr__(item))
+            else:
+                write(prefix)
+                self.value(item, level + 1)
+        write(self.pad(level) + "}")
+
+    def layout(self, kind: type, level: int, lead: str | None) -> tuple[tuple[str, str], ...]:
+        """Each field's name and the text before its value ('{' or ',', newline, indent, key)."""
+        names = [f.name for f in fields(kind)]
+        if lead is not None:
+            names.sort(key=lambda name: name != lead)
+        inner = self.pad(level + 1)
+        return tuple(
+            (name, ("," if i else "{") + inner + _ESCAPE(name) + ": ")
+            for i, name in enumerate(names)
+        )
+
+    def value(self, value: Any, level: int) -> None:
+        """Any deck value: what plain would make of it, then what json.dumps writes for that."""
+        kind = type(value)
+        write = self.write
+        if kind is str:
+            write(_ESCAPE(value))
+        elif value is None:
+            write("null")
+        elif kind is float:
+            write(float.__repr__(value) if math.isfinite(value) else "null")
+        elif kind is bool:
+            write("true" if value else "false")
+        elif kind is int:
+            write(int.__repr__(value))
+        elif kind is tuple or kind is list:
+            self.sequence(value, level)
+        elif kind is dict:
+            self.mapping(value, level)
+        elif dataclasses.is_dataclass(value):
+            self.fields(value, level)
+        elif kind is dt.date:
+            write('"' + value.isoformat() + '"')
+        else:
+            self.other(value, level)
+
+    def sequence(self, items: list | tuple, level: int) -> None:
+        """A list or tuple as a JSON array."""
+        if not items:
+            self.write("[]")
+            return
+        inner, write = self.pad(level + 1), self.write
+        write("[" + inner)
+        separator = "," + inner
+        for i, item in enumerate(items):
+            if i:
+                write(separator)
+            self.value(item, level + 1)
+        write(self.pad(level) + "]")
+
+    def mapping(self, items: dict, level: int) -> None:
+        """A dict as a JSON object."""
+        if not items:
+            self.write("{}")
+            return
+        inner, write = self.pad(level + 1), self.write
+        write("{" + inner)
+        separator = "," + inner
+        for i, (key, item) in enumerate(items.items()):
+            if i:
+                write(separator)
+            write(json_key(key) + ": ")
+            self.value(item, level + 1)
+        write(self.pad(level) + "}")
+
+    def other(self, value: Any, level: int) -> None:
+        """Subclasses and rarer types, in plain's order of checks."""
+        if isinstance(value, str):
+            self.write(_ESCAPE(value))
+        elif isinstance(value, bool):
+            self.write("true" if value else "false")
+        elif isinstance(value, int):
+            self.write(int.__repr__(value))
+        elif isinstance(value, float):
+            self.write(float.__repr__(value) if math.isfinite(value) else "null")
+        elif dataclasses.is_dataclass(value):
+            self.fields(value, level)
+        elif isinstance(value, dict):
+            self.mapping(value, level)
+        elif isinstance(value, list | tuple):
+            self.sequence(value, level)
+        elif isinstance(value, dt.date):
+            self.write('"' + value.isoformat() + '"')
+        elif hasattr(value, "item"):  # numpy scalars
+            self.value(value.item(), level)
+        else:
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def json_key(key: Any) -> str:
+    """A dict key as json.dumps writes it."""
+    if isinstance(key, str):
+        return _ESCAPE(key)
+    if key is None or isinstance(key, bool | int | float):
+        return _ESCAPE(json.dumps(key, allow_nan=False))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def decode_value(hint: Any, raw: Any) -> Any:
+    """Turn a JSON value back into the type a dataclass field is annotated with."""
+    if raw is None:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in args if arg is not type(None)]
+        return decode_value(options[0], raw) if len(options) == 1 else raw
+    if origin is tuple:
+        return tuple(decode_value(args[0], item) for item in raw)
+    if hint is dt.date:
+        return dt.date.fromisoformat(raw)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return build_dataclass(hint, raw)
+    return raw
+
+
+def build_dataclass(kind: type, data: dict[str, Any]) -> Any:
+    """A dataclass of `kind` from its JSON object: each field decoded by its annotation."""
+    hints = typing.get_type_hints(kind)
+    values = {
+        spec.name: decode_value(hints[spec.name], data[spec.name])
+        for spec in fields(kind)
+        if spec.name in data
+    }
+    return kind(**values)
