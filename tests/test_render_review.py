@@ -18,7 +18,8 @@ from tests.synthetic_deck import make_block, make_deck
 from wbr.errors import RenderError
 from wbr.render.charts import chart_title, six_twelve_figure
 from wbr.render.html import deck_html, head_html
-from wbr.render.report import DECK_NOTEBOOK, HTML_NAME, _check_html, _swap_into_place, check_kernel
+from wbr.render.report import DECK_NOTEBOOK, HTML_NAME, _check_html, check_kernel
+from wbr.render.report_folder import swap_into_place
 
 
 def _strings(node):
@@ -84,7 +85,7 @@ def test_a_report_landing_from_a_concurrent_run_is_replaced_not_a_crash(tmp_path
         return real_exists(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "exists", racing_exists)
-    _swap_into_place(staging, target)
+    swap_into_place(staging, target)
     assert (target / HTML_NAME).read_text() == "this run"
 
 

@@ -24,11 +24,11 @@ from wbr.render.report import (
     HTML_NAME,
     NOTEBOOK_NAME,
     _check_html,
-    _swap_into_place,
     check_kernel,
     render_report,
     run_report,
 )
+from wbr.render.report_folder import swap_into_place
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "wbr.yaml"
@@ -181,6 +181,6 @@ def test_a_new_report_replaces_the_old_folder_whole(tmp_path):
     (old / "stale.txt").write_text("old")
     new.mkdir()
     (new / HTML_NAME).write_text("new")
-    _swap_into_place(new, old)
+    swap_into_place(new, old)
     assert [p.name for p in tmp_path.iterdir()] == [old.name]
     assert [p.name for p in old.iterdir()] == [HTML_NAME]

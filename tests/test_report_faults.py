@@ -27,11 +27,10 @@ from wbr.errors import RenderError
 from wbr.render.report import (
     FAILED_DIR,
     NOTEBOOK_NAME,
-    _keep_failed,
-    _lock_folder,
     remove_stale_staging,
     render_report,
 )
+from wbr.render.report_folder import keep_failed, lock_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 WBR = [sys.executable, "-m", "wbr.cli"]  # this checkout's code, whatever `wbr` is installed
@@ -58,7 +57,7 @@ def test_an_old_unlocked_staging_folder_is_removed_and_a_fresh_or_locked_one_kep
         (folder / "deck.json").write_text("{}")
     for folder in (stale, live, report, failed):
         _age(folder, 3600)
-    lock = _lock_folder(live)  # a run in progress holds its folder
+    lock = lock_folder(live)  # a run in progress holds its folder
     try:
         assert remove_stale_staging(tmp_path) == [stale]
     finally:
@@ -75,8 +74,8 @@ def test_the_lock_of_a_killed_process_is_released(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from wbr.render.report import _lock_folder; "
-            "_lock_folder(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
+            "import sys, time; from wbr.render.report_folder import lock_folder; "
+            "lock_folder(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
             str(folder),
         ],
         cwd=ROOT,
@@ -257,11 +256,11 @@ def test_a_truncated_failed_notebook_is_deleted_not_kept(tmp_path):
     executed = staging / NOTEBOOK_NAME
     whole = json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
     executed.write_text(whole[: len(whole) // 2])
-    assert _keep_failed(executed, tmp_path, WEEK) is None
+    assert keep_failed(executed, tmp_path, WEEK) is None
     assert not executed.exists()
     assert not (tmp_path / FAILED_DIR / f"{WEEK}.ipynb").exists()
 
     executed.write_text(whole)
-    kept = _keep_failed(executed, tmp_path, WEEK)
+    kept = keep_failed(executed, tmp_path, WEEK)
     assert kept == tmp_path / FAILED_DIR / f"{WEEK}.ipynb"
     assert kept.read_text() == whole

@@ -11,15 +11,14 @@ failing cell and its error. Secrets (SMTP settings) are never notebook parameter
 A run holds a lock (flock) on its staging folder; the next run removes staging folders that are
 unlocked and older than STALE_STAGING_S, which only a killed run leaves behind. A failed run's
 notebook is kept in .failed/ only when it was written whole (a full disk truncates it).
+
+This module owns the run: building, executing the notebook, exporting and checking the HTML; the
+staging folders, locks and the atomic swap are in report_folder (their names importable here).
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
-import errno
-import json
 import logging
 import os
 import re
@@ -27,7 +26,6 @@ import shlex
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -35,6 +33,18 @@ from typing import Any
 
 from wbr.engine.deck import Deck
 from wbr.errors import RenderError
+from wbr.render.report_folder import (
+    FAILED_DIR,
+    STAGING_GLOB,
+    STALE_STAGING_S,
+    current_umask,
+    keep_failed,
+    lock_folder,
+    os_failure,
+    previous_report,
+    remove_stale_staging,
+    swap_into_place,
+)
 
 KERNEL_NAME = "wbr"
 # Package data: found in the installed package, never in a checkout's working directory.
@@ -43,13 +53,32 @@ TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "deck.html.j2"
 HTML_NAME = "deck.html"
 NOTEBOOK_NAME = "deck.ipynb"
 DECK_JSON_NAME = "deck.json"
-FAILED_DIR = ".failed"
-STAGING_GLOB = ".*.partial-*"
-STALE_STAGING_S = 60  # older than this and unlocked: left by a killed run (see _lock_folder)
 CELL_TIMEOUT_S = 900
 KERNEL_START_TIMEOUT_S = 120
 
 Progress = Callable[[str], None]
+
+__all__ = [
+    "CELL_TIMEOUT_S",
+    "DECK_JSON_NAME",
+    "DECK_NOTEBOOK",
+    "FAILED_DIR",
+    "HTML_NAME",
+    "KERNEL_NAME",
+    "KERNEL_START_TIMEOUT_S",
+    "NOTEBOOK_NAME",
+    "STAGING_GLOB",
+    "STALE_STAGING_S",
+    "TEMPLATE",
+    "Progress",
+    "check_kernel",
+    "export_html",
+    "kernel_install_command",
+    "load_deck",
+    "remove_stale_staging",
+    "render_report",
+    "run_report",
+]
 logger = logging.getLogger(__name__)
 
 
@@ -132,12 +161,10 @@ def render_report(
         if stale:
             note(f"removed {len(stale)} staging folder(s) left by interrupted runs")
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=out_dir))
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report folder is not
-        lock = _lock_folder(staging)
+        staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a report folder is not
+        lock = lock_folder(staging)
     except OSError as error:  # under a file, read-only, no permission, disk full
-        raise RenderError(
-            f"cannot make the report folder: {_os_failure(error, out_dir)}"
-        ) from error
+        raise RenderError(f"cannot make the report folder: {os_failure(error, out_dir)}") from error
     try:
         deck.write_json(staging / DECK_JSON_NAME)
         flagged = sum(b.flagged for b in deck.blocks)
@@ -159,7 +186,7 @@ def render_report(
         except Exception as error:  # a template or nbconvert problem, not the user's data
             raise RenderError(
                 f"HTML export of {notebook.name} failed: {type(error).__name__}: {error}; "
-                f"{_previous(target)}"
+                f"{previous_report(target)}"
             ) from error
         _check_html(html, expected_charts=_chart_count(deck), where=staging / HTML_NAME)
         (staging / HTML_NAME).write_text(html, encoding="utf-8")
@@ -168,11 +195,11 @@ def render_report(
 
             note(f"printing {PDF_NAME} with headless Chromium")
             print_deck(deck, staging / HTML_NAME, staging / PDF_NAME)
-        _swap_into_place(staging, target)
+        swap_into_place(staging, target)
     except OSError as error:  # disk full or permissions while writing the report folder
         shutil.rmtree(staging, ignore_errors=True)
         raise RenderError(
-            f"cannot write the report: {_os_failure(error, staging)}; {_previous(target)}"
+            f"cannot write the report: {os_failure(error, staging)}; {previous_report(target)}"
         ) from error
     except BaseException:  # also Ctrl-C and SIGTERM (the CLI turns it into KeyboardInterrupt)
         shutil.rmtree(staging, ignore_errors=True)
@@ -182,67 +209,6 @@ def render_report(
             os.close(lock)
     note(f"wrote {target / HTML_NAME}")
     return target
-
-
-def _os_failure(error: OSError, where: Path) -> str:
-    """'reports/2026-11-21: No space left on device': the path the system named, and why."""
-    path = error.filename if error.filename is not None else where
-    return f"{os.fsdecode(path)}: {error.strerror or type(error).__name__}"
-
-
-def _lock_folder(folder: Path) -> int | None:
-    """Hold an exclusive flock on a folder while this process lives; returns the descriptor to
-    close (None where flock does not exist). The kernel drops the lock when a run is killed."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: staging folders are never judged stale
-        return None
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # a file system without locks: then no run can judge it stale either
-        os.close(descriptor)
-        return None
-    return descriptor
-
-
-def remove_stale_staging(out_dir: Path, older_than: float = STALE_STAGING_S) -> list[Path]:
-    """Remove the staging folders (.<week>.partial-*) of killed runs: unlocked and older than
-    `older_than` seconds (the age covers a new run's moment between making and locking its
-    folder). Returns the folders removed."""
-    try:
-        import fcntl
-    except ImportError:
-        return []
-    removed = []
-    now = time.time()
-    for folder in sorted(Path(out_dir).glob(STAGING_GLOB)):
-        try:
-            if folder.is_symlink() or not folder.is_dir():
-                continue
-            if now - folder.stat().st_mtime < older_than:
-                continue
-            descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:  # gone meanwhile, or not ours to read
-            continue
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # a live run holds it
-            os.close(descriptor)
-            continue
-        try:
-            shutil.rmtree(folder, ignore_errors=True)
-        finally:
-            os.close(descriptor)
-        if not folder.exists():
-            removed.append(folder)
-    return removed
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def kernel_install_command(kernel_name: str = KERNEL_NAME) -> str:
@@ -307,17 +273,18 @@ def _execute(
             extra_arguments=["--log-level=ERROR"],
         )
     except PapermillExecutionError as error:
-        kept = _keep_failed(executed_path, out_dir, target.name)
+        kept = keep_failed(executed_path, out_dir, target.name)
         described, position = _describe_failed_cell(notebook, executed_path, error)
         raise RenderError(
-            f"{described}; the failed run's notebook is {kept}; {_previous(target)}",
+            f"{described}; the failed run's notebook is {kept}; {previous_report(target)}",
             cell=position,
         ) from error
     except Exception as error:  # kernel died, timeout, bad notebook JSON
-        kept = _keep_failed(executed_path, out_dir, target.name)
+        kept = keep_failed(executed_path, out_dir, target.name)
         raise RenderError(
             f"{notebook}: execution failed: {type(error).__name__}: {error}"
-            f"{'; the failed run notebook is ' + str(kept) if kept else ''}; {_previous(target)}"
+            f"{'; the failed run notebook is ' + str(kept) if kept else ''}; "
+            f"{previous_report(target)}"
         ) from error
 
 
@@ -354,38 +321,6 @@ def _describe_failed_cell(
 
 def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
-
-
-def _keep_failed(executed_path: Path, out_dir: Path, name: str) -> Path | None:
-    """Move the failed run's notebook to out_dir/.failed/<week>.ipynb for inspection; one that
-    was not written whole (a full disk) is deleted instead, freeing its space. None if not kept."""
-    if not executed_path.is_file():
-        return None
-    kept = out_dir / FAILED_DIR / f"{name}.ipynb"
-    try:
-        if not _is_whole_notebook(executed_path):
-            raise OSError(errno.EIO, "the notebook was not written whole")
-        kept.parent.mkdir(exist_ok=True)
-        os.replace(executed_path, kept)  # staging is inside out_dir: a rename, no copy
-    except OSError:
-        executed_path.unlink(missing_ok=True)
-        return None
-    return kept
-
-
-def _is_whole_notebook(path: Path) -> bool:
-    """True when the file parses as a notebook (a truncated write does not)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return isinstance(json.load(handle).get("cells"), list)
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _previous(target: Path) -> str:
-    if target.exists():
-        return f"the previous report in {target} is unchanged"
-    return f"no report was written to {target}"
 
 
 def export_html(notebook: Any, title: str | None = None) -> str:
@@ -444,54 +379,3 @@ def _page_title(deck: Deck) -> str:
     from wbr.render.html import page_title
 
     return page_title(deck)
-
-
-# ---------------------------------------------------------------- atomic swap of a folder
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _swap_into_place(staging: Path, target: Path) -> None:
-    """Make `staging` the `target` folder; an existing target is replaced in one step on Linux."""
-    if not target.exists():
-        try:
-            staging.rename(target)
-            return
-        except OSError as error:
-            # another run of the same week landed its folder after our check: replace it below
-            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not target.exists():
-                raise
-    if _exchange(staging, target):
-        shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old report
-        return
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    target.rename(old)
-    try:
-        staging.rename(target)
-    except OSError:
-        old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    result = renameat2(
-        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
-    )
-    return result == 0
