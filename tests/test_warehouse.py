@@ -395,3 +395,23 @@ def test_latest_week_comes_from_the_last_local_day_of_the_table(tmp_path, raw):
     [query] = table_queries(config, Connections(config))
     assert query.last_day() == WEEK
     assert build_deck(config, analyse=False).week_ending == WEEK
+
+
+@pytest.mark.parametrize("password", ["s3cr/et#pw", "abc?def", "p@ss:word", "plain"])
+def test_a_password_with_url_characters_never_reaches_the_error(tmp_path, monkeypatch, password):
+    from urllib.parse import urlsplit
+
+    from wbr.engine.warehouse.connect import open_connection
+    from wbr.engine.warehouse.settings import expand_url
+
+    monkeypatch.setenv("WBR_TEST_PASSWORD", password)
+    template = "postgresql://wbr:${WBR_TEST_PASSWORD}@127.0.0.1:9/analytics"
+    url = expand_url("w", template)
+    parts = urlsplit(url)
+    assert (parts.hostname, parts.port, parts.path) == ("127.0.0.1", 9, "/analytics")
+    with pytest.raises(WbrError) as raised:
+        open_connection("w", {"w": template}, tmp_path)
+    message = str(raised.value)
+    assert message.startswith("connection 'w'")
+    for piece in {password, password[:4], password.split("/")[0], password.split("?")[0]}:
+        assert piece not in message

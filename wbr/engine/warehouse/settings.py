@@ -149,8 +149,17 @@ def query_source_problem(path: Any, query: Any, query_file: Any, connection: Any
 
 
 def expand_url(name: str, template: str, environ: Mapping[str, str] | None = None) -> str:
-    """A connection's URL with every ${VAR} filled from the environment (and nothing else)."""
+    """A connection's URL with every ${VAR} filled from the environment (and nothing else).
+
+    A value filled into the user-info (`user:${PASSWORD}@host`) is percent-encoded: a password
+    holding `/`, `?`, `#` or `@` would otherwise end the user-info early, the URL would no longer
+    parse, and the driver's error would quote the password's first characters as a host or port.
+    """
+    from urllib.parse import quote
+
     environ = os.environ if environ is None else environ
+    authority = template.find("://") + 3 if "://" in template else -1
+    user_info_end = template.find("@", authority) if authority >= 0 else -1
 
     def value(match: re.Match[str]) -> str:
         variable = match.group(1)
@@ -159,6 +168,8 @@ def expand_url(name: str, template: str, environ: Mapping[str, str] | None = Non
                 f"connections.{name}: environment variable {variable} is not set "
                 f"(the connection URL reads it)"
             )
+        if authority <= match.start() < user_info_end:
+            return quote(environ[variable], safe="")
         return environ[variable]
 
     return _VARIABLE.sub(value, template)
