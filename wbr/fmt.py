@@ -240,6 +240,14 @@ def missing_text(block: Block) -> str:
     return f"data incomplete: missing {shown}{f' and {more} more' if more > 0 else ''}"
 
 
+def history_text(block: Block) -> str | None:
+    """Why prior-year numbers before the metric's first day are N/A, or None when none are."""
+    starts = block.status.history_starts
+    if starts is None:
+        return None
+    return f"N/A before the history begins on {long_date(starts)}: no prior year to compare"
+
+
 def evidence_number(value: float | None) -> str:
     """A flag's evidence number without a unit (the flag may be on a growth series)."""
     if value is None or not math.isfinite(value):

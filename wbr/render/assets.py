@@ -44,6 +44,7 @@ def environment() -> jinja2.Environment:
         box_cells=fmt.box_cells,
         flag_name=fmt.flag_name,
         missing_text=fmt.missing_text,
+        history_text=fmt.history_text,
         flag_evidence=fmt.flag_evidence,
         FAVOURABLE=fmt.FAVOURABLE,
         BOX_HEADINGS=fmt.BOX_HEADINGS,
