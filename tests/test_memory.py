@@ -4,6 +4,7 @@ earlier deck that is missing or of another schema version means."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -212,3 +213,22 @@ def test_damaged_earlier_deck_is_skipped_with_a_note(tmp_path, damage, said):
     earlier, note = find_earlier_deck(tmp_path, pd.Timestamp(WEEKS[2]).date())
     assert earlier is None and note.startswith(NO_HISTORY) and said in note
     assert "\n" not in note
+
+
+def test_a_streak_runs_only_through_consecutive_decks(tmp_path):
+    """A deck compared with one from three weeks earlier restarts its streaks (nobody knows the
+    weeks in between) while its carried questions count the calendar weeks they stayed open."""
+    config_path = write_business(
+        tmp_path, CONFIG, {"metrics.csv": _rows(), "commentary.csv": NO_ANSWER}
+    )
+    earlier = (dt.date.fromisoformat(WEEKS[2]) - dt.timedelta(weeks=3)).isoformat()
+    _build(config_path, earlier)
+    deck = _build(config_path, WEEKS[2])
+    assert deck.history.compared_with == dt.date.fromisoformat(earlier)
+    assert _flag(deck, "returns", "stuck").streak == 1
+    q28 = next(
+        q
+        for q in (*deck.block("returns").questions, *deck.block("returns").more_questions)
+        if q.id == "Q28"
+    )
+    assert q28.carried and q28.open_weeks == 4

@@ -106,4 +106,4 @@ def test_the_run_compares_with_last_weeks_report(printed):
     pdf, deck = printed
     assert str(deck.history.compared_with) == LAST_WEEK
     html = (pdf.parent / "deck.html").read_text(encoding="utf-8")
-    assert "Since last week's deck (week ending Sat 14 Nov 2026)" in html
+    assert "Since the previous deck (week ending Sat 14 Nov 2026)" in html

@@ -191,13 +191,18 @@ def _open_weeks(raw: Mapping[str, Any]) -> int:
 
 
 def carry_questions(
-    block: Block, earlier_block: Mapping[str, Any] | None, answered: set[tuple[str, str]]
+    block: Block,
+    earlier_block: Mapping[str, Any] | None,
+    answered: set[tuple[str, str]],
+    weeks_since: int = 1,
 ) -> Block:
     """The block with the earlier deck's unanswered questions first while it is flagged (this
     week's wording when asked again), with the weeks they have been open, then this week's.
 
     The block shows as many questions as the analysis chose for it (its top questions); the rest,
-    carried ones included, stay in `more_questions` and so stay open for next week's deck.
+    carried ones included, stay in `more_questions` and so stay open for next week's deck. A
+    question stays open for the calendar weeks since the earlier deck (`weeks_since`), decks run
+    or not: no commentary in between answered it.
     """
     more = tuple(getattr(block, "more_questions", ()))
     asked = [*block.questions, *more]
@@ -220,9 +225,9 @@ def carry_questions(
         weeks = max(_open_weeks(raw) for raw in raws)
         again = [q for q in asked if q.id == qid]
         if again:
-            carried += [replace(q, open_weeks=weeks + 1, carried=True) for q in again]
+            carried += [replace(q, open_weeks=weeks + weeks_since, carried=True) for q in again]
         else:
-            carried += [_question(raw, weeks + 1) for raw in raws]
+            carried += [_question(raw, weeks + weeks_since) for raw in raws]
     carried.sort(key=lambda q: (-q.open_weeks, -q.severity))
     ordered = carried + [q for q in asked if q.id not in earlier_by_id]
     shown = max(len(block.questions), 1)
@@ -243,6 +248,10 @@ def remember(
     before = earlier.blocks
     earlier_flags = _earlier_flags(earlier)
     answered = answered_questions(commentary, earlier.week_ending, week_ending)
+    weeks_since = max((week_ending - earlier.week_ending).days // 7, 1)
+    # a streak runs only through consecutive decks: with a week or more between them, nobody
+    # knows whether the flag held in the weeks no deck was built for, so it starts again
+    consecutive = weeks_since == 1
     remembered, raised = [], set()
     for block in blocks:
         flags = []
@@ -252,10 +261,10 @@ def remember(
                 continue
             key = flag_key(block.metric, flag)
             raised.add(key)
-            weeks = earlier_flags[key][0] + 1 if key in earlier_flags else 1
+            weeks = earlier_flags[key][0] + 1 if consecutive and key in earlier_flags else 1
             flags.append(replace(flag, streak=weeks))
         block = replace(block, flags=tuple(flags))
-        block = carry_questions(block, before.get(block.metric), answered)
+        block = carry_questions(block, before.get(block.metric), answered, weeks_since)
         remembered.append(block)
     numbers = {b.metric: b.number for b in blocks}
     cleared = tuple(
