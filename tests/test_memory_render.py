@@ -70,7 +70,7 @@ def test_block_shows_streak_carried_question_restatement_and_action():
     assert "3 weeks running" in block_html(deck, streaky)
     assert "open 2 weeks" in block_html(deck, streaky)
     first = block_html(deck, deck.blocks[0])
-    assert "Restated since last week" in first and "wk 45 121K → 118K" in first
+    assert "Restated since the previous deck" in first and "wk 45 121K → 118K" in first
     assert "Fix the feed" in first and "overdue by 5 days" in first
 
 
