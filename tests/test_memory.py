@@ -232,3 +232,17 @@ def test_a_streak_runs_only_through_consecutive_decks(tmp_path):
         if q.id == "Q28"
     )
     assert q28.carried and q28.open_weeks == 4
+
+
+def test_wbr_deck_compares_with_the_same_reports_as_wbr_run(tmp_path):
+    from wbr.cli import main
+
+    config_path = write_business(
+        tmp_path, CONFIG, {"metrics.csv": _rows(), "commentary.csv": NO_ANSWER}
+    )
+    _build(config_path, WEEKS[0])
+    out = tmp_path / "deck.json"
+    reports = tmp_path / "reports"
+    args = ["deck", "--config", str(config_path), "--week", WEEKS[1], "--quiet"]
+    assert main([*args, "--out", str(reports), "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["history"]["compared_with"] == WEEKS[0]

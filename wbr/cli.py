@@ -107,7 +107,10 @@ def cmd_deck(args: argparse.Namespace) -> int:
     # Modules, config and data live until the process ends: frozen, the collector stops walking
     # them on every full collection (half of the build's garbage collection time).
     gc.freeze()
-    deck = build_deck(config, dataset, week_ending=args.week, progress=progress)
+    # the same memory as `wbr run`: compared with the latest earlier deck.json in --out
+    deck = build_deck(
+        config, dataset, week_ending=args.week, progress=progress, history_dir=args.out
+    )
     if args.json:
         try:
             path = deck.write_json(args.json)
@@ -320,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     common(deck)
     deck.add_argument("--json", metavar="PATH", help="write deck.json here")
     deck.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    deck.add_argument(
+        "--out",
+        default="reports",
+        help="reports folder whose latest earlier deck.json this deck compares with, as wbr run"
+        " does (default reports/)",
+    )
     deck.set_defaults(func=cmd_deck)
 
     run = commands.add_parser("run", help="render the HTML deck into reports/<week-ending>/")

@@ -148,10 +148,13 @@ class Explorer:
         return self._datasets[end]
 
     def deck(self, week: dt.date | str | None = None) -> Deck:
-        """The deck of a week, exactly as `wbr deck` builds it (built once, then kept)."""
+        """The deck of a week, exactly as `wbr deck` builds it (built once, then kept): compared
+        with the latest earlier deck.json in the reports/ folder beside the config, as `make wbr`
+        writes it, so streaks and carried questions match the rendered deck."""
         end = self.week(week)
         if end not in self._decks:
-            self._decks[end] = build_deck(self.config, self.data(end), end)
+            reports = self.config_path.parent / "reports"
+            self._decks[end] = build_deck(self.config, self.data(end), end, history_dir=reports)
         return self._decks[end]
 
     def histories(self, week: dt.date | str | None = None) -> dict[str, MetricHistory]:
