@@ -415,3 +415,13 @@ def test_a_password_with_url_characters_never_reaches_the_error(tmp_path, monkey
     assert message.startswith("connection 'w'")
     for piece in {password, password[:4], password.split("/")[0], password.split("?")[0]}:
         assert piece not in message
+
+
+def test_wbr_sql_on_empty_tables_asks_for_a_week(tmp_path, raw, capsys):
+    raw.head(0).to_parquet(tmp_path / "orders.parquet")
+    text = table_config("    {path: orders.parquet, date: created_at}\n")
+    (tmp_path / "wbr.yaml").write_text(re.sub(r"week_ending: \S+", "week_ending: latest", text))
+    assert main(["sql", "--config", str(tmp_path / "wbr.yaml")]) == 2
+    assert "have no rows: give --week" in capsys.readouterr().err
+    assert main(["sql", "--config", str(tmp_path / "wbr.yaml"), "--week", "2026-11-21"]) == 0
+    assert "GROUP BY" in capsys.readouterr().out

@@ -27,7 +27,12 @@ def _week(config: Config, queries: list, week_ending: dt.date | str | None) -> d
     if week is not None:
         return week
     lasts = [day for day in (q.last_day() for q in queries) if day is not None]
-    return calendar.week_end_on_or_before(max(lasts)) if lasts else dt.date.today()
+    if not lasts:  # no week to show SQL for: the tables hold no rows yet
+        names = ", ".join(q.name for q in queries)
+        raise ConfigError(
+            f"tables {names} have no rows: give --week YYYY-MM-DD to see the SQL of that week"
+        )
+    return calendar.week_end_on_or_before(max(lasts))
 
 
 def table_sql(
@@ -53,19 +58,21 @@ def table_sql(
         if query.table.path is not None:  # the engine names the files' view itself
             head += f"\n-- {query.raw.get_name()} is the files {query.table.path}"
         parts.append(f"{head}\n-- daily values of every metric, one scan, {days.start}..{days.end}")
-        parts.append(run(query.connection, "cannot compile", partial(_sql, query.daily(days))))
+        # every compilation runs inside `run`: an engine error becomes one line, URL redacted
+        compiled = partial(run, query.connection, "cannot compile")
+        parts.append(compiled(partial(_sql, query.daily(days))))
         slices = query.slices(days) if config.dimensions else None
         if slices is not None:
             parts.append("-- additive metrics by day and dimension (drill-down)")
-            parts.append(_sql(slices))
+            parts.append(compiled(partial(_sql, slices)))
         if query.distinct_metrics():
             weeks, _ = query.distinct_weeks(days, week)
             parts.append("-- distinct counts over every week")
-            parts.append(_sql(weeks))
+            parts.append(compiled(partial(_sql, weeks)))
             parts.append("-- distinct counts over every month")
-            parts.append(_sql(query.distinct_months(days)))
+            parts.append(compiled(partial(_sql, query.distinct_months(days))))
             parts.append("-- distinct counts over MTD, QTD, YTD and their prior-year twins")
-            parts.append(_sql(query.distinct_windows(days, ptd)))
+            parts.append(compiled(partial(_sql, query.distinct_windows(days, ptd))))
     return "\n".join(part.rstrip() + ("" if part.startswith("--") else ";\n") for part in parts)
 
 
