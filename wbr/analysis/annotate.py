@@ -28,11 +28,10 @@ import pandas as pd
 from wbr.analysis import flags
 from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
-from wbr.analysis.questions import Facts, QuarterForecast, XmrView, ask, rank, select
+from wbr.analysis.questions import Facts, XmrView, ask, rank, select
 from wbr.analysis.weekly_series import weekly_series
 from wbr.engine.config import Config
 from wbr.engine.deck import Block, DeckQuestion, Event, Flag, WeeklySeries
-from wbr.engine.deck import QuarterForecast as QuarterForecastData
 from wbr.engine.series import MetricHistory
 from wbr.engine.sources import Dataset
 
@@ -153,13 +152,6 @@ def _assess(
     return found, view, weekly, weekly_series(assessment, history)
 
 
-def _forecast(found: QuarterForecastData | None) -> QuarterForecast | None:
-    """The engine's quarter forecast (Block.quarter_forecast) as the questions read it."""
-    if found is None:
-        return None
-    return QuarterForecast(found.forecast, found.plan, found.variance, found.quarter_end)
-
-
 def analyse(
     blocks: tuple[Block, ...],
     histories: Mapping[str, MetricHistory],
@@ -233,7 +225,7 @@ def analyse(
             week_ending=week_ending,
             flags_by_metric=flags_by_metric,
             commentary=note,
-            forecast=_forecast(block.quarter_forecast),
+            forecast=block.quarter_forecast,
             events=events.get(metric, ()),
             input_events=tuple((m, e) for m in inputs for e in own.get(m, ())),
             complete_through=block.status.complete_through,

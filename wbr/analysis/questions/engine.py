@@ -23,7 +23,7 @@ from wbr.analysis import commentary as lint
 from wbr.analysis.xmr import NPL_SCALING, URL_SCALING
 from wbr.engine.compare import compare_arrays, favourable
 from wbr.engine.config import Config, FlagSettings, MetricConfig
-from wbr.engine.deck import Block, DeckQuestion, Event, Flag, Question
+from wbr.engine.deck import Block, DeckQuestion, Event, Flag, QuarterForecast, Question
 from wbr.engine.series import MetricHistory
 from wbr.fmt import format_change, format_value
 
@@ -56,16 +56,6 @@ class XmrView:
     def url(self) -> float:
         """Upper range limit of the moving ranges."""
         return URL_SCALING * self.mr_mean
-
-
-@dataclass(frozen=True)
-class QuarterForecast:
-    """QTD actual plus the plan for the rest of the fiscal quarter, against the quarter's plan."""
-
-    forecast: float
-    plan: float
-    variance: float | None  # % or bps, like the box score
-    quarter_end: dt.date
 
 
 @dataclass(frozen=True)
