@@ -118,6 +118,49 @@ def stl_residuals(x: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- scoring days
 
 
+@dataclass(frozen=True)
+class WindowFit:
+    """A robust STL fit of the scored days and the weeks before them (see fit_window)."""
+
+    values: np.ndarray  # the window's daily values, NaN = missing, the scored days last
+    present: np.ndarray  # bool: a value that day
+    log: bool  # fitted in logs (a positive series)
+    filled: np.ndarray  # the series fitted (logs if `log`), missing days interpolated
+    resid: np.ndarray  # STL residuals of `filled`
+    centre: float  # median residual before the scored days
+    scale: float  # robust scale of those residuals (x END_SCALE)
+
+
+def fit_window(
+    daily: pd.Series, end: dt.date, score: int = 7, weeks: int = RESIDUAL_WEEKS
+) -> WindowFit | None:
+    """The window the residual flags fit for the `score` days up to `end`: `weeks` weeks before
+    them (or as many whole weeks as there are, at least MIN_FIT_WEEKS); None when too short or too
+    gappy. The flags (residual_fit) and the explore view (seasonal_fit) read the same fit."""
+    stop = int(daily.index.searchsorted(pd.Timestamp(end), side="right"))
+    days = min(weeks * 7, stop - score)  # a young metric: as many whole weeks as it has
+    days -= days % 7
+    if days < MIN_FIT_WEEKS * 7:
+        return None
+    values = daily_window(daily, pd.Timestamp(end), days + score)
+    if values is None:
+        return None
+    present = ~np.isnan(values)
+    if present[:-score].sum() < days * 0.8 or not present[-score:].any():
+        return None
+    log = bool((values[present] > 0).all())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.log(values) if log else values
+    filled = pd.Series(x).interpolate(limit_direction="both").to_numpy() if not present.all() else x
+    resid = stl_residuals(filled)
+    earlier = resid[:-score][present[:-score]]
+    centre = float(np.median(earlier))
+    scale = _robust_scale(earlier - centre) * END_SCALE
+    if not scale > 0:
+        return None
+    return WindowFit(values, present, log, filled, resid, centre, scale)
+
+
 def residual_fit(
     daily: pd.Series,
     end: dt.date,
@@ -132,27 +175,13 @@ def residual_fit(
     window and END_SCALE brought it lower). Logs for a positive series, so effects are relative.
     The z scale comes from the residuals before the scored days only.
     """
-    stop = int(daily.index.searchsorted(pd.Timestamp(end), side="right"))
-    days = min(weeks * 7, stop - score)  # a young metric: as many whole weeks as it has
-    days -= days % 7
-    if days < MIN_FIT_WEEKS * 7:
+    fit = fit_window(daily, end, score, weeks)
+    if fit is None:
         return ()
-    values = daily_window(daily, pd.Timestamp(end), days + score)
-    if values is None:
-        return ()
-    present = ~np.isnan(values)
-    if present[:-score].sum() < days * 0.8 or not present[-score:].any():
-        return ()
-    log = bool((values[present] > 0).all())
+    values, present, log, resid = fit.values, fit.present, fit.log, fit.resid
+    centre, scale = fit.centre, fit.scale
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.log(values) if log else values
-    filled = pd.Series(x).interpolate(limit_direction="both").to_numpy() if not present.all() else x
-    resid = stl_residuals(filled)
-    earlier = resid[:-score][present[:-score]]
-    centre = float(np.median(earlier))
-    scale = _robust_scale(earlier - centre) * END_SCALE
-    if not scale > 0:
-        return ()
     first = pd.Timestamp(end) - pd.Timedelta(days=score - 1)
     out = []
     for i in range(score):

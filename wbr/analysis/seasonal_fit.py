@@ -14,14 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from wbr.analysis.residuals import (
-    END_SCALE,
-    MIN_FIT_WEEKS,
-    RESIDUAL_WEEKS,
-    _robust_scale,
-    daily_window,
-    stl_residuals,
-)
+from wbr.analysis.residuals import RESIDUAL_WEEKS, fit_window
 
 SCORED_DAYS = 7
 
@@ -33,27 +26,11 @@ def seasonal_fit(daily: pd.Series, week_end: dt.date, z: float = 1.0) -> pd.Data
     z of the residual, NaN before the scored days); None when the history is too short or too
     gappy for the flags to fit it."""
     end = pd.Timestamp(week_end)
-    stop = int(daily.index.searchsorted(end, side="right"))
-    days = min(RESIDUAL_WEEKS * 7, stop - SCORED_DAYS)
-    days -= days % 7
-    if days < MIN_FIT_WEEKS * 7:
+    found = fit_window(daily, week_end, SCORED_DAYS, RESIDUAL_WEEKS)
+    if found is None:
         return None
-    values = daily_window(daily, end, days + SCORED_DAYS)
-    if values is None:
-        return None
-    present = ~np.isnan(values)
-    if present[:-SCORED_DAYS].sum() < days * 0.8 or not present[-SCORED_DAYS:].any():
-        return None
-    log = bool((values[present] > 0).all())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.log(values) if log else values
-    filled = pd.Series(x).interpolate(limit_direction="both").to_numpy() if not present.all() else x
-    resid = stl_residuals(filled)
-    earlier = resid[:-SCORED_DAYS][present[:-SCORED_DAYS]]
-    centre = float(np.median(earlier))
-    scale = _robust_scale(earlier - centre) * END_SCALE
-    if not scale > 0:
-        return None
+    values, present, log, filled = found.values, found.present, found.log, found.filled
+    resid, centre, scale = found.resid, found.centre, found.scale
     fit = filled - (resid - centre)  # on a missing day the fit is read off the interpolation
     low, high = fit - z * scale, fit + z * scale
     expected, lower, upper = (np.exp(a) for a in (fit, low, high)) if log else (fit, low, high)
