@@ -1,0 +1,110 @@
+"""The held-out real data of benchmarks/signal_eval.py: the daily file is made as its SOURCE.md
+says, and the events the evaluation checks are in the shipped events file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wbr.engine.config import load_config
+from wbr.engine.sources import load_data
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import signal_datasets  # noqa: E402
+
+START = pd.Timestamp(signal_datasets.METRO_FIRST_DAY)
+
+
+def _hourly(days: int = 21) -> pd.DataFrame:
+    """Source-shaped rows: every day of a weekday has the same hourly shape times its level."""
+    rng = np.random.default_rng(0)
+    shape = rng.uniform(0.5, 2.0, (7, 24))
+    rows = []
+    for d in range(days):
+        day = START + pd.Timedelta(days=d)
+        level = 100 + 10 * d
+        for h in range(24):
+            rows.append(
+                {
+                    "holiday": "None",
+                    "temp": 273.15 + h,
+                    "rain_1h": 0.0,
+                    "snow_1h": 0.0,
+                    "clouds_all": 50,
+                    "weather_main": "Snow" if (d, h) == (3, 5) else "Clear",
+                    "weather_description": "x",
+                    "date_time": (day + pd.Timedelta(hours=h)).strftime("%Y-%m-%d %H:%M:%S"),
+                    "traffic_volume": round(float(level * shape[day.day_of_week, h])),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _drop(raw: pd.DataFrame, day: int, hours) -> pd.DataFrame:
+    stamps = {
+        (START + pd.Timedelta(days=day, hours=h)).strftime("%Y-%m-%d %H:%M:%S") for h in hours
+    }
+    return raw[~raw["date_time"].isin(stamps)]
+
+
+def test_a_whole_day_is_its_plain_sum_and_weather_is_per_day():
+    raw = _hourly()
+    daily = signal_datasets.metro_daily(raw)
+    first = raw[raw["date_time"].str.startswith(START.strftime("%Y-%m-%d"))]
+    assert daily.loc[START, "vehicles"] == first["traffic_volume"].sum()
+    assert daily.loc[START, "am_peak"] == first["traffic_volume"].iloc[6:10].sum()
+    assert daily.loc[START, "temp_c"] == pytest.approx(11.5)
+    assert daily.loc[START + pd.Timedelta(days=3), "snow_hours"] == 1
+    assert daily.loc[START, "snow_hours"] == 0
+    # days after the source's rows end are missing, not zero
+    assert np.isnan(daily.loc[START + pd.Timedelta(days=30), "vehicles"])
+    assert np.isnan(daily.loc[START + pd.Timedelta(days=30), "snow_hours"])
+
+
+def test_missing_hours_are_estimated_from_the_usual_shape_and_a_low_day_stays_low():
+    raw = _hourly()
+    whole = signal_datasets.metro_daily(raw)
+    # day 10 loses every other hour; its rows are also halved (a real dip): the estimate keeps
+    # both the level and the dip, because the missing hours are scaled by their usual share
+    hit = raw.copy()
+    on_day = hit["date_time"].str.startswith((START + pd.Timedelta(days=10)).strftime("%Y-%m-%d"))
+    hit.loc[on_day, "traffic_volume"] = (hit.loc[on_day, "traffic_volume"] / 2).round()
+    hit = _drop(hit, 10, range(1, 24, 2))
+    estimated = signal_datasets.metro_daily(hit)
+    day = START + pd.Timedelta(days=10)
+    assert estimated.loc[day, "vehicles"] == pytest.approx(whole.loc[day, "vehicles"] / 2, rel=0.01)
+
+
+def test_a_window_whose_observed_hours_usually_carry_under_half_is_blank():
+    raw = _drop(_hourly(), 12, range(0, 20))  # only 20:00-23:59 left
+    daily = signal_datasets.metro_daily(raw)
+    day = START + pd.Timedelta(days=12)
+    assert np.isnan(daily.loc[day, "vehicles"])
+    assert np.isnan(daily.loc[day, "am_peak"])
+    assert daily.loc[day, "rain_hours"] == 0  # weather of the hours seen is kept
+
+
+def test_repeated_hours_with_different_counts_are_an_error():
+    raw = _hourly()
+    twin = raw.iloc[[5]].assign(traffic_volume=raw["traffic_volume"].iloc[5] + 1)
+    with pytest.raises(ValueError, match="different traffic volumes for hour"):
+        signal_datasets.metro_daily(pd.concat([raw, twin]))
+
+
+def test_the_shipped_dataset_loads_and_names_every_checked_event():
+    for spec in signal_datasets.HELD_OUT:
+        folder = BENCHMARKS / "data" / spec.name
+        config = load_config(folder / "wbr.yaml")
+        load_data(config)
+        named = set(pd.read_csv(folder / "events.csv")["date"])
+        for label, (week_end, day, metrics) in spec.events.items():
+            assert day.isoformat() in named, label
+            assert week_end.weekday() == 5 and 0 <= (week_end - day).days < 7, label
+            assert set(metrics) <= set(config.metrics), label
+        assert (folder / "SOURCE.md").exists()
