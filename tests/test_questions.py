@@ -351,7 +351,7 @@ def conversion_history(den_cy=1000.0, den_py=1000.0, num_cy=39.0, num_py=42.0) -
     den = pd.DataFrame({"cy": [den_cy] * n, "py": [den_py] * n, "plan": np.nan, "complete": True})
     h = history([num_cy / den_cy] * n, py=[num_py / den_py] * n, metric="conversion")
     num.index = den.index = h.weekly.index
-    return replace(h, numerator=num, denominator=den)
+    return MetricHistory(h.metric, h.weekly, h.daily, num, den)
 
 
 SECTION_4_6 = {

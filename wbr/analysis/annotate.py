@@ -166,9 +166,9 @@ def analyse(
     linked = _linked(config, metrics, driven_by)
     first = min(
         (
-            h.weekly.index[0].date() - dt.timedelta(days=6)
+            h.ends[0].date() - dt.timedelta(days=6)
             for h in histories.values()
-            if not h.weekly.empty
+            if len(h.ends)
         ),
         default=week_ending,
     )

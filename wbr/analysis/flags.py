@@ -429,13 +429,13 @@ def assess_metric(
     flags = data_flags(history, metric, settings, rows)
     aside: list[Flag] = []
     view, skipped = None, None
-    denominator = history.denominator
-    small = denominator is not None and denominator["cy"].iloc[-1] < settings.min_denominator
+    denominator = history.denominator_rows
+    small = denominator is not None and denominator.cy[-1] < settings.min_denominator
     if small:
         assert denominator is not None
         skipped = (
             f"XmR and seasonal flags not judged: the denominator"
-            f" {format_value(float(denominator['cy'].iloc[-1]), 'count')} is below"
+            f" {format_value(float(denominator.cy[-1]), 'count')} is below"
             f" min_denominator {settings.min_denominator:g}"
         )
     else:

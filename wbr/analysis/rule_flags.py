@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,7 @@ from wbr.analysis.residuals import daily_window
 from wbr.engine.compare import compare_arrays, favourable
 from wbr.engine.config import FlagSettings, MetricConfig
 from wbr.engine.deck import Flag, PlanScore
-from wbr.engine.series import MetricHistory
+from wbr.engine.series import MetricHistory, WeeklyRows
 from wbr.fmt import format_change, format_value
 
 ZERO_SHARE = 0.02  # a metric zero on fewer than 2% of last year's days is "rarely zero"
@@ -35,43 +34,12 @@ TREND_BLOCK_WEEKS = 4  # YoY of 4-week blocks stands in for monthly YoY on weekl
 TREND_BLOCKS = 4
 
 
-@dataclass(frozen=True)
-class WeeklyRows:
-    """A metric's weekly rows as arrays: MetricHistory.weekly read once for every rule (a
-    DataFrame column read costs ~7 µs, and a deck judges hundreds of metrics)."""
-
-    ends: pd.DatetimeIndex
-    cy: np.ndarray
-    py: np.ndarray
-    plan: np.ndarray
-    complete: np.ndarray
-    last: pd.Timestamp  # the deck's week ending
-    week_end: dt.date
-
-    @classmethod
-    def of(cls, history: MetricHistory) -> WeeklyRows:
-        """The rows of a history (its index as a DatetimeIndex)."""
-        weekly = history.weekly
-        ends = weekly.index
-        ends = ends if isinstance(ends, pd.DatetimeIndex) else pd.DatetimeIndex(ends)
-        last = ends[-1]
-        return cls(
-            ends,
-            weekly["cy"].to_numpy(dtype=float),
-            weekly["py"].to_numpy(dtype=float),
-            weekly["plan"].to_numpy(dtype=float),
-            weekly["complete"].to_numpy(),
-            last,
-            last.date(),
-        )
-
-
 def rare_count_mean(history: MetricHistory, metric: MetricConfig) -> float | None:
     """The expected weekly count of a rare count metric (whole numbers, a sum, averaging under
     RARE_WEEKLY_MEAN a week over the last COUNT_WEEKS weeks), or None for any other metric."""
     if metric.aggregation != "sum" or history.denominator is not None:
         return None
-    cy = history.weekly["cy"].to_numpy(dtype=float)[-COUNT_WEEKS - 1 : -1]
+    cy = history.rows.cy[-COUNT_WEEKS - 1 : -1]
     cy = cy[np.isfinite(cy)]
     if len(cy) < 8 or cy.mean() >= RARE_WEEKLY_MEAN:
         return None
@@ -89,14 +57,12 @@ def _streak(hits: np.ndarray) -> int:
 
 
 def _week_end(history: MetricHistory) -> dt.date:
-    return history.weekly.index[-1].date()
+    return history.rows.week_end
 
 
 def plan_variance(history: MetricHistory, method: str) -> np.ndarray:
     """Weekly variance to plan: % for volumes, bps for rates; NaN where there is no usable plan."""
-    cy = history.weekly["cy"].to_numpy(dtype=float)
-    plan = history.weekly["plan"].to_numpy(dtype=float)
-    return compare_arrays(cy, plan, method)
+    return compare_arrays(history.rows.cy, history.rows.plan, method)
 
 
 def _gap(variance: np.ndarray, polarity: str, threshold: float = 0.0) -> np.ndarray:
@@ -312,17 +278,16 @@ def trend_flags(history: MetricHistory, metric: MetricConfig, settings: FlagSett
     """YoY growth of 4-week blocks fell 3 blocks running by more than `yoy_deceleration_pp`."""
     threshold = settings.yoy_deceleration_pp
     weeks = TREND_BLOCK_WEEKS * TREND_BLOCKS
-    if threshold is None or len(history.weekly) < weeks:
+    if threshold is None or len(history.ends) < weeks:
         return []
-    operands = [history.numerator, history.denominator]
-    frames = operands if all(f is not None for f in operands) else [history.weekly]
+    operands = [history.numerator_rows, history.denominator_rows]
+    tables = operands if all(r is not None for r in operands) else [history.rows]
     sums = [
-        f[["cy", "py"]]
-        .to_numpy(dtype=float)[-weeks:]
+        np.column_stack((r.cy, r.py))[-weeks:]
         .reshape(TREND_BLOCKS, TREND_BLOCK_WEEKS, 2)
         .sum(axis=1)
-        for f in frames
-        if f is not None
+        for r in tables
+        if r is not None
     ]
     totals = sums[0] / sums[1] if len(sums) == 2 else sums[0]
     cy, py = totals[:, 0], totals[:, 1]

@@ -23,11 +23,11 @@ def weekly_series(
     """The judged weekly series (raw values, or YoY growth) up to the deck's week, with the limit
     sets of its XmR chart over the weeks each applied to; raw values without limits when XmR did
     not judge the metric."""
-    index = history.weekly.index  # week ends; only the few that are written become dates
+    index = history.ends  # week ends; only the few that are written become dates
     chart = assessment.chart
     if chart is None or assessment.series is None or assessment.xmr_series is None:
         chart, kind = None, "raw"
-        values = history.weekly["cy"].to_numpy(dtype=float)
+        values = history.rows.cy
     else:
         kind, values = assessment.xmr_series, np.asarray(assessment.series, dtype=float)
     first = max(0, len(index) - weeks)

@@ -41,7 +41,7 @@ from wbr.engine.deck import (
     Status,
     WeekPoint,
 )
-from wbr.engine.series import MetricHistory
+from wbr.engine.series import MetricHistory, WeeklyRows
 from wbr.engine.sources import Dataset, load_data
 from wbr.engine.status import (
     complete_through,
@@ -136,20 +136,22 @@ def _histories(
     windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
     planned = window_values(config, plan, windows) if plan is not None else None
     index = pd.DatetimeIndex(ends, name="week_end")
-    frames: dict[str, pd.DataFrame] = {}
-    for column, metric in enumerate(weekly.metrics):
-        cy = weekly.values[:, column]
-        py = np.full_like(cy, np.nan)
-        py[52:] = cy[:-52]
-        frames[metric] = pd.DataFrame(
-            {
-                "cy": cy,
-                "py": py,
-                "plan": planned.values[:, column] if planned else np.nan,
-                "complete": weekly.complete[:, column],
-            },
-            index=index,
+    # One weeks x metrics matrix per column, transposed so that each metric's row is contiguous;
+    # each metric's WeeklyRows are views of it (no DataFrame per metric: see engine/series.py).
+    cy_rows = np.ascontiguousarray(weekly.values.T, dtype=float)
+    py_rows = np.full_like(cy_rows, np.nan)
+    py_rows[:, 52:] = cy_rows[:, :-52]
+    if planned:
+        plan_rows = np.ascontiguousarray(planned.values.T, dtype=float)
+    else:
+        plan_rows = np.full_like(cy_rows, np.nan)
+    complete_rows = np.ascontiguousarray(weekly.complete.T, dtype=bool)
+    rows = {
+        metric: WeeklyRows(
+            index, cy_rows[column], py_rows[column], plan_rows[column], complete_rows[column]
         )
+        for column, metric in enumerate(weekly.metrics)
+    }
     daily = dataset.actuals.loc[: pd.Timestamp(week_ending)]
     daily_values = _daily_values(config, daily)
     histories = {}
@@ -157,13 +159,13 @@ def _histories(
         if spec.aggregation == "ratio" and spec.numerator and spec.denominator:
             histories[metric] = MetricHistory(
                 metric,
-                frames[metric],
+                rows[metric],
                 daily_values[metric],
-                frames[spec.numerator],
-                frames[spec.denominator],
+                rows[spec.numerator],
+                rows[spec.denominator],
             )
         else:
-            histories[metric] = MetricHistory(metric, frames[metric], daily_values[metric])
+            histories[metric] = MetricHistory(metric, rows[metric], daily_values[metric])
     return histories
 
 

@@ -170,7 +170,7 @@ class Facts:
     @cached_property
     def weekly(self) -> dict[str, np.ndarray]:
         """Whole weekly history as arrays: cy, py, plan (empty when there is no history)."""
-        if self.history is None or self.history.weekly.empty:
+        if self.history is None or not len(self.history.ends):
             return {"cy": np.array([]), "py": np.array([]), "plan": np.array([])}
         if self.weekly_rows is not None:
             return {k: self.weekly_rows[k] for k in ("cy", "py", "plan")}
@@ -182,7 +182,7 @@ class Facts:
         """Week-end dates of the weekly history."""
         if self.history is None:
             return []
-        index = self.history.weekly.index
+        index = self.history.ends
         dates = getattr(index, "date", None)  # a DatetimeIndex converts all at once, in C
         return dates.tolist() if dates is not None else [day.date() for day in index]
 

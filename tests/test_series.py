@@ -1,0 +1,50 @@
+"""MetricHistory: the engine hands over arrays, and the weekly DataFrame is built only on demand,
+the same DataFrame the engine built for every metric before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tests.conftest import write_business
+from wbr.engine.build import metric_histories
+from wbr.engine.config import load_config
+from wbr.engine.series import MetricHistory, WeeklyRows
+
+
+def test_histories_hold_arrays_and_build_the_same_frame_on_demand(tmp_path: Path) -> None:
+    config = load_config(write_business(tmp_path))
+    histories = metric_histories(config)
+    orders, conversion = histories["orders"], histories["conversion"]
+    assert "weekly" not in vars(orders)  # no DataFrame until something asks for one
+    rows = orders.rows
+    assert rows.cy.flags.c_contiguous and len(rows.cy) == len(orders.ends)
+    frame = orders.weekly
+    assert list(frame.columns) == ["cy", "py", "plan", "complete"]
+    assert frame.index.name == "week_end" and frame.index.equals(rows.ends)
+    assert frame["complete"].dtype == bool and frame["cy"].dtype == float
+    np.testing.assert_array_equal(frame["cy"].to_numpy(), rows.cy)
+    np.testing.assert_array_equal(frame["py"].to_numpy()[52:], rows.cy[:-52])
+    assert np.isnan(frame["py"].to_numpy()[:52]).all()
+    # a ratio's operands are the operand metrics' rows
+    assert conversion.numerator_rows is histories["orders"].rows
+    assert conversion.denominator is not None
+    np.testing.assert_array_equal(
+        conversion.denominator["cy"].to_numpy(), histories["sessions"].rows.cy
+    )
+    assert orders.numerator is None and orders.denominator_rows is None
+
+
+def test_a_history_given_a_frame_reads_its_rows_once() -> None:
+    ends = pd.DatetimeIndex(pd.date_range("2026-01-03", periods=4, freq="7D"), name="week_end")
+    frame = pd.DataFrame(
+        {"cy": [1.0, 2.0, 3.0, 4.0], "py": np.nan, "plan": 2.0, "complete": True}, index=ends
+    )
+    history = MetricHistory("m", frame, pd.Series(dtype=float), frame, frame)
+    assert history.weekly is frame
+    assert WeeklyRows.of(history) is history.rows
+    assert history.rows.week_end == ends[-1].date()
+    np.testing.assert_array_equal(history.denominator_rows.plan, [2.0] * 4)
+    pd.testing.assert_frame_equal(history.rows.frame(), frame)
