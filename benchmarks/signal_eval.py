@@ -19,7 +19,9 @@ decks; seeds 100-102 are the report seeds, never looked at while tuning):
 plain, shock (the deck's week moves), recurring_peak (an annual peak every year, no events
 file), one_off_near_py (a one-off event this week, an unrelated event a year earlier within 1-3
 days, both in the events file), short_history (13 months of plain history), base_effect (last
-year's week was hit, this week is plain), rare_counts (Poisson counts of 0.05-0.6 a day).
+year's week was hit, this week is plain), rare_counts (Poisson counts of 0.05-0.6 a day),
+young (5-20 weeks of plain history, half with a holiday-like dip before the deck's week: the
+daily fit sees few weeks) and young_shock (the same with the shock case's shocks).
 
     .venv/bin/python benchmarks/signal_eval.py [--seeds tune|report|looked|all] [--skip-real]
         [--skip-generated] [--texts bikeshare]   # also print every question of a real deck
@@ -69,6 +71,8 @@ CASES = (
     "short_shock",
     "base_effect",
     "rare_counts",
+    "young",
+    "young_shock",
 )
 SIGNAL = ("xmr", "seasonal")
 _ABSURD = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d)?%|robust z [+-]?\d{3,}|[+-]\d{4,}\.\d%")
@@ -207,6 +211,8 @@ def case_metric(case: str, seed: int, i: int) -> tuple[pd.Series, list[tuple[str
     length = int(years * 365)
     if case == "short_shock":  # 10 weeks to 13 months, the same for every metric of a seed
         length = int(np.random.default_rng(seed).integers(70, 396))
+    if case in ("young", "young_shock"):  # 5-20 weeks of history, and 0-6 days of a week more
+        length = 7 * int(rng.integers(5, 21)) + int(rng.integers(0, 7))
     days = pd.date_range(end=WEEK, periods=length, freq="D")
     events: list[tuple[str, str]] = []
     cited: list[dt.date] = []
@@ -215,7 +221,9 @@ def case_metric(case: str, seed: int, i: int) -> tuple[pd.Series, list[tuple[str
         return pd.Series(rng.poisson(rate, len(days)).astype(float), index=days), events, cited
     values = business(rng, days)
     n = len(days)
-    if case in ("shock", "short_shock"):
+    if case in ("young", "young_shock") and rng.random() < 0.5:  # a holiday before the week
+        values[int(rng.integers(0, n - 7))] *= rng.uniform(0.3, 0.7)
+    if case in ("shock", "short_shock", "young_shock"):
         form = rng.integers(0, 4)
         first = int(rng.integers(0, 6))
         if form == 0:

@@ -14,6 +14,7 @@ import pandas as pd
 from tests.test_flags import WEEK, business, flat, history_from_daily
 from wbr.analysis.flags import assess_metric
 from wbr.analysis.questions.engine import Facts, ask, rank
+from wbr.analysis.residuals import RESIDUAL_WEEKS, residual_days, short_fit_widening
 from wbr.analysis.rule_flags import data_flags, plan_flags
 from wbr.engine.build import build_deck
 from wbr.engine.config import FlagSettings, MetricConfig, load_config
@@ -330,3 +331,32 @@ def test_a_metric_in_its_first_weeks_flags_a_closure_day_not_its_growth():
     found = assess_metric(history_from_daily(daily), VOLUME, SETTINGS)
     day = daily.index[-4].date()
     assert {f.type for f in found.flags if day in f.days} == {"xmr", "seasonal"}
+
+
+def test_a_plain_day_in_a_short_fit_is_no_more_unusual_than_in_a_full_one():
+    # 5 weeks of history: the daily fit sees 4 weeks before the deck's week, and its scale comes
+    # from 28 residuals. Before the short-fit widening, 3 of these 120 plain weeks had a day beyond
+    # robust z 5 (the seasonal flag's bar) and 7 beyond z 4; a 12-week fit has about 1 in 1,000.
+    largest = []
+    for seed in range(120):
+        daily = business(seed, years=0.2, noise=0.06, amplitude=0.25, growth=0.25)
+        days = residual_days(daily[daily.index > WEEK - pd.Timedelta(weeks=5)], WEEK.date())
+        assert len(days) == 7 and days[0].weeks == 4
+        largest.append(max(abs(d.z) for d in days))
+    z = np.array(largest)
+    assert (z >= SETTINGS.seasonal_z).sum() == 0, np.sort(z)[-5:]
+    assert (z >= 4).sum() <= 2, np.sort(z)[-5:]
+    assert short_fit_widening(RESIDUAL_WEEKS) == 1.0 == short_fit_widening(20)
+
+
+def test_a_closure_day_in_a_short_history_is_still_flagged_and_cited():
+    for weeks in (5, 6, 8):
+        for seed in range(3):
+            daily = _young(seed, weeks=weeks)
+            daily.iloc[-4] *= 0.2  # Wednesday of the deck's week: -80%
+            found = assess_metric(history_from_daily(daily), VOLUME, SETTINGS)
+            day = daily.index[-4].date()
+            cited = [f for f in found.flags if f.type == "seasonal" and day in f.days]
+            assert cited, (weeks, seed, [f.detail for f in found.flags + found.explained])
+            # the flag says how little the fit saw and that its band is wider for it
+            assert f"the {weeks - 1} weeks before (all the history there is" in cited[0].detail

@@ -26,6 +26,7 @@ from wbr.analysis.residuals import (
     ResidualDay,
     daily_window,
     residual_days,
+    short_fit_widening,
     weekday_residuals,
     weekday_screen,
 )
@@ -196,6 +197,17 @@ class WeekDays:
         return None
 
 
+def _fit_words(day: ResidualDay) -> str:
+    """What the fit saw: a full window, or a young metric's few weeks and the wider band."""
+    if day.weeks >= RESIDUAL_WEEKS:
+        return f"up to {RESIDUAL_WEEKS} weeks before"
+    widening = short_fit_widening(day.weeks)
+    return (
+        f"the {day.weeks} weeks before (all the history there is; the band is {widening:.2f}x"
+        f" wider than a {RESIDUAL_WEEKS}-week fit's)"
+    )
+
+
 def residual_flag(week: MetricWeek, day: ResidualDay) -> Flag:
     """A seasonal residual flag: the day, its value and the band the fit expected."""
     z = week.settings.seasonal_z
@@ -209,8 +221,8 @@ def residual_flag(week: MetricWeek, day: ResidualDay) -> Flag:
         upper,
         favourable(day.z, week.metric.polarity),
         f"daily values: {day_words(week, day)}; outside the band {week.value(lower)} to"
-        f" {week.value(upper)} (robust z {z:g}) of a robust STL seasonal-trend fit of up to"
-        f" {RESIDUAL_WEEKS} weeks before",
+        f" {week.value(upper)} (robust z {z:g}) of a robust STL seasonal-trend fit of"
+        f" {_fit_words(day)}",
         series="daily",
         days=(day.date,),
         mean=day.expected,

@@ -21,6 +21,18 @@ MAD_TO_SIGMA = 1.4826
 # Measured on generated series: residuals at the window's end vary ~1.1x those before it (the
 # fit has fewer neighbours there); scaling by it makes the end-of-window z close to unit variance.
 END_SCALE = 1.1
+# A young metric's fit sees fewer than RESIDUAL_WEEKS weeks: its scale comes from fewer residuals
+# and its trend from fewer neighbours, so a plain day's z spreads wider. On generated plain series
+# (tuning seeds 0-59, 2,160 weeks per length) the 99th percentile of a week's largest |z| grew with
+# n fit weeks as 1 + 2.8 (1/n - 1/12): 1.47x at 4 weeks, 1.23x at 6, 1.12x at 8, 1.04x at 10. The
+# scale is widened by that factor, so robust z 5 is as rare on a plain week at 4 weeks as at 12
+# (benchmarks/README.md, "Short histories"); a full window is unchanged.
+SHORT_FIT_WIDENING = 2.8
+
+
+def short_fit_widening(weeks: int) -> float:
+    """How much wider a fit of `weeks` weeks scores than a full RESIDUAL_WEEKS window (>= 1)."""
+    return 1.0 + SHORT_FIT_WIDENING * max(0.0, 1.0 / weeks - 1.0 / RESIDUAL_WEEKS)
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class ResidualDay:
     residual: float  # in log units for a positive series, else in the metric's units
     scale: float  # one robust standard deviation, in the residual's units
     log: bool
+    weeks: int = RESIDUAL_WEEKS  # weeks of days before the scored ones that the fit saw
 
     def band(self, z: float) -> tuple[float, float]:
         """The value range within `z` robust standard deviations of the fit."""
@@ -128,7 +141,8 @@ class WindowFit:
     filled: np.ndarray  # the series fitted (logs if `log`), missing days interpolated
     resid: np.ndarray  # STL residuals of `filled`
     centre: float  # median residual before the scored days
-    scale: float  # robust scale of those residuals (x END_SCALE)
+    scale: float  # robust scale of those residuals (x END_SCALE, x short_fit_widening(weeks))
+    weeks: int  # weeks of days before the scored ones
 
 
 def fit_window(
@@ -155,10 +169,11 @@ def fit_window(
     resid = stl_residuals(filled)
     earlier = resid[:-score][present[:-score]]
     centre = float(np.median(earlier))
-    scale = _robust_scale(earlier - centre) * END_SCALE
+    fit_weeks = days // 7
+    scale = _robust_scale(earlier - centre) * END_SCALE * short_fit_widening(fit_weeks)
     if not scale > 0:
         return None
-    return WindowFit(values, present, log, filled, resid, centre, scale)
+    return WindowFit(values, present, log, filled, resid, centre, scale, fit_weeks)
 
 
 def residual_fit(
@@ -168,7 +183,8 @@ def residual_fit(
     weeks: int = RESIDUAL_WEEKS,
 ) -> tuple[ResidualDay, ...]:
     """The last `score` days up to `end` against a robust STL fit of them and `weeks` weeks before
-    (or as many whole weeks as there are, at least 4).
+    (or as many whole weeks as there are, at least MIN_FIT_WEEKS; a shorter window's scale is
+    widened by short_fit_widening, so its z means what a full window's does).
 
     Local-constant seasonal and trend smoothers (see STL_*): on generated series the STL
     defaults gave 11% of plain weeks a day beyond z 5, these settings 0.7% (before the wider
@@ -190,7 +206,10 @@ def residual_fit(
             r = float(resid[k]) - centre
             expected = float(np.exp(x[k] - r)) if log else float(x[k] - r)
             day = (first + pd.Timedelta(days=i)).date()
-            out.append(ResidualDay(day, float(values[k]), expected, r / scale, r, scale, log))
+            found = ResidualDay(
+                day, float(values[k]), expected, r / scale, r, scale, log, fit.weeks
+            )
+            out.append(found)
     return tuple(out)
 
 
