@@ -26,7 +26,9 @@ from wbr.analysis.questions import (
     QuarterForecast,
     XmrView,
     ask,
+    flag_reasons,
     rank,
+    select,
 )
 from wbr.engine.calendar import Calendar
 from wbr.engine.compare import compare
@@ -39,9 +41,11 @@ from wbr.engine.deck import (
     Flag,
     MonthPoint,
     PlanScore,
+    Question,
     Status,
     WeekPoint,
 )
+from wbr.engine.deck_history import ActionItem
 from wbr.engine.series import MetricHistory
 from wbr.engine.sources import Dataset
 
@@ -471,8 +475,13 @@ def q37() -> Facts:
     return facts(block(h), h)
 
 
+ACTION = ActionItem(WEEK, "orders", "Dana Ruiz", "Audit the checkout funnel", WEEK, 0)
+
+
 def q37_flagged() -> Facts:
-    return q37_flags(q37())
+    """Flagged, an open action item, no commentary: Q37 (without the action item, Q38)."""
+    f = q37_flags(q37())
+    return replace(f, block=replace(f.block, actions=(ACTION,)))
 
 
 SCENARIOS = {
@@ -978,7 +987,8 @@ def test_q35_same_explanation_three_weeks() -> None:
 
 def test_q37_flagged_block_without_commentary() -> None:
     assert text(q37_flagged(), "Q37") == (
-        "Dana Ruiz, Orders is flagged (plan miss) and there is no explanation in the deck. What is "
+        "Dana Ruiz, Orders is flagged (plan miss; last week 90, -10.9% WoW) and there is no "
+        "explanation in the deck, only an open action item ('Audit the checkout funnel'). What is "
         "going on?"
     )
 
@@ -989,12 +999,59 @@ def q37_flags(f: Facts) -> Facts:
 
 
 def test_q37_needs_a_flag_and_no_commentary() -> None:
-    f = q37_flags(q37())
+    f = q37_flagged()
     assert "Q37" in ids(f)
     assert "Q37" not in ids(replace(f, commentary=note("Orders -10% due to the storm.")))
     assert "Q37" not in ids(q37())  # not flagged: nothing to explain
     ownerless = replace(f, block=replace(f.block, owner=None))
-    assert text(ownerless, "Q37").startswith("Orders is flagged (plan miss), has no owner")
+    assert text(ownerless, "Q37").startswith("Orders is flagged (plan miss; last week 90), has no")
+
+
+def _accountability(h: MetricHistory, flag: Flag, **block_fields) -> list[str]:
+    """The explanation questions (Q37, Q38) asked of a block with this flag and no commentary."""
+    return [q for q in ids(facts(block(h, flags=(flag,), **block_fields), h)) if q in ACCOUNT]
+
+
+ACCOUNT = ("Q37", "Q38")
+
+
+def test_q37_q38_ask_once_when_a_flag_is_new_not_every_week_of_its_streak() -> None:
+    # a run of 8 that started this week is new: who owns it? A run of 10 was asked about 2 weeks
+    # ago (deck memory carries that question while it stays open); asking again adds nothing
+    run = xmr_flag("run_of_eight", 110.0)
+    assert _accountability(history([100.0] * 12 + [110.0] * 8), run) == ["Q38"]
+    assert _accountability(history([100.0] * 10 + [110.0] * 10), run) == []
+    assert "Q13" in ids(facts(block(history([100.0] * 10 + [110.0] * 10), flags=(run,))))
+    # 3 of 4 beyond half-way (110): new when the 4 weeks before held only 2, not when they held 3
+    three = xmr_flag("three_of_four", 115.0)
+    assert _accountability(history([100.0] * 16 + [112.0, 115.0, 99.0, 115.0]), three) == ["Q38"]
+    assert _accountability(history([100.0] * 15 + [112.0, 115.0, 113.0, 99.0, 115.0]), three) == []
+    # an open action item says who is on it: Q37 (what is going on?) instead, never both
+    fresh = history([100.0] * 12 + [110.0] * 8)
+    assert _accountability(fresh, run, actions=(ACTION,)) == ["Q37"]
+    # a point signal is this week's own; deck memory's streak, when known, decides
+    point = xmr_flag("outside_limits", 130.0)
+    assert _accountability(history([*BASE[:-1], 130.0]), point) == ["Q38"]
+    assert _accountability(history([*BASE[:-1], 130.0]), replace(point, streak=3)) == []
+    # a plan miss streak in its 5th week was new in its 3rd (plan_streak_weeks 3)
+    behind = history([100.0] * 15 + [95.0] * 5, plan=PLAN_100)
+    streak = Flag(
+        "plan", "miss_streak", WEEK, -5.0, None, None, False, "missed plan", series="plan"
+    )
+    assert _accountability(behind, streak) == []
+    assert _accountability(history([100.0] * 17 + [95.0] * 3, plan=PLAN_100), streak) == ["Q38"]
+
+
+def test_a_rule_name_in_a_question_is_not_the_number_it_cites() -> None:
+    # "3 of 4 weeks beyond half-way" names the rule; a question needs a number of the block's own
+    # to be among a block's top three (else it waits in more_questions)
+    h = history([100.0] * 16 + [112.0, 115.0, 99.0, 115.0])
+    three = xmr_flag("three_of_four", 115.0)
+    net = Question("Q0", OTHER, f"Orders is flagged ({flag_reasons((three,))}). Is this routine?")
+    cited = Question("Q13", SIGNAL, "Orders was beyond 110 in 3 of the 4 weeks. What changed?")
+    top, more = select((cited, net))
+    assert [q.id for q in top] == ["Q13"] and [q.id for q in more] == ["Q0"]
+    assert "3 of 4" in net.text and "Q38" in ids(facts(block(h, flags=(three,)), h))
 
 
 def test_every_flagged_block_gets_a_question() -> None:
@@ -1019,8 +1076,8 @@ def test_questions_rank_data_then_rule_1_then_plan_then_the_rest() -> None:
     asked = ask(facts(block(h, flags=flags, status=Status(False, (WEEK,))), h))
     severities = [q.severity for q in asked]
     assert severities == sorted(severities, reverse=True)
-    # Q38: flagged with no commentary and no open action item
-    assert [q.id for q in asked] == ["Q26", "Q12", "Q1", "Q37", "Q38"]
+    # Q38: flagged with no commentary and no open action item (Q37 only when an action is open)
+    assert [q.id for q in asked] == ["Q26", "Q12", "Q1", "Q38"]
 
 
 def test_rank_orders_blocks_by_severity_then_number() -> None:

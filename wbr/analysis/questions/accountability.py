@@ -1,5 +1,10 @@
 """Catalogue group G, commentary and accountability: Q31 vague commentary, Q32 no cause, Q33
-still investigating, Q35 same explanation, Q37 flagged without commentary."""
+still investigating, Q35 same explanation, Q37 flagged without commentary.
+
+Q37 and Q38 (followup.py) ask for an explanation. They fire when a flag is new this week, not in
+every week of a streak (deck memory carries the open question from the week it was asked, with
+the weeks it has been open), and never both: Q37 when an open action item says who is on it,
+Q38 ("who owns this and by when?") when nothing does."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from wbr.analysis.questions.engine import (
     flag_reasons,
     question,
 )
+from wbr.analysis.questions.process_common import has_new_flag
 
 
 @question(
@@ -89,18 +95,30 @@ def same_explanation(f: Facts) -> Fill | None:
 @question(
     "Q37",
     OTHER,
-    "{owner}, {metric} is flagged ({reasons}) and there is no explanation in the deck. What is "
-    "going on?",
-    "{metric} is flagged ({reasons}), has no owner and no explanation in the deck. Who owns it, "
-    "and what is going on?",
+    "{owner}, {metric} is flagged ({reasons}; last week {value}, {wow} WoW) and there is no "
+    "explanation in the deck, only an open action item ('{action}'). What is going on?",
+    "{owner}, {metric} is flagged ({reasons}; last week {value}) and there is no explanation in "
+    "the deck, only an open action item ('{action}'). What is going on?",
+    "{metric} is flagged ({reasons}; last week {value}), has no owner and no explanation in the "
+    "deck, only an open action item ('{action}'). Who owns it, and what is going on?",
 )
 def unexplained_flag(f: Facts) -> Fill | None:
-    """Q37: a flagged block with no commentary."""
-    if not f.block.flagged or (f.commentary is not None and f.commentary.current):
+    """Q37: a newly flagged block with an open action item but no commentary (without the action
+    item, Q38 asks the same and who owns it)."""
+    if not f.block.flagged or not f.block.actions or f.block.commentary:
         return None
-    if f.block.commentary:
+    if f.commentary is not None and f.commentary.current:
         return None
-    slots = {"metric": f.label, "reasons": flag_reasons(f.block.flags)}
+    if not has_new_flag(f):
+        return None
+    box = f.block.box
+    slots = {
+        "metric": f.label,
+        "reasons": flag_reasons(f.block.flags),
+        "value": f.value(box.last_week) if box.last_week is not None else None,
+        "wow": f.change(box.wow) if box.wow is not None else None,
+        "action": f.block.actions[0].action,
+    }
     if f.block.owner:
         slots["owner"] = f.block.owner
     return Fill(slots, {"flags": [x.rule for x in f.block.flags], "owner": f.block.owner})

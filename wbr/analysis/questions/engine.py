@@ -391,12 +391,20 @@ TOPIC = {
     "Q12": "move",  # outside its limits / unusual days: what happened?
     "Q14": "move",  # the week-to-week jump of the same move
     "Q37": "unexplained",
+    "Q38": "unexplained",
     "Q0": "unexplained",
     "Q32": "unexplained",
     "Q9": "base",  # an event in one year's week only
     "Q10": "base",  # last year's week was unusual
 }
 _NUMBER = re.compile(r"\d")
+# the rule names a question quotes as the flag's reasons ("3 of 4 weeks ...") are no number of it
+_REASON_WORDS = re.compile("|".join(re.escape(w) for w in FLAG_WORDS.values()))
+
+
+def _cites_number(text: str) -> bool:
+    """Does a question cite a number of its own (not only a rule name such as '3 of 4 weeks')?"""
+    return bool(_NUMBER.search(_REASON_WORDS.sub("", text)))
 
 
 def select(asked: Sequence[Question]) -> tuple[tuple[Question, ...], tuple[Question, ...]]:
@@ -407,7 +415,7 @@ def select(asked: Sequence[Question]) -> tuple[tuple[Question, ...], tuple[Quest
     topics: set[str] = set()
     for q in asked:
         topic = TOPIC.get(q.id, q.id)
-        if len(top) < QUESTIONS_PER_BLOCK and topic not in topics and _NUMBER.search(q.text):
+        if len(top) < QUESTIONS_PER_BLOCK and topic not in topics and _cites_number(q.text):
             top.append(q)
             topics.add(topic)
     if not top and asked:

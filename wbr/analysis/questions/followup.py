@@ -8,6 +8,7 @@ They read what the engine attached to the block before the analysis: `Block.rest
 from __future__ import annotations
 
 from wbr.analysis.questions.engine import DATA, OTHER, Facts, Fill, flag_reasons, question
+from wbr.analysis.questions.process_common import has_new_flag
 from wbr.engine.deck_history import Restatement
 
 RESTATEMENTS_QUOTED = 3  # the question names the first few; the summary page lists them all
@@ -75,10 +76,13 @@ def overdue_action(f: Facts) -> list[Fill]:
     "item. Who owns this and by when?",
 )
 def nobody_on_it(f: Facts) -> Fill | None:
-    """Q38: a flagged block with neither commentary nor an open action item."""
+    """Q38: a block with a flag new this week and neither commentary nor an open action item (in
+    a streak's later weeks deck memory carries the question asked in its first)."""
     if not f.block.flagged or f.block.commentary or f.block.actions:
         return None
     if f.commentary is not None and f.commentary.current:
+        return None
+    if not has_new_flag(f):
         return None
     box = f.block.box
     return Fill(

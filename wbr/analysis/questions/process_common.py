@@ -8,9 +8,12 @@ import math
 import numpy as np
 
 from wbr.analysis.questions.engine import Facts
+from wbr.analysis.xmr import RUN_LENGTH
 from wbr.engine.deck import Flag
 
 __all__ = [
+    "continues_last_week",
+    "has_new_flag",
     "is_yoy",
     "limits_text",
     "mean_of",
@@ -82,3 +85,43 @@ def shift_run(f: Facts, flag: Flag) -> tuple[float, str, np.ndarray, int, int] |
     values = weekly_series_of(f, series == "yoy")
     side, run = run_on_side(values, mean)
     return mean, series, values, side, run
+
+
+def _three_of_four_last_week(f: Facts, flag: Flag) -> bool:
+    """Were 3 of the 4 weeks before the deck's week beyond half-way to the flag's limit?"""
+    mean = mean_of(f, flag)
+    if mean is None or flag.value is None:
+        return False
+    side = {"up": 1, "down": -1}.get(flag.direction or "", 1 if flag.value > mean else -1)
+    limit = flag.upper if side == 1 else flag.lower
+    if limit is None:
+        return False
+    before = weekly_series_of(f, is_yoy(flag))[-5:-1]
+    halfway = mean + (limit - mean) / 2
+    return len(before) == 4 and int(np.sum((before - halfway) * side > 0)) >= 3
+
+
+def continues_last_week(f: Facts, flag: Flag) -> bool:
+    """Did the flag's rule already hold at the week before, so this week only extends a streak?
+
+    Deck memory's streak says so when there is one; else the weekly series: a run of 8 that is
+    longer than 8, 3 of 4 beyond half-way that held a week earlier, a plan streak longer than
+    `plan_streak_weeks`. A point signal (outside the limits, a jump, an unusual day) is this
+    week's own, and so is any flag whose series cannot tell.
+    """
+    if flag.streak is not None:
+        return flag.streak > 1
+    if flag.type == "xmr" and flag.rule == "run_of_eight":
+        shift = shift_run(f, flag)
+        return shift is not None and shift[4] > RUN_LENGTH
+    if flag.type == "xmr" and flag.rule == "three_of_four":
+        return _three_of_four_last_week(f, flag)
+    if flag.type == "plan" and f.block.polarity != "neutral":
+        weeks = {"miss_streak": f.below_plan_streak, "widening_gap": f.gap_widening}.get(flag.rule)
+        return weeks is not None and weeks > f.settings.plan_streak_weeks
+    return False
+
+
+def has_new_flag(f: Facts) -> bool:
+    """Is any of the block's flags new this week (not only last week's streak going on)?"""
+    return any(not continues_last_week(f, flag) for flag in f.block.flags)
