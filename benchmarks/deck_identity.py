@@ -3,11 +3,12 @@
 Performance work must not change a number or a flag. This script writes the deck.json of the
 bundled sample (copied into a temporary folder, so no earlier reports are read) and of
 `benchmarks/scale.py`'s generated businesses (plain and with shocked days, which cite a day and so
-run statsmodels' STL) with this checkout's wbr and with another version, each `wbr deck` run as
-its own process, and compares the files after blanking `generated_at`.
+run statsmodels' STL) and of its long files (`--long`: date, metric, value, region, channel; as
+exported and made irregular) with this checkout's wbr and with another version, each `wbr deck`
+run as its own process, and compares the files after blanking `generated_at`.
 
     .venv/bin/python benchmarks/deck_identity.py [--against HEAD~3] [--tree /some/checkout]
-        [--sizes 100 500] [--shocked 5]
+        [--sizes 100 500] [--shocked 5] [--long 10]
 
 `--against REV` exports that git revision's `wbr/` with `git archive` into a temporary folder
 (default: HEAD, i.e. the uncommitted edits against the last commit); `--tree DIR` uses a checkout
@@ -31,7 +32,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import write_business  # a sibling script, not a package
+from scale import write_business, write_long_business  # a sibling script, not a package
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -96,6 +97,14 @@ def main() -> int:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500])
     parser.add_argument("--shocked", type=int, default=5)
+    parser.add_argument(
+        "--long",
+        type=int,
+        nargs="*",
+        default=[10],
+        help="long files of these many metrics x 20 regions x 3 channels, as exported and "
+        "irregular (shuffled, an unsplit metric, an absent slice row, a blank value)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -110,6 +119,12 @@ def main() -> int:
                 folder.mkdir()
                 label = f"{n} metrics" + (f", {shocked} shocked" if shocked else "")
                 decks.append((label, write_business(folder, n, shocked=shocked)))
+        for n in args.long:
+            for irregular in (False, True):
+                folder = tmp / f"long{n}-{int(irregular)}"
+                folder.mkdir()
+                label = f"{n} metrics, long" + (", irregular" if irregular else "")
+                decks.append((label, write_long_business(folder, n, irregular=irregular)))
         print(f"{args.this or 'this checkout'} vs {args.tree or args.against}")
         differ = 0
         for label, config in decks:

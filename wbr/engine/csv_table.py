@@ -32,11 +32,13 @@ __all__ = [
     "display_path",
     "find_column",
     "header_names",
+    "parse_date_codes",
     "parse_dates",
     "parse_numbers",
     "read_table",
     "reject_repeated_columns",
     "require_columns",
+    "text_codes",
 ]
 
 MAX_PROBLEMS_SHOWN = 20
@@ -133,16 +135,14 @@ def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame
         text = [c for c in names if text_columns is None or c.strip().lower() in text_columns]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                path,
-                encoding="utf-8-sig",
-                skip_blank_lines=False,
-                skipinitialspace=True,
-                index_col=False,  # a trailing comma on data rows must not become an index
-                dtype={column: str for column in text},
-                keep_default_na=False,
-                na_values={column: NA_TOKENS for column in names if column not in text},
-            )
+            # A text column asked for as str goes through Python objects (3-4x slower than the
+            # read itself), so the file is read with inferred types first; a column inferred as
+            # anything but text (numbers, booleans, mixed chunks) could have lost its spelling
+            # ("01" -> 1), and then the file is read again with text asked for.
+            frame = _read_csv(path, names, text, ask_text=False)
+            inferred = [frame[c].dtype for c in text if c in frame.columns]
+            if len(set(names)) < len(names) or any(dtype != "str" for dtype in inferred):
+                frame = _read_csv(path, names, text, ask_text=True)
     except FileNotFoundError as exc:
         raise DataError(f"{display}: file not found") from exc
     except pd.errors.EmptyDataError as exc:
@@ -159,13 +159,37 @@ def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame
         name for name, count in counts.items() if name and count > 1
     )
     blank = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        cells = frame[column]
+    # Number columns first: once a row has a value it is not blank, and the text columns are
+    # then stripped only on the rows that may still be blank (few or none).
+    dtypes = frame.dtypes.tolist()
+    numbers_first = sorted(
+        range(len(dtypes)), key=lambda j: not pd.api.types.is_numeric_dtype(dtypes[j])
+    )
+    for position in numbers_first:
+        maybe = np.flatnonzero(blank)
+        if not len(maybe):
+            break
+        cells = frame.iloc[maybe, position]
         empty = cells.isna()
         if not pd.api.types.is_numeric_dtype(cells.dtype):
             empty |= cells.astype(str).str.strip() == ""
-        blank &= empty.to_numpy()
-    return frame[~blank]
+        blank[maybe] = empty.to_numpy()
+    return frame[~blank] if blank.any() else frame
+
+
+def _read_csv(path: Path, names: list[str], text: list[str], ask_text: bool) -> pd.DataFrame:
+    """pandas' read of a CSV with blank lines kept, no default NA tokens in the `text` columns
+    (read as str when `ask_text`, else with inferred types) and NA_TOKENS in the others."""
+    return pd.read_csv(
+        path,
+        encoding="utf-8-sig",
+        skip_blank_lines=False,
+        skipinitialspace=True,
+        index_col=False,  # a trailing comma on data rows must not become an index
+        dtype={column: str for column in text} if ask_text else None,
+        keep_default_na=False,
+        na_values={column: NA_TOKENS for column in names if column not in text},
+    )
 
 
 def find_column(frame: pd.DataFrame, name: str) -> str | None:
@@ -195,16 +219,35 @@ def _line(raw: pd.Series, position: int | np.integer) -> int:
     return int(raw.index[int(position)]) + 2
 
 
-def parse_dates(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
-    """Parse a date column with the one format that fits the whole file; report rows that do not."""
-    text = raw.fillna("").astype(str).str.strip()
-    present = text != ""
-    for index in np.flatnonzero(~present.to_numpy()):
+def text_codes(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, texts): cell i's stripped text ("" when missing) is texts[codes[i]]; each distinct
+    text once, so a column of millions of cells is stripped and parsed per distinct cell."""
+    if isinstance(raw.dtype, pd.StringDtype):
+        codes, distinct = pd.factorize(raw)  # a missing cell: -1
+        # Each distinct cell converted as a whole column's cells were: fillna(""), str, strip.
+        texts = pd.Series(distinct, dtype=raw.dtype).astype(str).str.strip()
+        texts = pd.concat([texts, pd.Series([""], dtype=texts.dtype)], ignore_index=True)
+    else:  # numbers or objects: hash-equal cells (1, 1.0) can print differently, convert each
+        codes = np.arange(len(raw))
+        texts = raw.fillna("").astype(str).str.strip().reset_index(drop=True)
+    merged, unique_texts = pd.factorize(texts)  # " north" and "north" are one text
+    return merged[codes], pd.Series(unique_texts)  # code -1 reads the last text, ""
+
+
+def parse_date_codes(
+    raw: pd.Series, problems: Problems, column: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, dates) of a date column: row i's date is dates[codes[i]] (datetime64[ns], NaT
+    where empty or bad). The one format that fits the whole file; rows that do not are reported."""
+    codes, texts = text_codes(raw)
+    is_present = (texts != "").to_numpy()
+    present = is_present[codes]
+    for index in np.flatnonzero(~present):
         problems.add("empty date", line=_line(raw, index), column=column)
-    values = text[present]
-    if values.empty:
-        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    uniques = pd.Series(values.unique())
+    dates = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if not present.any():
+        return codes, dates
+    uniques = texts[is_present].reset_index(drop=True)
     best, best_parsed, best_ok = None, None, -1
     for fmt, label in DATE_FORMATS:
         parsed = pd.to_datetime(uniques, format=fmt, errors="coerce")
@@ -217,31 +260,37 @@ def parse_dates(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
     fmt, label = best
     years = best_parsed.dt.year
     in_range = best_parsed.notna() & (years >= FIRST_YEAR) & (years <= LAST_YEAR)
-    out_of_range = set(uniques[best_parsed.notna() & ~in_range])
-    lookup = dict(zip(uniques, best_parsed.where(in_range), strict=True))
-    parsed_all = text.map(lookup)
-    bad = present & parsed_all.isna()
-    for index in np.flatnonzero(bad.to_numpy()):
-        cell = clip(text.iloc[index])
+    out_of_range = np.zeros(len(texts), dtype=bool)
+    out_of_range[is_present] = (best_parsed.notna() & ~in_range).to_numpy()
+    dates[is_present] = best_parsed.where(in_range).astype("datetime64[ns]").to_numpy()
+    is_bad = is_present & np.isnat(dates)
+    for index in np.flatnonzero(is_bad[codes]):
+        cell = clip(texts.iloc[codes[index]])
         problems.add(
             f"'{cell}' is outside the years {FIRST_YEAR}-{LAST_YEAR} (a placeholder date?)"
-            if text.iloc[index] in out_of_range
+            if out_of_range[codes[index]]
             else f"'{cell}' is not a date in this file's format {label}",
             line=_line(raw, index),
             column=column,
         )
     if fmt.startswith("%a"):
-        named = text.str[:3].str.lower()
-        actual = parsed_all.dt.strftime("%a").str.lower()
-        wrong = present & ~bad & (named != actual)
-        for index in np.flatnonzero(wrong.to_numpy()):
+        named = texts.str[:3].str.lower()
+        actual = pd.Series(dates).dt.strftime("%a").str.lower()
+        is_wrong = is_present & ~is_bad & (named != actual).to_numpy()
+        for index in np.flatnonzero(is_wrong[codes]):
             problems.add(
-                f"'{clip(text.iloc[index])}': the weekday does not match the date "
-                f"({parsed_all.iloc[index]:%a %d %b %Y})",
+                f"'{clip(texts.iloc[codes[index]])}': the weekday does not match the date "
+                f"({pd.Timestamp(dates[codes[index]]):%a %d %b %Y})",
                 line=_line(raw, index),
                 column=column,
             )
-    return pd.to_datetime(parsed_all).astype("datetime64[ns]")
+    return codes, dates
+
+
+def parse_dates(raw: pd.Series, problems: Problems, column: str) -> pd.Series:
+    """Parse a date column with the one format that fits the whole file; report rows that do not."""
+    codes, dates = parse_date_codes(raw, problems, column)
+    return pd.Series(dates[codes], index=raw.index, name=raw.name)
 
 
 def parse_numbers(raw: pd.Series, problems: Problems, column: str) -> pd.Series:

@@ -15,11 +15,20 @@ from wbr.engine.csv_table import (
     clip,
     display_path,
     find_column,
+    parse_date_codes,
     parse_dates,
     parse_numbers,
     read_table,
     reject_repeated_columns,
     require_columns,
+    text_codes,
+)
+from wbr.engine.long_keys import (
+    as_text,
+    mixed_runs,
+    on_absent_days,
+    sorted_categorical,
+    stable_order,
 )
 from wbr.engine.slices import MONTHLY_GAP_DAYS, SLICE_GAP_DAYS, absent_slices
 from wbr.errors import DataError
@@ -91,41 +100,48 @@ def read_metric_rows(
         problems.raise_if_any()
         rows = wide.melt(id_vars=["date", ROW], var_name="metric", value_name="value")
         return rows[["date", "metric", "value"]]
-    rows = _long_rows(frame, metrics, dimensions, problems, required)
+    rows, keys, days = _long_rows(frame, metrics, dimensions, problems, required)
     problems.raise_if_any()
     extras = [c for c in rows.columns if c.startswith(EXTRA_PREFIX)]
-    keys = ["date", "metric", *dimensions, *extras]
+    key_names = ["date", "metric", *dimensions, *extras]
     # Floating-point sums depend on order: sort so totals never depend on the file's row order.
-    rows = rows.sort_values(keys, kind="stable", na_position="first")
-    if source.duplicates == "error":
-        _report_duplicates(rows, keys, problems, "row")
-    _report_totals_beside_slices(rows, dimensions, problems)
+    # Sorted as pandas sorts the key columns (stable, blanks first), on integer codes.
+    order, same_key = stable_order(keys)
+    rows = rows.take(order)
+    if source.duplicates == "error" and same_key.any():
+        duplicated = np.zeros(len(rows), dtype=bool)
+        duplicated[1:] |= same_key
+        duplicated[:-1] |= same_key
+        _report_duplicates(as_text(rows[duplicated]), key_names, problems, "row")
+    day_codes = keys[0][order]
+    metric_codes = keys[1][order]
+    day_metric = day_codes * (len(rows["metric"].cat.categories) + 1) + metric_codes
+    _report_totals_beside_slices(rows, dimensions, day_metric, problems)
     problems.raise_if_any()
     if source.grain == "monthly":  # by slice: a monthly plan may be split like the actuals
-        report_months_given_twice(path, rows, [*dimensions, *extras])
+        report_months_given_twice(path, as_text(rows), [*dimensions, *extras])
     names = [*dimensions, *(extra.removeprefix(EXTRA_PREFIX) for extra in extras)]
     gap_days = MONTHLY_GAP_DAYS if source.grain == "monthly" else SLICE_GAP_DAYS
     absent = absent_slices(rows, [*dimensions, *extras], names, gap_days)
-    rows = rows.drop(columns=[ROW, *extras])
-    rows[INCOMPLETE] = pd.MultiIndex.from_frame(rows[["date", "metric"]]).isin(
-        pd.MultiIndex.from_frame(absent[["date", "metric"]])
-    )
+    metric_names = rows["metric"].cat.categories
+    rows = as_text(rows.drop(columns=[ROW, *extras]))
+    rows[INCOMPLETE] = on_absent_days(day_codes, days, metric_codes, metric_names, absent)
     rows.attrs["absent_slices"] = absent
     return rows
 
 
 def _report_totals_beside_slices(
-    rows: pd.DataFrame, dimensions: list[str], problems: Problems
+    rows: pd.DataFrame, dimensions: list[str], day_metric: np.ndarray, problems: Problems
 ) -> None:
     """A day's rows must all be split by a dimension or all not: a total beside its slices
-    would be counted twice."""
+    would be counted twice. `day_metric`: each row's day and metric as one code (rows sorted
+    by it, so a day's rows of a metric are consecutive)."""
     for dimension in dimensions:
-        blank = rows[dimension].isna()
+        blank = rows[dimension].isna().to_numpy()
         if not blank.any() or blank.all():
             continue
-        by_day = blank.groupby([rows["date"], rows["metric"]], sort=False)
-        mixed = by_day.transform("any") & ~by_day.transform("all")
-        for (day, metric), group in rows[mixed].groupby(["date", "metric"], sort=True):
+        mixed = as_text(rows[mixed_runs(day_metric, blank)])
+        for (day, metric), group in mixed.groupby(["date", "metric"], sort=True):
             lines = ", ".join(str(position + 2) for position in group[ROW])
             problems.add(
                 f"rows for {metric} on {day:%Y-%m-%d} mix a blank {dimension} (a total?) with "
@@ -155,36 +171,48 @@ def _long_rows(
     dimensions: list[str],
     problems: Problems,
     required: bool,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[np.ndarray], np.ndarray]:
+    """(rows, keys, days): the configured metrics' rows `date, metric, value, <dims>, <extras>,
+    ROW` (metric and dimensions as sorted Categoricals, see long_keys); per key column (date,
+    metric, dims, extras) each row's place among that column's sorted distinct values (-1:
+    blank); the sorted distinct dates (a row's date is days[keys[0]])."""
     columns = require_columns(frame, ["date", "metric", "value", *dimensions], problems)
     reject_repeated_columns(frame, list(columns.values()), problems)
     if len(columns) < 3 + len(dimensions):
         problems.raise_if_any()
-    metric_names = frame[columns["metric"]].fillna("").str.strip()
-    wanted = metric_names.isin(metrics)
+    metric_codes, metric_texts = text_codes(frame[columns["metric"]])
+    is_wanted = metric_texts.isin(metrics).to_numpy()
+    wanted = is_wanted[metric_codes]
     if required:
-        found = set(metric_names[wanted].unique())
+        occurs = np.bincount(metric_codes, minlength=len(metric_texts)) > 0
+        found = set(metric_texts[is_wanted & occurs])
         for metric in metrics:
             if metric not in found:
                 problems.add(f"no rows for metric '{metric}' (named in the config)")
-    frame = frame[wanted]
+    if not wanted.all():
+        frame, metric_codes = frame[wanted], metric_codes[wanted]
+    date_codes, dates = parse_date_codes(frame[columns["date"]], problems, columns["date"])
+    values = parse_numbers(frame[columns["value"]], problems, columns["value"])
+    days, day_of_text = np.unique(dates, return_inverse=True)  # NaT (bad dates) last
+    metric_column, metric_ranks = sorted_categorical(metric_codes, metric_texts, False)
+    keys = [day_of_text[date_codes], metric_ranks]
     rows = pd.DataFrame(
-        {
-            "date": parse_dates(frame[columns["date"]], problems, columns["date"]),
-            "metric": metric_names[wanted],
-            "value": parse_numbers(frame[columns["value"]], problems, columns["value"]),
-        }
+        {"date": dates[date_codes], "metric": metric_column, "value": values.to_numpy()},
+        index=frame.index,
     )
     for dimension in dimensions:
-        cells = frame[columns[dimension]].fillna("").str.strip()
-        rows[dimension] = cells.where(cells != "", None)
+        codes, texts = text_codes(frame[columns[dimension]])
+        rows[dimension], ranks = sorted_categorical(codes, texts, blank_missing=True)
+        keys.append(ranks)
     # Columns after date, metric, value are slices by definition (date,metric,value[,dims]):
     # undeclared ones still tell rows apart, they are just not offered for drill-down.
     for extra in [c for c in frame.columns if c not in set(columns.values())]:
         cells = frame[extra].astype(str).str.strip().where(frame[extra].notna(), "")
         rows[EXTRA_PREFIX + extra] = cells.where(cells != "", None)
+        codes, texts = pd.factorize(cells)
+        keys.append(sorted_categorical(codes, pd.Series(texts), blank_missing=True)[1])
     rows[ROW] = frame.index.to_numpy()
-    return rows
+    return rows, keys, days
 
 
 def _wide_values(
@@ -223,12 +251,13 @@ def _wide_values(
 
 def daily_totals(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     """Sum dimension rows to one value per metric per day; days with no value are NaN."""
-    grouped = rows.groupby(["date", "metric"], sort=False)["value"]
+    by_day = rows.groupby(["date", "metric"], sort=False)  # grouped once, read three times
+    grouped = by_day["value"]
     sums = grouped.sum(min_count=1)
     # One blank slice makes the day's total unknown, never a partial sum that looks final.
     sums[grouped.count() < grouped.size()] = np.nan
     if INCOMPLETE in rows.columns:  # so does an absent one
-        sums = sums.mask(rows.groupby(["date", "metric"], sort=False)[INCOMPLETE].any())
+        sums = sums.mask(by_day[INCOMPLETE].any())
     totals = sums.unstack("metric")
     days = pd.date_range(totals.index.min(), totals.index.max(), freq="D", name="date")
     present = [m for m in metrics if m in totals.columns]

@@ -46,8 +46,15 @@ def _describe(values: pd.Series, columns: list[str], names: list[str]) -> str:
 
 def _sorted_unique(keys: np.ndarray) -> np.ndarray:
     """np.unique of integer keys by sorting (numpy's hash path is slower on millions of rows)."""
-    ordered = np.sort(keys, kind="stable")
+    ordered = np.sort(keys)  # equal keys are equal values: no need for a stable sort
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, object]:
+    """pd.factorize's codes (blank: -1) and values; a Categorical's own (the long loader's)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64), column.cat.categories
+    return pd.factorize(column)
 
 
 def absent_slices(
@@ -63,13 +70,22 @@ def absent_slices(
     if rows.empty or not columns:
         return empty
     # Integer codes throughout: a long file can have millions of rows.
-    metric_code, metric_names = pd.factorize(rows["metric"])
+    metric_code, metric_names = _factorize(rows["metric"])
     combo = metric_code.astype(np.int64)  # the metric and its slice values
     pattern = np.zeros(len(rows), dtype=np.int64)  # which slice columns are filled
+    bound = len(metric_names)  # combo < bound; made dense again only before it could overflow
     for column in columns:
-        codes, values = pd.factorize(rows[column])  # -1 = blank
-        combo = pd.factorize(combo * (len(values) + 1) + codes + 1)[0].astype(np.int64)
-        pattern = pd.factorize(pattern * 2 + (codes >= 0))[0].astype(np.int64)
+        codes, values = _factorize(rows[column])  # -1 = blank
+        if bound * (len(values) + 1) >= 2**62:
+            combo = pd.factorize(combo)[0].astype(np.int64)
+            bound = int(combo.max()) + 1
+        combo = combo * (len(values) + 1) + codes + 1
+        bound *= len(values) + 1
+        pattern = pattern * 2 + (codes >= 0)
+        if len(columns) > 60:  # 2**60 patterns: renumber them as they go
+            pattern = pd.factorize(pattern)[0].astype(np.int64)
+    combo = pd.factorize(combo)[0].astype(np.int64)  # the same numbers as renumbering each step
+    pattern = pd.factorize(pattern)[0].astype(np.int64)
     group = pd.factorize(metric_code.astype(np.int64) * (pattern.max() + 1) + pattern)[0]
     combos, groups = combo.max() + 1, group.max() + 1
     if combos == groups:
@@ -129,8 +145,9 @@ def absent_slices(
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     hole_day = day_of[np.repeat((base + first)[holes], lengths) + offsets]
     absent_combos = np.unique(hole_combo)
-    order = np.argsort(combo, kind="stable")
-    example = order[np.searchsorted(combo[order], absent_combos)]  # each slice's first row
+    first_rows = np.full(combos, len(combo))
+    np.minimum.at(first_rows, combo, np.arange(len(combo)))
+    example = first_rows[absent_combos]  # each slice's first row
     keys = rows[columns]
     described = {
         c: _describe(keys.iloc[row], columns, names)
