@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from wbr.analysis import flags
+from wbr.analysis import flag_batch, flags
 from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
 from wbr.analysis.questions import Facts, XmrView, ask, rank, select
@@ -115,6 +115,7 @@ def _assess(
     events: tuple[Event, ...],
     block: Block | None,
     named: tuple[Event, ...] = (),
+    screens: flag_batch.Screens | None = None,
 ) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None, WeeklySeries | None]:
     """Flags of one metric's week, the XmR chart they were judged on (None without one),
     the weekly cy/py/plan arrays the flags read (None when they do not say) and the judged
@@ -132,6 +133,7 @@ def _assess(
         pairs,
         plan_score=plan_score,
         named=tuple((e.date, e.description) for e in named),
+        screens=screens,
     )
     rows = assessment.rows
     weekly = None if rows is None else {"cy": rows.cy, "py": rows.py, "plan": rows.plan}
@@ -185,6 +187,7 @@ def analyse(
     views: dict[str, XmrView | None] = {}
     weekly: dict[str, dict[str, np.ndarray] | None] = {}
     series: dict[str, WeeklySeries | None] = {}
+    screens = flag_batch.screens(histories, linked)  # every metric's screens at once
     for metric in linked:
         if metric in histories:
             found, view, rows, series[metric] = _assess(
@@ -194,6 +197,7 @@ def analyse(
                 explaining[metric],
                 by_metric.get(metric),
                 events[metric],
+                screens.get(metric),
             )
             flags_by_metric[metric] = tuple(f for f in found if f.set_aside is None)
             aside_by_metric[metric] = tuple(f for f in found if f.set_aside is not None)

@@ -56,6 +56,8 @@ class WeekDays:
 
     def screen(self) -> bool:
         """Cheap look: does a day of the week stand out from the same weekdays before it?"""
+        if self.week.screened is not None:  # worked out for every metric at once
+            return self.week.screened
         daily = self.week.history.daily
         end = self.week.rows.last
         weeks = min(RESIDUAL_WEEKS, int(daily.index.searchsorted(end, "right")) // 7)

@@ -138,6 +138,9 @@ class MetricWeek:
     events: tuple[tuple[dt.date, str], ...]  # the recurring events, which may explain a signal
     rows: WeeklyRows
     named: tuple[tuple[dt.date, str], ...] = ()  # every event of the metric, one-off ones too
+    # the screens worked out for every metric at once (flag_batch.py); None: work them out here
+    seasonal: bool | None = None  # is_seasonal(cy)
+    screened: bool | None = None  # WeekDays.screen()
 
     @property
     def ends(self) -> pd.DatetimeIndex:
@@ -285,7 +288,10 @@ class WeeklyViews:
         one has enough weeks for a chart)."""
         choice = self.week.settings.xmr_series
         if choice == "auto":
-            choice = "yoy" if is_seasonal(self.week.cy) else "raw"
+            seasonal = self.week.seasonal
+            if seasonal is None:
+                seasonal = is_seasonal(self.week.cy)
+            choice = "yoy" if seasonal else "raw"
             if self[choice].chart is None:
                 choice = "raw" if choice == "yoy" else "yoy"
         return self[choice]

@@ -26,6 +26,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from wbr.analysis.flag_batch import Screens, screen_passes
 from wbr.analysis.flag_days import (
     WeekDays,
     day_words,
@@ -415,6 +416,7 @@ def assess_metric(
     *,
     plan_score: PlanScore | None = None,
     named: Sequence[tuple[dt.date, str]] = (),
+    screens: Screens | None = None,
 ) -> Assessment:
     """Every flag of the deck's week (the last weekly row), plus the signals set aside and why.
 
@@ -422,10 +424,20 @@ def assess_metric(
     (the block's PlanScore) adds its MTD/QTD/YTD variances to the plan-miss test. `events` may
     explain a signal away (pass the recurring ones); `named` are all the metric's events, one-off
     ones too: a day recurs only when the same event (or none) is named a year apart, and flags
-    cite the events on their days.
+    cite the events on their days. `screens`: this metric's screens, worked out for every metric
+    at once (flag_batch.screens); the same answers as without them, sooner.
     """
     rows = WeeklyRows.of(history)
-    week = MetricWeek(history, metric, settings, tuple(events), rows, tuple(named) or tuple(events))
+    week = MetricWeek(
+        history,
+        metric,
+        settings,
+        tuple(events),
+        rows,
+        tuple(named) or tuple(events),
+        seasonal=screens.seasonal if screens else None,
+        screened=screen_passes(screens, settings.seasonal_z) if screens else None,
+    )
     flags = data_flags(history, metric, settings, rows)
     aside: list[Flag] = []
     view, skipped = None, None

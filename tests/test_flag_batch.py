@@ -1,0 +1,67 @@
+"""flag_batch: the screens for every metric at once give exactly the one-metric answers."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from wbr.analysis.flag_batch import nan_median, seasonal, weekday_z
+from wbr.analysis.flag_week import is_seasonal
+from wbr.analysis.residuals import weekday_screen
+
+
+def _weekly(rng: np.random.Generator) -> np.ndarray:
+    """Weekly series with a season, gaps, negative, zero and whole-number rows."""
+    weeks = 156
+    season = 1 + 0.2 * np.sin(np.arange(weeks) * 2 * np.pi / 52)
+    cy = rng.lognormal(5, 0.3, (400, weeks)) * season
+    cy[::7, ::13] = np.nan
+    cy[1::11] = -cy[1::11]
+    cy[2::17, :100] = np.nan
+    cy[3::19, 5] = 0
+    cy[4::23] = np.round(cy[4::23] / 100)
+    return cy
+
+
+def test_seasonal_matches_is_seasonal_row_by_row() -> None:
+    cy = _weekly(np.random.default_rng(1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.array([is_seasonal(row) for row in cy])
+    assert 0 < expected.sum() < len(expected)  # both answers occur
+    np.testing.assert_array_equal(seasonal(cy), expected)
+
+
+def test_weekday_z_is_the_screens_largest_z_to_the_last_bit() -> None:
+    rng = np.random.default_rng(2)
+    days = rng.lognormal(3, 0.2, (400, 84))
+    days[::5, ::9] = np.nan
+    days[1::7, -7:] = np.nan
+    days[2::13] = -days[2::13]
+    days[3::29] = 1.0  # no spread: every z is 0
+    days[4::31, -3] *= 4  # an unusual day
+    days[5::37] = np.nan
+    days[6::41] = np.round(days[6::41] / 30)
+    found = weekday_z(days)
+    checked = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for row, z in zip(days, found, strict=True):
+            if np.isnan(row[-7:]).all():
+                continue  # the screen says no before it scores anything
+            expected = float(np.nanmax(np.abs(weekday_screen(row))))
+            assert z == expected or (np.isnan(z) and np.isnan(expected))
+            checked += 1
+    assert checked > 300 and (found > 4).any()
+
+
+def test_nan_median_is_the_median_of_the_values_present() -> None:
+    values = np.random.default_rng(3).normal(size=(300, 9))
+    values[values > 1] = np.nan
+    values[0] = np.nan
+    found = nan_median(values, axis=1)
+    assert np.isnan(found[0])
+    for row, median in zip(values[1:], found[1:], strict=True):
+        present = row[~np.isnan(row)]
+        assert median == np.median(present) if len(present) else np.isnan(median)
