@@ -1,7 +1,8 @@
 """A long deck in headless Chromium: what keeps a chart's cost from growing with the page, and
-what must still work with it. Off-screen blocks skip rendering (content-visibility) and plotly's
-per-chart lookup of <base> ends at once; a jump to a block still lands on it, every chart still
-draws, and print media lays out every block."""
+what must still work with it. The first paint never waits for plotly.js, off-screen blocks skip
+rendering (content-visibility) and plotly's per-chart lookup of <base> ends at once; a page opened
+at a block and a jump to a block still land on it, every chart still draws, and print media lays
+out every block."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ pytestmark = [
 ]
 BLOCKS = 120
 TOP = "String(Math.round(document.getElementById('block-{n}').getBoundingClientRect().top))"
+MARK = "(performance.getEntriesByName('{name}')[0] || {{}}).startTime"
+FIRST_PAINT = MARK.format(name="first-contentful-paint")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +49,13 @@ def test_a_long_deck_jumps_to_a_block_draws_every_chart_and_prints_every_block(p
         browser.open(page.resolve().as_uri() + "#block-10")
         assert browser.evaluate("document.head.firstElementChild.tagName") == "BASE"
         assert browser.evaluate("document.baseURI") == page.resolve().as_uri() + "#block-10"
+        # the first screen is painted before plotly.js starts (it takes about a second)
+        painted = _wait(browser, FIRST_PAINT)
+        started = _wait(browser, MARK.format(name="wbr-plotly-start"))
+        assert 0 < painted <= started
+        # opened at a block, the page stays on it while the blocks above get their real height
+        time.sleep(1)
+        assert browser.evaluate(TOP.format(n=10)) == "0"
         # off screen, a block's height is a guess until it is shown; every jump still lands on
         # its block (without the deck's correction: 53 px too far)
         for n in (60, 110, 20, 90, 45):

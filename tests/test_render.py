@@ -12,6 +12,7 @@ import pytest
 from tests.synthetic_deck import make_block, make_deck, standard_blocks
 from wbr.engine.deck import Commentary
 from wbr.render.html import (
+    CHART_DIV_CLASS,
     block_html,
     box_score_html,
     change_html,
@@ -215,6 +216,21 @@ def test_no_text_from_data_can_close_a_chart_script():
     block = make_block(1, label="</script><script>alert(1)</script>")
     html = block_html(DECK, block)
     assert html.count("<script>") == 1 and "alert(1)</script>" not in html
+    assert html.count('<script type="application/json">') == 1  # the figure, as inert JSON
+
+
+def test_nothing_heavy_runs_before_the_first_paint():
+    """plotly.js (4.7 MB) and the charts' figures are inert text on the page: the scripts the
+    browser runs while it parses the deck are the chart loader and one short call per chart."""
+    blocks = standard_blocks()
+    html = deck_html(make_deck(blocks))
+    scripts = re.findall(r"<script( [^>]*)?>(.*?)</script>", html, flags=re.S)
+    running = [body for attrs, body in scripts if "type=" not in attrs]
+    assert len(running) == 2 + len(blocks)  # PlotlyConfig, the loader, a call per chart
+    assert sum(len(body) for body in running) < 12_000
+    inert = {attrs.strip(): body for attrs, body in scripts if "type=" in attrs}
+    assert PLOTLY_BANNER in inert['type="text/x-wbr-plotly" id="wbr-plotly-js"']
+    assert html.index('id="wbr-plotly-js"') < html.index(CHART_DIV_CLASS)
 
 
 def test_each_block_adds_at_most_25_kib():

@@ -5,6 +5,7 @@ not even an attribute; and the deck, the email and the terminal format the box s
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from html.parser import HTMLParser
 
@@ -73,10 +74,15 @@ def _hostile_deck():
 def _assert_inert(html: str, scripts_allowed: int) -> _Tags:
     """No element, attribute or script came from the hostile text; it reads back as text."""
     page = _parse(html)
-    # a chart's script holds the label as JSON, with < escaped: it cannot close the script
-    charts = [body for body in page.scripts if body.startswith("wbrChart(")]
-    assert all("<" not in body for body in charts)
-    assert len(charts) == max(0, scripts_allowed - 3)
+    # a chart's JSON script holds the label, with < escaped: it cannot close the script; the
+    # call that draws the chart holds only its div's id
+    figures = [body for body in page.scripts if body.startswith('{"figure": ')]
+    calls = [body for body in page.scripts if body.startswith("wbrChart(")]
+    assert all("<" not in body for body in figures + calls)
+    assert all(
+        "alert(1)" in json.loads(body)["figure"]["layout"]["title"]["text"] for body in figures
+    )
+    assert len(figures) == len(calls) == max(0, scripts_allowed - 3) // 2
     assert len([t for t, _ in page.tags if t == "script"]) == scripts_allowed
     assert not any(name.startswith("on") for _, attrs in page.tags for name in attrs)
     text = "".join(page.text)
@@ -88,8 +94,9 @@ def _assert_inert(html: str, scripts_allowed: int) -> _Tags:
 def test_hostile_text_is_inert_in_the_deck():
     deck = _hostile_deck()
     html = deck_html(deck)
-    # head: PlotlyConfig, plotly.js, the chart loader; then one script per chart
-    page = _assert_inert(html, scripts_allowed=3 + len(deck.blocks))
+    # head: PlotlyConfig, plotly.js, the chart loader; then two scripts per chart (its figure
+    # as JSON, and the call that draws it)
+    page = _assert_inert(html, scripts_allowed=3 + 2 * len(deck.blocks))
     text = "".join(page.text)
     for field in ("Orders", "Eve", "Soft week.", "Ann", "Promo", "Why", "WBR"):
         assert f"{field} {HOSTILE}" in text, field
