@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
+from pathlib import Path
 
 import numpy as np
+import pytest
 
+from wbr.analysis import flag_days, flag_week
 from wbr.analysis.flag_batch import nan_median, seasonal, weekday_z
 from wbr.analysis.flag_week import is_seasonal
 from wbr.analysis.residuals import weekday_screen
+from wbr.engine.build import build_deck
+from wbr.engine.config import load_config
+
+STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _weekly(rng: np.random.Generator) -> np.ndarray:
@@ -65,3 +73,19 @@ def test_nan_median_is_the_median_of_the_values_present() -> None:
     for row, median in zip(values[1:], found[1:], strict=True):
         present = row[~np.isnan(row)]
         assert median == np.median(present) if len(present) else np.isnan(median)
+
+
+def test_a_deck_asks_the_one_metric_screens_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import write_business
+
+    config = load_config(write_business(tmp_path))
+    reference = build_deck(config, generated_at=STAMP).to_json()
+
+    def asked(*_args: object) -> None:
+        raise AssertionError("a one-metric screen ran: the batch screens were not used")
+
+    monkeypatch.setattr(flag_week, "is_seasonal", asked)
+    monkeypatch.setattr(flag_days, "weekday_screen", asked)
+    assert build_deck(config, generated_at=STAMP).to_json() == reference

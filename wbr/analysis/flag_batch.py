@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from wbr.analysis.flag_week import LEVEL_SPAN, SCREEN_SHARE, WEEKS_PER_YEAR
 from wbr.analysis.residuals import MAD_TO_SIGMA, RESIDUAL_WEEKS
@@ -114,8 +115,8 @@ def screens(histories: Mapping[str, MetricHistory], metrics: list[str]) -> dict[
     if not chosen:
         return {}
     ends, days = chosen[0].ends, chosen[0].daily.index
-    same = [h for h in chosen if h.ends is ends and h.daily.index is days and len(ends) > 1]
-    if not same:
+    same = [h for h in chosen if _same(h.ends, ends) and _same(h.daily.index, days)]
+    if len(ends) < 2 or not same:
         return {}
     is_seasonal = seasonal(np.vstack([h.rows.cy for h in same]))
     z: np.ndarray | None = None
@@ -135,6 +136,11 @@ def screens(histories: Mapping[str, MetricHistory], metrics: list[str]) -> dict[
         )
         for i, h in enumerate(same)
     }
+
+
+def _same(index: pd.Index, other: pd.Index) -> bool:
+    """The same dates (the same object, or equal: a column of a frame has its own index)."""
+    return index is other or index.equals(other)
 
 
 def screen_passes(found: Screens, seasonal_z: float) -> bool | None:
