@@ -360,3 +360,17 @@ def test_a_closure_day_in_a_short_history_is_still_flagged_and_cited():
             assert cited, (weeks, seed, [f.detail for f in found.flags + found.explained])
             # the flag says how little the fit saw and that its band is wider for it
             assert f"the {weeks - 1} weeks before (all the history there is" in cited[0].detail
+
+
+def test_a_metric_that_starts_later_than_its_file_is_fitted_on_its_own_weeks(tmp_path):
+    # a wide file whose other column has years of history: the young column's blank days before
+    # its first value are before its history, not missing days that leave the fit too gappy
+    old = business(5)
+    young = _young(3, weeks=8).reindex(old.index)
+    young.iloc[-4] *= 0.2  # Wednesday of the deck's week: -80%
+    config = write_deck(tmp_path, {"old": old, "young": young})
+    block = build_deck(config, week_ending=WEEK.date()).block("young")
+    day = young.index[-4].date()
+    cited = [f for f in block.flags if f.type == "seasonal" and day in f.days]
+    assert cited, [f.detail for f in block.flags]
+    assert "the 7 weeks before (all the history there is" in cited[0].detail

@@ -152,7 +152,11 @@ def fit_window(
     them (or as many whole weeks as there are, at least MIN_FIT_WEEKS); None when too short or too
     gappy. The flags (residual_fit) and the explore view (seasonal_fit) read the same fit."""
     stop = int(daily.index.searchsorted(pd.Timestamp(end), side="right"))
-    days = min(weeks * 7, stop - score)  # a young metric: as many whole weeks as it has
+    # the days before a metric's first value are before its history, not missing: a metric that
+    # starts later than the others in its file has blank days there
+    first = daily.first_valid_index()
+    begins = 0 if first is None else int(daily.index.searchsorted(first))
+    days = min(weeks * 7, stop - score - begins)  # a young metric: as many whole weeks as it has
     days -= days % 7
     if days < MIN_FIT_WEEKS * 7:
         return None
