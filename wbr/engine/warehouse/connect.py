@@ -48,6 +48,14 @@ class Connection:
     name: str
     backend: Any
     secrets: list[str] = field(default_factory=list)
+    # compile-only (no server): table reference -> ibis schema; see compile_only
+    schemas: dict[str, Any] | None = None
+    engine: str = ""  # the URL's scheme as written ('redshift' is served by the postgres backend)
+
+    @property
+    def offline(self) -> bool:
+        """True for a compile-only connection: SQL is generated, nothing can run."""
+        return self.schemas is not None
 
     @property
     def dialect(self) -> str:
@@ -108,7 +116,7 @@ def open_connection(
     if name is None:
         return Connection(EMBEDDED, embedded_duckdb(base_dir))
     url = expand_url(name, templates[name])
-    connection = Connection(name, None, [url])
+    connection = Connection(name, None, [url], engine=url_scheme(url))
     scheme = _scheme(url)
     with translate_errors(connection, "cannot connect"):
         if scheme == "pyspark":
@@ -122,6 +130,21 @@ def open_connection(
             backend = ibis.connect(f"{scheme}://{url.split('://', 1)[1]}" if scheme else url)
     connection.backend = backend
     return connection
+
+
+def compile_only(name: str, engine: str, schemas: dict[str, Any]) -> Connection:
+    """A connection that only compiles SQL for `engine` (an ibis backend name: 'snowflake',
+    'bigquery', 'trino', 'postgres', ...), with the tables' column types given by `schemas`
+    (table reference -> ibis schema): for reviewing and testing another engine's SQL without its
+    server or driver."""
+    import ibis
+    import ibis.backends.sql.compilers as compilers
+
+    provider = getattr(compilers, _SCHEME_ALIASES.get(engine, engine), None)
+    if provider is None or getattr(provider, "compiler", None) is None:
+        raise WarehouseError(f"connection '{name}': no SQL compiler for engine '{engine}'")
+    schemas = {k: ibis.schema(v) for k, v in schemas.items()}
+    return Connection(name, provider, [], schemas, engine)
 
 
 def _reason(exc: BaseException) -> str:

@@ -34,10 +34,16 @@ def reads_warehouse(config: Config) -> bool:
 class Connections:
     """Connections opened once per deck, by config name (None = the embedded DuckDB)."""
 
-    def __init__(self, config: Config, sessions: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        sessions: dict[str, Any] | None = None,
+        opened: dict[str, Connection] | None = None,
+    ) -> None:
         self.config = config
         self.sessions = sessions or {}
-        self.opened: dict[str | None, Connection] = {}
+        # `opened`: connections made elsewhere (compile-only ones, to review another engine's SQL)
+        self.opened: dict[str | None, Connection] = dict(opened or {})
 
     def get(self, name: str | None) -> Connection:
         """The open connection called `name`, opening it on first use."""

@@ -8,7 +8,7 @@ from functools import partial
 
 from wbr.engine.calendar import Calendar
 from wbr.engine.config import Config
-from wbr.engine.warehouse.connect import run
+from wbr.engine.warehouse.connect import Connection, run
 from wbr.engine.warehouse.load import (
     Connections,
     _requested_week,
@@ -26,6 +26,8 @@ def _week(config: Config, queries: list, week_ending: dt.date | str | None) -> d
     week = _requested_week(config, week_ending)
     if week is not None:
         return week
+    if any(q.connection.offline for q in queries):  # nothing to ask for the last day
+        raise ConfigError("SQL compiled without a connection needs a week: give --week YYYY-MM-DD")
     lasts = [day for day in (q.last_day() for q in queries) if day is not None]
     if not lasts:  # no week to show SQL for: the tables hold no rows yet
         names = ", ".join(q.name for q in queries)
@@ -36,13 +38,20 @@ def _week(config: Config, queries: list, week_ending: dt.date | str | None) -> d
 
 
 def table_sql(
-    config: Config, table: str | None = None, week_ending: dt.date | str | None = None
+    config: Config,
+    table: str | None = None,
+    week_ending: dt.date | str | None = None,
+    connections: Connections | None = None,
 ) -> str:
-    """The SQL each table's metrics run, in the table engine's dialect, for review."""
+    """The SQL each table's metrics run, in the table engine's dialect, for review.
+
+    `connections` may hold compile-only ones (connect.compile_only): their SQL is generated
+    without a server, as it would be sent to one.
+    """
     if table is not None and table not in config.tables:
         known = ", ".join(config.tables) or "none"
         raise ConfigError(f"no table '{table}' under tables: (tables: {known})")
-    connections = Connections(config)
+    connections = connections or Connections(config)
     queries = [q for q in table_queries(config, connections) if table in (None, q.name)]
     if not queries:
         raise ConfigError("no metric is read from a table (metrics.<id>.from)")
@@ -60,6 +69,7 @@ def table_sql(
         parts.append(f"{head}\n-- daily values of every metric, one scan, {days.start}..{days.end}")
         # every compilation runs inside `run`: an engine error becomes one line, URL redacted
         compiled = partial(run, query.connection, "cannot compile")
+        _sql = partial(_compiled_sql, engine=_engine(query.connection))
         parts.append(compiled(partial(_sql, query.daily(days))))
         slices = query.slices(days) if config.dimensions else None
         if slices is not None:
@@ -76,10 +86,15 @@ def table_sql(
     return "\n".join(part.rstrip() + ("" if part.startswith("--") else ";\n") for part in parts)
 
 
-def _sql(expression: object) -> str:
+def _engine(connection: Connection) -> str | None:
+    """The ibis compiler a compile-only connection names (None: the connected backend's own)."""
+    return connection.backend.__name__.rsplit(".", 1)[-1] if connection.offline else None
+
+
+def _compiled_sql(expression: object, engine: str | None) -> str:
     import ibis
 
-    return str(ibis.to_sql(expression))
+    return str(ibis.to_sql(expression, dialect=engine))
 
 
 def warehouse_report(config: Config) -> list[str]:

@@ -63,6 +63,12 @@ class TableQuery:
         self.table = table
         self.metrics = list(metrics)
         self.time_zone = time_zone
+        if connection.engine == "redshift":  # served by the postgres backend, but older SQL
+            raise WarehouseError(
+                f"{connection.describe()}: table '{name}': tables on Redshift are not supported "
+                "(the generated SQL uses FILTER and MAKE_DATE, which Redshift lacks); "
+                "read the metrics with a `query` source instead"
+            )
         # condition text -> flag column, so metrics with the same condition share one flag
         self.where_of: dict[str, str] = {}
         self._rows: dict[Window, Any] = {}
@@ -89,6 +95,14 @@ class TableQuery:
             return reader(str(path))
         parts = str(self.table.table).split(".")
         database = tuple(parts[:-1]) if len(parts) == 3 else (parts[0] if len(parts) == 2 else None)
+        if self.connection.schemas is not None:  # compile-only: the columns are given
+            import ibis
+
+            schema = self.connection.schemas.get(str(self.table.table))
+            if schema is None:
+                raise self._problem(f"no columns given for {self.table.table}")
+            catalog, db = (parts[0], parts[1]) if len(parts) == 3 else (None, database)
+            return ibis.table(schema, name=parts[-1], catalog=catalog, database=db)
         return backend.table(parts[-1], database=database)
 
     def _problem(self, message: str) -> WarehouseError:
@@ -141,10 +155,23 @@ class TableQuery:
         if kind.is_date():
             return column
         zone = exp.Literal.string(self.time_zone)
-        if kind.timezone is None:  # a timestamp without a zone is UTC
-            if self.time_zone == "UTC":
-                return exp.cast(column, "date")
-            column = exp.AtTimeZone(this=column, zone=exp.Literal.string("UTC"))
+        utc = exp.Literal.string("UTC")
+        naive = kind.timezone is None  # a timestamp without a zone is UTC
+        if naive and self.time_zone == "UTC":
+            return exp.cast(column, "date")
+        dialect = self.connection.dialect
+        # Engines where the generic form would read a zone-less timestamp in the session's zone
+        # (or not parse): each one's own spelling of "this UTC instant, as a local day".
+        if dialect == "bigquery":  # DATETIME column: TIMESTAMP() reads it as UTC
+            stamp = exp.Anonymous(this="TIMESTAMP", expressions=[column]) if naive else column
+            return exp.Anonymous(this="DATE", expressions=[stamp, zone])
+        if dialect == "snowflake" and naive:
+            converted = exp.ConvertTimezone(source_tz=utc, target_tz=zone, timestamp=column)
+            return exp.cast(converted, "date")
+        if dialect == "trino" and naive:
+            column = exp.Anonymous(this="WITH_TIMEZONE", expressions=[column, utc])
+        elif naive:
+            column = exp.AtTimeZone(this=column, zone=utc)
         return exp.cast(exp.AtTimeZone(this=column, zone=zone), "date")
 
     def _in_days(self, days: Window) -> Any:
@@ -191,6 +218,16 @@ class TableQuery:
             select.append(exp.alias_(exp.Paren(this=parsed), flag, quoted=True))
         query = exp.select(*select).from_(exp.to_table(_SOURCE, quoted=True))
         filtered = self._in_days(days).alias(_SOURCE)
+        if self.connection.offline:  # no engine to ask for the result's types: they are known
+            import ibis
+            import ibis.expr.operations as ops
+
+            types = {DAY: "date", **{name: self.raw[name].type() for name in needed}}
+            types.update({flag: "boolean" for flag in self.where_of.values()})
+            view = ops.SQLStringView(
+                parent=filtered.op(), query=query.sql(dialect=dialect), schema=ibis.schema(types)
+            )
+            return view.to_expr()
         return run(
             self.connection,
             self._doing("the metrics' columns or conditions are not valid SQL here"),
