@@ -14,7 +14,7 @@ only a few weeks, on development data only. Prints numbers for benchmarks/README
 Nothing here reads held-out data (no nyc_taxi, no report seeds).
 
     .venv/bin/python benchmarks/short_history_eval.py [--tails] [--sweep] [--bikeshare] [--step 2]
-        [--widening 0]   # the rule off: the numbers before it
+        [--widening 0] [--min-weeks 6]   # the rule off (the numbers before it); a higher minimum
 """
 
 from __future__ import annotations
@@ -176,7 +176,8 @@ def bikeshare(step: int) -> None:
     plain = found[~found.week.isin(event_weeks)]
     print(
         f"bikeshare, history cut to 5-20 weeks before the deck ({len(starts)} starts, every"
-        f" {step} weeks; SHORT_FIT_WIDENING {residuals.SHORT_FIT_WIDENING}):"
+        f" {step} weeks; SHORT_FIT_WIDENING {residuals.SHORT_FIT_WIDENING}, MIN_FIT_WEEKS"
+        f" {residuals.MIN_FIT_WEEKS}):"
     )
     for label, part in (
         ("5-8 weeks", plain[plain.weeks <= 8]),
@@ -204,9 +205,12 @@ def main() -> None:
     parser.add_argument("--bikeshare", action="store_true")
     parser.add_argument("--step", type=int, default=2, help="weeks between truncated starts")
     parser.add_argument("--widening", type=float, help="set SHORT_FIT_WIDENING (0: the rule off)")
+    parser.add_argument("--min-weeks", type=int, help="set MIN_FIT_WEEKS (the shortest fit)")
     args = parser.parse_args()
     if args.widening is not None:
         residuals.SHORT_FIT_WIDENING = args.widening
+    if args.min_weeks is not None:
+        residuals.MIN_FIT_WEEKS = args.min_weeks
     if args.tails:
         tails()
     if args.sweep:
