@@ -55,100 +55,36 @@ Rules:
 - The plan has no dimensions, so the "plan" comparison allocates last week's plan to segments by
   their share of the prior-year week (`py_share`), or of the prior week when there is no prior year
   (`prior_week_share`): it shows which segment fell short of its share of the plan.
-- Mix/rate (docs/): w = a segment's share of the denominator, r = its rate. A segment
-  with no denominator in one week takes its other week's rate there, so its whole effect is mix.
+- Mix/rate (computed in analysis.mix_rate): w = a segment's share of the denominator, r = its
+  rate. A segment with no denominator in one week takes its other week's rate there, so its whole
+  effect is mix.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from wbr.analysis.mix_rate import RateDecomposition, decompose_rate, json_number, mix_rate_block
 from wbr.engine.compare import BPS_PER_UNIT, compare_arrays
 from wbr.engine.config import Config
+
+__all__ = [  # RateDecomposition and decompose_rate live in analysis.mix_rate; importable here too
+    "COMPARISONS",
+    "UNSPLIT",
+    "RateDecomposition",
+    "compute_drivers",
+    "decompose_rate",
+]
 
 UNSPLIT = "(not split)"
 CURRENT, PRIOR_WEEK, PRIOR_YEAR = 0, 1, 2
 COMPARISONS = {"wow": PRIOR_WEEK, "yoy": PRIOR_YEAR}
 _PERIOD_AGES = {CURRENT: (0, 6), PRIOR_WEEK: (7, 13), PRIOR_YEAR: (364, 370)}  # days before end
-
-
-@dataclass(frozen=True)
-class RateDecomposition:
-    """Mix/rate/interaction of a blended rate change, totals and per segment, in rate units."""
-
-    r0: float
-    r1: float
-    mix: float
-    rate: float
-    interaction: float
-    two_part_rate: float
-    w0: np.ndarray
-    w1: np.ndarray
-    seg_r0: np.ndarray
-    seg_r1: np.ndarray
-    seg_mix: np.ndarray
-    seg_rate: np.ndarray
-    seg_interaction: np.ndarray
-
-    @property
-    def delta(self) -> float:
-        """r1 - r0."""
-        return self.r1 - self.r0
-
-
-def decompose_rate(
-    numerator_0: Iterable[float],
-    denominator_0: Iterable[float],
-    numerator_1: Iterable[float],
-    denominator_1: Iterable[float],
-) -> RateDecomposition | None:
-    """Mix vs rate of a blended rate between a base (0) and a current (1) period, by segment.
-
-    None when either period has no denominator.
-    """
-    n0, d0 = np.asarray(numerator_0, float), np.asarray(denominator_0, float)
-    n1, d1 = np.asarray(numerator_1, float), np.asarray(denominator_1, float)
-    total_0, total_1 = d0.sum(), d1.sum()
-    if not total_0 > 0 or not total_1 > 0:
-        return None
-    w0, w1 = d0 / total_0, d1 / total_1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r0 = np.where(d0 > 0, n0 / d0, np.nan)
-        r1 = np.where(d1 > 0, n1 / d1, np.nan)
-    # a segment without a base (or current) rate borrows the other one: its effect is all mix
-    base = np.where(np.isnan(r0), r1, r0)
-    base = np.where(np.isnan(base), 0.0, base)
-    current = np.where(np.isnan(r1), base, r1)
-    shift = w1 - w0
-    mix = shift * base
-    rate = w0 * (current - base)
-    interaction = shift * (current - base)
-    return RateDecomposition(
-        r0=float(n0.sum() / total_0),
-        r1=float(n1.sum() / total_1),
-        mix=float(mix.sum()),
-        rate=float(rate.sum()),
-        interaction=float(interaction.sum()),
-        two_part_rate=float((w1 * (current - base)).sum()),
-        w0=w0,
-        w1=w1,
-        seg_r0=r0,
-        seg_r1=r1,
-        seg_mix=mix,
-        seg_rate=rate,
-        seg_interaction=interaction,
-    )
-
-
-def _num(value: float) -> float | None:
-    """A plain float for JSON, None for NaN."""
-    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def _period_rows(
@@ -232,8 +168,8 @@ def _contribution(
                 "cy": float(cy[i]),
                 "base": float(base[i]),
                 "delta": float(delta[i]),
-                "share": _num(share[i]),
-                "change": _num(change[i]),
+                "share": json_number(share[i]),
+                "change": json_number(change[i]),
             }
             for i in order
         ],
@@ -271,47 +207,6 @@ def _dimension_drivers(
                 result["plan"] = {**block, "allocation": allocation}
                 break
     return result
-
-
-def _mix_rate_block(
-    segments: np.ndarray,
-    num: np.ndarray,
-    den: np.ndarray,
-    period: int,
-    scale: float,
-    unit: str,
-    complete: bool,
-) -> dict[str, Any] | None:
-    """One comparison's mix/rate block (see the module docstring)."""
-    parts = decompose_rate(num[:, period], den[:, period], num[:, CURRENT], den[:, CURRENT])
-    if parts is None:
-        return None
-    total = parts.seg_mix + parts.seg_rate + parts.seg_interaction
-    order = np.argsort(-np.abs(total), kind="stable")
-    return {
-        "r0": parts.r0,
-        "r1": parts.r1,
-        "unit": unit,
-        "delta": parts.delta * scale,
-        "mix": parts.mix * scale,
-        "rate": parts.rate * scale,
-        "interaction": parts.interaction * scale,
-        "two_part": {"mix": parts.mix * scale, "rate": parts.two_part_rate * scale},
-        "complete": complete,
-        "segments": [
-            {
-                "segment": str(segments[i]),
-                "w0": float(parts.w0[i]),
-                "w1": float(parts.w1[i]),
-                "r0": _num(parts.seg_r0[i]),
-                "r1": _num(parts.seg_r1[i]),
-                "mix": float(parts.seg_mix[i] * scale),
-                "rate": float(parts.seg_rate[i] * scale),
-                "interaction": float(parts.seg_interaction[i] * scale),
-            }
-            for i in order
-        ],
-    }
 
 
 def _aligned(
@@ -396,7 +291,16 @@ def compute_drivers(
                     for operand in (numerator, denominator)
                     for p in (CURRENT, base_period)
                 )
-                block = _mix_rate_block(names, num, den, base_period, scale, unit, complete)
+                block = mix_rate_block(
+                    names,
+                    num[:, base_period],
+                    den[:, base_period],
+                    num[:, CURRENT],
+                    den[:, CURRENT],
+                    scale,
+                    unit,
+                    complete,
+                )
                 if block is not None:
                     found[name] = block
             if found:
