@@ -9,6 +9,7 @@ aggregated by its own type first, for current year, prior year and plan alike.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -71,6 +72,17 @@ class WindowValues:
     def column(self) -> dict[str, int]:
         """Each metric's column (a dict: `metrics.index` per metric is quadratic in a deck)."""
         return {metric: i for i, metric in enumerate(self.metrics)}
+
+    @cached_property
+    def by_metric(self) -> list[list[float | None]]:
+        """Each metric's values over the windows as Python numbers, None when N/A (one
+        conversion for the deck, not one numpy scalar per block and window)."""
+        return [[None if math.isnan(v) else v for v in column] for column in self.values.T.tolist()]
+
+    @cached_property
+    def complete_by_metric(self) -> list[list[bool]]:
+        """Each metric's completeness over the windows, as Python booleans."""
+        return self.complete.astype(bool).T.tolist()
 
     def value(self, window_index: int, metric: str) -> float | None:
         """One window's value for one metric, None when N/A."""

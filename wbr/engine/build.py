@@ -240,12 +240,10 @@ def _block(
     column = cy.column[metric]
 
     planned = planned if plan_exists else None
+    complete = cy.complete_by_metric[column]
 
     def value(values: WindowValues | None, row: int) -> float | None:
-        if values is None:
-            return None
-        number = values.values[row, column]
-        return None if np.isnan(number) else float(number)
+        return None if values is None else values.by_metric[column][row]
 
     weeks = tuple(
         WeekPoint(
@@ -254,7 +252,7 @@ def _block(
             cy=value(cy, row),
             py=value(py, row),
             plan=value(planned, row),
-            complete=bool(cy.complete[row, column]),
+            complete=complete[row],
         )
         for row, end in enumerate(windows.week_ends)
     )
@@ -265,7 +263,7 @@ def _block(
             cy=value(cy, windows.first_month + k),
             py=value(py, windows.first_month + k),
             plan=value(planned, windows.first_month + k),
-            complete=bool(cy.complete[windows.first_month + k, column]),
+            complete=complete[windows.first_month + k],
         )
         for k, (year, month) in enumerate(windows.months)
     )

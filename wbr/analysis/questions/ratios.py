@@ -121,12 +121,12 @@ def denominator_moved(f: Facts) -> Fill | None:
     """Q22: the ratio has a signal, and its denominator moved more than DENOMINATOR_MOVE_PCT YoY."""
     history = f.history
     numerator, denominator = f.metric.numerator, f.metric.denominator
-    if f.block.aggregation != "ratio" or history is None or history.denominator is None:
+    if f.block.aggregation != "ratio" or history is None or history.denominator_rows is None:
         return None
     if numerator is None or denominator is None:
         return None
     rate_yoy = f.block.box.yoy
-    if rate_yoy is None or abs(rate_yoy) < f.material or history.numerator is None:
+    if rate_yoy is None or abs(rate_yoy) < f.material or history.numerator_rows is None:
         return None
     if not f.signalled(f.block.metric):  # a routine rate: asked every week of a growth year
         return None
@@ -259,11 +259,11 @@ def small_denominator(f: Facts) -> Fill | None:
     """Q24: the denominator is below the configured minimum volume."""
     history = f.history
     denominator = f.metric.denominator
-    if f.block.aggregation != "ratio" or history is None or history.denominator is None:
+    if f.block.aggregation != "ratio" or history is None or history.denominator_rows is None:
         return None
     if denominator is None:
         return None
-    den = finite(history.denominator["cy"].iloc[-1])
+    den = finite(history.denominator_rows.cy[-1])
     minimum = f.settings.min_denominator
     if den is None or den >= minimum:
         return None
