@@ -923,6 +923,22 @@ def test_q26_missing_days_outside_the_week() -> None:
     )
 
 
+def test_q26_does_not_ask_to_finalise_days_before_the_history_begins() -> None:
+    # a metric whose data begins on a Monday: the Sunday of its first week is partial, not a
+    # number to be finalised ("when will they be final?" of a day it did not exist)
+    h = history(BASE)
+    begins = WEEK - dt.timedelta(weeks=4, days=5)  # a Monday
+    status = Status(False, (begins - dt.timedelta(days=1),), history_starts=begins)
+    assert "Q26" not in ids(facts(block(h, status=status), h))
+    # a day missing after the history began is still asked about
+    later = Status(
+        False, (begins - dt.timedelta(days=1), begins + dt.timedelta(days=9)), None, begins
+    )
+    assert text(facts(block(h, status=later), h), "Q26").startswith(
+        f"Orders is missing 1 days in the periods this deck compares ({later.missing_days[1]})."
+    )
+
+
 def test_q26_collapse_below_the_trailing_minimum() -> None:
     assert text(q26_collapse(), "Q26").startswith(
         "Is last week's Orders real or a data issue? At 40 it is 59.6% below the lowest of the "

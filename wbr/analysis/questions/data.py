@@ -40,7 +40,10 @@ def _days_text(days: Sequence[dt.date]) -> str:
 )
 def data_issue(f: Facts) -> Fill | None:
     """Q26: missing days, data not complete through the week, or an unexplained collapse."""
-    missing = tuple(f.block.status.missing_days)
+    # the days before the metric's first value are before its history (a metric that starts
+    # mid-week leaves its first week partial, and the status says so), not data to be finalised
+    begins = f.block.status.history_starts
+    missing = tuple(d for d in f.block.status.missing_days if begins is None or d >= begins)
     start = f.week_ending - dt.timedelta(days=6)
     in_week = [d for d in missing if start <= d <= f.week_ending]
     complete_through = f.complete_through
