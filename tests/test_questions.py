@@ -1019,8 +1019,10 @@ def test_q37_needs_a_flag_and_no_commentary() -> None:
     assert "Q37" in ids(f)
     assert "Q37" not in ids(replace(f, commentary=note("Orders -10% due to the storm.")))
     assert "Q37" not in ids(q37())  # not flagged: nothing to explain
-    ownerless = replace(f, block=replace(f.block, owner=None))
-    assert text(ownerless, "Q37").startswith("Orders is flagged (plan miss; last week 90), has no")
+    # no owner in the config: the action item's owner is the one asked
+    action = replace(ACTION, owner="Sam Lee")
+    ownerless = replace(f, block=replace(f.block, owner=None, actions=(action,)))
+    assert text(ownerless, "Q37").startswith("Sam Lee, Orders is flagged (plan miss; last week 90")
 
 
 def _accountability(h: MetricHistory, flag: Flag, **block_fields) -> list[str]:

@@ -119,6 +119,7 @@ def unexplained_flag(f: Facts) -> Fill | None:
         "wow": f.change(box.wow) if box.wow is not None else None,
         "action": f.block.actions[0].action,
     }
-    if f.block.owner:
-        slots["owner"] = f.block.owner
-    return Fill(slots, {"flags": [x.rule for x in f.block.flags], "owner": f.block.owner})
+    owner = f.block.owner or f.block.actions[0].owner  # the action item names who is on it
+    if owner:
+        slots["owner"] = owner
+    return Fill(slots, {"flags": [x.rule for x in f.block.flags], "owner": owner})
