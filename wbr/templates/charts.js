@@ -94,6 +94,7 @@
     pending.set(el, spec);
     if (observer) observer.observe(el); else draw(el);
     if (document.readyState === "complete") startPump();
+    else if (location.hash && !jumped) jumpEarly();
   };
   window.wbrDrawAll = drawAll;
   // plotly.js starts once the first screen is painted, then draws the charts on it.
@@ -130,6 +131,16 @@
       requestAnimationFrame(settle);
     }
     requestAnimationFrame(settle);
+  }
+  // A page opened at a block: the browser jumps there once the whole page is parsed (seconds, in
+  // a long deck); jump as soon as the block is on the page, so its chart is drawn then.
+  var jumped = false;
+  function jumpEarly() {
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!target) return;
+    jumped = true;
+    target.scrollIntoView();
+    holdAtTarget();
   }
   window.addEventListener("hashchange", holdAtTarget);
   window.addEventListener("load", function () {
