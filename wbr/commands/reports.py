@@ -1,0 +1,135 @@
+"""The commands that build and deliver a week's report: `wbr deck` (numbers only), `wbr run` (the
+rendered report folder) and `wbr send` (the email, or an .eml file with --dry-run), with their
+shared checks: outputs never overwrite an input, and --require-complete waits for the data."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import sys
+import time
+from pathlib import Path
+
+from wbr.commands.terminal import summary_table
+from wbr.errors import WbrError
+
+EXIT_INCOMPLETE = 3  # --require-complete: the week's data is not all loaded yet; retry later
+
+
+def _progress(message: str) -> None:
+    logging.getLogger("wbr.cli").info(message)
+
+
+def _refuse_overwriting_inputs(output: str, option: str, config_path: str, config=None) -> None:
+    """Refuse an output path that is the config or a file it reads (data, plan, events...)."""
+    from wbr.engine.config import load_config
+    from wbr.files import refuse_overwriting_inputs
+
+    config = config if config is not None else load_config(config_path)
+    inputs = [("config file", Path(config_path)), *config.input_files()]
+    refuse_overwriting_inputs(output, inputs, option)
+
+
+def cmd_deck(args: argparse.Namespace) -> int:
+    """Compute the deck; write deck.json if asked; print a summary table."""
+    from wbr.engine.build import build_deck
+    from wbr.engine.config import load_config
+    from wbr.engine.sources import load_data
+
+    started = time.perf_counter()
+    config = load_config(args.config)
+    if args.json:
+        _refuse_overwriting_inputs(args.json, "--json", args.config, config)
+    progress = None if args.quiet else _progress
+    if progress:
+        progress("loading data")
+    dataset = load_data(config, args.week)
+    # Modules, config and data live until the process ends: frozen, the collector stops walking
+    # them on every full collection (half of the build's garbage collection time).
+    gc.freeze()
+    # the same memory as `wbr run`: compared with the latest earlier deck.json in --out
+    deck = build_deck(
+        config, dataset, week_ending=args.week, progress=progress, history_dir=args.out
+    )
+    if args.json:
+        try:
+            path = deck.write_json(args.json)
+        except OSError as exc:
+            raise WbrError(f"{args.json}: cannot write deck.json: {exc.strerror or exc}") from None
+        if not args.quiet:
+            _progress(f"wrote {path}")
+    if not args.quiet:
+        print(summary_table(deck))
+        _progress(f"done in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def _complete_week(args: argparse.Namespace) -> str | None:
+    """The week to build when every metric is complete through it; else None, after one line
+    on stderr naming the metrics that are not (see wbr.engine.readiness)."""
+    from wbr.engine.config import load_config
+    from wbr.engine.readiness import check_week, today_in, week_to_check
+    from wbr.engine.sources import load_data
+
+    config = load_config(args.config)
+    week = week_to_check(config, args.week, today_in(config))
+    readiness = check_week(config, load_data(config, week), week)
+    if not readiness.complete:
+        print(f"wbr: {readiness.line()}", file=sys.stderr)
+        return None
+    return week.isoformat()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Execute the deck notebook and write reports/<week-ending>/ (HTML, notebook, deck.json)."""
+    from wbr.render.report import HTML_NAME, run_report
+
+    week = args.week
+    if args.require_complete:
+        week = _complete_week(args)
+        if week is None:
+            return EXIT_INCOMPLETE
+    started = time.perf_counter()
+    folder = run_report(
+        args.config,
+        week_ending=week,
+        pdf=args.pdf,
+        out_dir=args.out,
+        progress=None if args.quiet else _progress,
+        notebook=args.notebook,
+    )
+    if not args.quiet:
+        _progress(f"done in {time.perf_counter() - started:.1f} s")
+    print(folder / HTML_NAME)
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """Email the week's report (rendering it first if needed), or write it to an .eml file."""
+    from wbr.deliver.mail import send_report
+
+    if args.dry_run is not None and not args.dry_run.strip():
+        # an unset shell variable must never turn a rehearsal into a real send
+        raise WbrError("--dry-run: expected a file name for the .eml, got an empty string")
+    if args.dry_run is not None:
+        _refuse_overwriting_inputs(args.dry_run, "--dry-run", args.config)
+    week = args.week
+    if args.require_complete:
+        week = _complete_week(args)
+        if week is None:
+            return EXIT_INCOMPLETE
+    started = time.perf_counter()
+    written = send_report(
+        args.config,
+        week_ending=week,
+        recipients=args.to,
+        dry_run=Path(args.dry_run) if args.dry_run is not None else None,
+        reports_dir=args.out,
+        progress=_progress,
+    )
+    if written is None:
+        _progress(f"sent in {time.perf_counter() - started:.1f} s")
+    else:
+        print(written)
+    return 0
