@@ -141,11 +141,17 @@ def floor_seconds(folder: Path) -> float:
     import duckdb
 
     from wbr.engine.calendar import Calendar
-    from wbr.engine.warehouse.connect import DUCKDB_MEMORY_LIMIT
+    from wbr.engine.warehouse.connect import DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS
     from wbr.engine.warehouse.load import days_read, deck_windows
 
-    limit = os.environ.get("WBR_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)
-    connection = duckdb.connect(config={"memory_limit": limit})  # the budget wbr's DuckDB has
+    budget = {  # the budget wbr's embedded DuckDB has
+        "memory_limit": os.environ.get("WBR_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT),
+        "preserve_insertion_order": False,
+    }
+    threads = os.environ.get("WBR_DUCKDB_THREADS", DUCKDB_THREADS)
+    if threads:
+        budget["threads"] = int(threads)
+    connection = duckdb.connect(config=budget)
     started = time.perf_counter()
     glob = folder / "*.parquet"
     last = connection.execute(f"SELECT MAX({LOCAL_DAY}) FROM read_parquet('{glob}')").fetchone()[0]
@@ -234,6 +240,8 @@ def main() -> None:
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="wbr-warehouse-"))
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}, {os.cpu_count()} CPUs")
+    budget = {k: v for k, v in os.environ.items() if k.startswith("WBR_DUCKDB_")}
+    print(f"embedded DuckDB budget: {budget or 'the defaults'}")
     for rows in sorted(int(r) for r in args.rows):
         if args.floor_only:
             folder = write_parquet(work / f"orders-{rows}", rows)

@@ -327,101 +327,51 @@ def test_table_dimensions_give_drill_down_slices_that_add_up(tmp_path, raw):
     assert got.to_dict() == {k: float(v) for k, v in expected.items()}
 
 
+def _setting(backend, name: str) -> str:
+    return backend.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
+
+
 def test_embedded_duckdb_has_a_memory_budget(tmp_path, monkeypatch, capsys):
     from wbr.engine.warehouse.connect import embedded_duckdb
 
     monkeypatch.delenv("WBR_DUCKDB_MEMORY_LIMIT", raising=False)
-    budget = embedded_duckdb(tmp_path).raw_sql("SELECT current_setting('memory_limit')").fetchone()
-    assert budget[0].replace(" ", "") in ("1.0GiB", "953.6MiB")  # 1GB as DuckDB prints it
+    monkeypatch.delenv("WBR_DUCKDB_THREADS", raising=False)
+    backend = embedded_duckdb(tmp_path)
+    # 128MB as DuckDB prints it, and one thread: what keeps a deck's peak flat over raw rows
+    assert _setting(backend, "memory_limit").replace(" ", "") in ("122.0MiB", "128.0MiB")
+    assert _setting(backend, "threads") == 1
+    monkeypatch.setenv("WBR_DUCKDB_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("WBR_DUCKDB_THREADS", "2")
+    backend = embedded_duckdb(tmp_path)
+    assert _setting(backend, "memory_limit").replace(" ", "") in ("1.0GiB", "953.6MiB")
+    assert _setting(backend, "threads") == 2
     monkeypatch.setenv("WBR_DUCKDB_MEMORY_LIMIT", "lots")
     text = 'title: t\nsources:\n  actuals: {query: "SELECT 1"}\nmetrics:\n  m: {}\n'
     err = _fails(tmp_path, text, capsys)
     assert "embedded DuckDB: cannot set memory_limit = 'lots'" in err
 
 
-def test_query_rows_given_twice_are_an_error_unless_summed(tmp_path, capsys):
-    query = (
-        "SELECT DATE '2026-11-15' + CAST(i % 7 AS INTEGER) AS date, 'm' AS metric, 1 AS value "
-        "FROM range(14) t(i)"
-    )
-    head = f'title: t\nweek_ending: 2026-11-21\nsources:\n  actuals: {{query: "{query}"'
-    err = _fails(tmp_path, head + "}\nmetrics:\n  m: {}\n", capsys)
-    assert "sources.actuals (embedded DuckDB): 14 rows share a key (e.g. 2026-11-15, m)" in err
-    deck = _deck(tmp_path, head + ", duplicates: sum}\nmetrics:\n  m: {}\n")
-    assert deck.blocks[0].box.last_week == 14
-
-
-def test_a_distinct_count_has_no_plan_even_when_plan_rows_name_it(tmp_path, raw):
+def test_a_query_beyond_the_budget_says_which_setting_to_raise(tmp_path, raw, monkeypatch, capsys):
     raw.to_parquet(tmp_path / "orders.parquet")
-    days = pd.date_range("2026-11-01", WEEK)
-    plan = pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "metric": "wac", "value": 100.0})
-    orders = plan.assign(metric="orders", value=30.0)
-    pd.concat([plan, orders]).to_csv(tmp_path / "plan.csv", index=False)
-    text = table_config("    {path: orders.parquet, date: created_at}\n")
-    text = text.replace("tables:", "sources:\n  plan: {path: plan.csv}\ntables:")
-    deck = _deck(tmp_path, text)
-    blocks = {b.metric: b for b in deck.blocks}
-    assert blocks["wac"].plan is None
-    assert blocks["orders"].plan.last_week == 210
+    monkeypatch.setenv("WBR_DUCKDB_MEMORY_LIMIT", "2MB")
+    err = _fails(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"), capsys)
+    assert "embedded DuckDB: table 'orders':" in err and "Out of Memory" in err
+    assert "raise WBR_DUCKDB_MEMORY_LIMIT" in err
 
 
-def test_a_timestamp_with_a_zone_gives_the_same_days(tmp_path, raw):
-    aware = raw.assign(created_at=raw["created_at"].dt.tz_localize("UTC"))
-    aware.to_parquet(tmp_path / "aware.parquet")
+def test_the_embedded_duckdb_is_closed_once_the_deck_has_its_numbers(tmp_path, raw, monkeypatch):
+    from wbr.engine.warehouse import connect
+
+    opened = []
+
+    def recorded(base_dir):
+        opened.append(connect_embedded(base_dir))
+        return opened[-1]
+
+    connect_embedded = connect.embedded_duckdb
+    monkeypatch.setattr(connect, "embedded_duckdb", recorded)
     raw.to_parquet(tmp_path / "orders.parquet")
-    with_zone = _deck(tmp_path, table_config("    {path: aware.parquet, date: created_at}\n"))
-    naive = _deck(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"))
-    assert_same(deck_numbers(with_zone), deck_numbers(naive))
-
-
-def test_a_date_column_is_taken_as_the_local_day(tmp_path, raw):
-    dated = raw.assign(order_day=local_days(raw).dt.date).drop(columns="created_at")
-    dated.to_parquet(tmp_path / "dated.parquet")
-    raw.to_parquet(tmp_path / "orders.parquet")
-    by_date = _deck(tmp_path, table_config("    {path: dated.parquet, date: order_day}\n"))
-    by_time = _deck(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"))
-    assert_same(deck_numbers(by_date), deck_numbers(by_time))
-
-
-def test_latest_week_comes_from_the_last_local_day_of_the_table(tmp_path, raw):
-    from wbr.engine.warehouse.load import Connections, table_queries
-
-    # One more row at 03:00 UTC on Sun 22 Nov: still Sat 21 Nov in New York.
-    late = raw.tail(1).assign(created_at=pd.Timestamp("2026-11-22 03:00"))
-    pd.concat([raw, late]).to_parquet(tmp_path / "orders.parquet")
-    text = table_config("    {path: orders.parquet, date: created_at}\n")
-    (tmp_path / "wbr.yaml").write_text(text.replace(f"week_ending: {WEEK}\n", ""))
-    config = load_config(tmp_path / "wbr.yaml")
-    [query] = table_queries(config, Connections(config))
-    assert query.last_day() == WEEK
-    assert build_deck(config, analyse=False).week_ending == WEEK
-
-
-@pytest.mark.parametrize("password", ["s3cr/et#pw", "abc?def", "p@ss:word", "plain"])
-def test_a_password_with_url_characters_never_reaches_the_error(tmp_path, monkeypatch, password):
-    from urllib.parse import urlsplit
-
-    from wbr.engine.warehouse.connect import open_connection
-    from wbr.engine.warehouse.settings import expand_url
-
-    monkeypatch.setenv("WBR_TEST_PASSWORD", password)
-    template = "postgresql://wbr:${WBR_TEST_PASSWORD}@127.0.0.1:9/analytics"
-    url = expand_url("w", template)
-    parts = urlsplit(url)
-    assert (parts.hostname, parts.port, parts.path) == ("127.0.0.1", 9, "/analytics")
-    with pytest.raises(WbrError) as raised:
-        open_connection("w", {"w": template}, tmp_path)
-    message = str(raised.value)
-    assert message.startswith("connection 'w'")
-    for piece in {password, password[:4], password.split("/")[0], password.split("?")[0]}:
-        assert piece not in message
-
-
-def test_wbr_sql_on_empty_tables_asks_for_a_week(tmp_path, raw, capsys):
-    raw.head(0).to_parquet(tmp_path / "orders.parquet")
-    text = table_config("    {path: orders.parquet, date: created_at}\n")
-    (tmp_path / "wbr.yaml").write_text(re.sub(r"week_ending: \S+", "week_ending: latest", text))
-    assert main(["sql", "--config", str(tmp_path / "wbr.yaml")]) == 2
-    assert "have no rows: give --week" in capsys.readouterr().err
-    assert main(["sql", "--config", str(tmp_path / "wbr.yaml"), "--week", "2026-11-21"]) == 0
-    assert "GROUP BY" in capsys.readouterr().out
+    deck = _deck(tmp_path, table_config("    {path: orders.parquet, date: created_at}\n"))
+    assert deck.blocks and len(opened) == 1
+    with pytest.raises(Exception, match=r"(?i)closed"):  # its buffers are freed for the analysis
+        opened[0].raw_sql("SELECT 1")

@@ -19,7 +19,13 @@ from wbr.engine.warehouse.settings import expand_url, redact, url_scheme
 from wbr.errors import WbrError
 
 EMBEDDED = "embedded DuckDB"
-DUCKDB_MEMORY_LIMIT = "1GB"  # the embedded engine's working memory; WBR_DUCKDB_MEMORY_LIMIT sets it
+# The embedded engine's budget (WBR_DUCKDB_MEMORY_LIMIT and WBR_DUCKDB_THREADS set them). Exact
+# distinct counts need one hash entry per window and key, which grows with the raw rows; within
+# this budget DuckDB spills them to disk instead, so a deck's peak memory stays the same from 5M
+# to 50M rows (benchmarks/README.md). DuckDB needs about 128MB per thread at the least, and one
+# thread keeps a small deck's natural need above the cap, hence flat; more threads need more.
+DUCKDB_MEMORY_LIMIT = "128MB"
+DUCKDB_THREADS = "1"
 # ibis's own names for URL schemes people write (SQLAlchemy style, JDBC habits).
 _SCHEME_ALIASES = {
     "postgresql": "postgres",
@@ -74,9 +80,9 @@ class Connection:
 
 
 def embedded_duckdb(base_dir: Path) -> Any:
-    """An in-memory DuckDB whose memory is capped, so a deck over any number of raw rows stays
-    within a fixed budget: beyond it DuckDB spills its hash tables (distinct counts hold one
-    entry per day or window and customer) to a temporary folder instead of growing."""
+    """An in-memory DuckDB whose memory and threads are capped, so a deck over any number of raw
+    rows stays within a fixed budget: beyond it DuckDB spills its hash tables (distinct counts
+    hold one entry per day or window and customer) to a temporary folder instead of growing."""
     import ibis
 
     backend = ibis.duckdb.connect()
@@ -89,6 +95,9 @@ def embedded_duckdb(base_dir: Path) -> Any:
         "temp_directory": str(spill),
         "preserve_insertion_order": "false",  # aggregates only: order never matters here
     }
+    threads = os.environ.get("WBR_DUCKDB_THREADS", DUCKDB_THREADS)
+    if threads:
+        settings["threads"] = threads
     for key, value in settings.items():
         try:
             backend.raw_sql(f"SET {key} = {quote_literal(value)}")
@@ -154,6 +163,8 @@ def _reason(exc: BaseException) -> str:
     first = lines[0] if lines else text
     if "password authentication failed" in text or "authentication failed" in text.lower():
         return "authentication failed: " + first
+    if "Out of Memory" in text:  # the embedded DuckDB's budget, when a query needs more
+        return first + " (raise WBR_DUCKDB_MEMORY_LIMIT, e.g. 1GB, for the embedded DuckDB)"
     if "Connection refused" in text:
         return "connection refused: " + first.removeprefix("connection failed: ")
     return first

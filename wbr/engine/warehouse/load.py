@@ -8,6 +8,7 @@ that span, and MTD/QTD/YTD with their prior-year twins): they cannot be added up
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,17 @@ class Connections:
                 self.sessions.get(name) if name is not None else None,
             )
         return self.opened[name]
+
+    def close(self) -> None:
+        """Close the in-process DuckDB connections opened here: their buffers are freed before
+        the analysis runs, so the two never add up. (A server's connection closes with the
+        process; a Spark backend's disconnect would stop the shared SparkSession.)"""
+        for name, connection in self.opened.items():
+            if connection.offline or connection.dialect != "duckdb" or name in self.sessions:
+                continue
+            with contextlib.suppress(Exception):  # the results are already in pandas
+                connection.backend.disconnect()
+        self.opened.clear()
 
 
 def table_queries(config: Config, connections: Connections) -> list[TableQuery]:
@@ -193,11 +205,18 @@ def load_mixed(
     config: Config, week_ending: dt.date | str | None = None, sessions: dict[str, Any] | None = None
 ) -> Any:
     """The Dataset of a deck that reads tables or SQL sources (and maybe CSV files too)."""
+    connections = Connections(config, sessions)
+    try:
+        return _load(config, week_ending, connections)
+    finally:
+        connections.close()
+
+
+def _load(config: Config, week_ending: dt.date | str | None, connections: Connections) -> Any:
     import dataclasses
 
     from wbr.engine import sources as files
 
-    connections = Connections(config, sessions)
     from_files = _file_dataset(config)
     file_actuals, file_slices = (
         (from_files.actuals, from_files.slices) if from_files is not None else (None, None)
