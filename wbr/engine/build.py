@@ -14,21 +14,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from wbr.engine import actions, memory
 from wbr.engine.aggregate import (
     DailyMatrix,
     WindowValues,
-    combine,
     has_plan,
     quarter_forecast_totals,
-    weekly_history,
     window_values,
 )
 from wbr.engine.calendar import MONTH_ABBR, Calendar, Window, add_months, month_window
 from wbr.engine.compare import compare
-from wbr.engine.config import Config, baseline_start_problems, evaluation_order
+from wbr.engine.config import Config, baseline_start_problems
 from wbr.engine.deck import (
     Block,
     BoxScore,
@@ -41,7 +38,8 @@ from wbr.engine.deck import (
     Status,
     WeekPoint,
 )
-from wbr.engine.series import MetricHistory, WeeklyRows
+from wbr.engine.histories import weekly_histories
+from wbr.engine.series import MetricHistory
 from wbr.engine.sources import Dataset, load_data
 from wbr.engine.status import (
     complete_through,
@@ -124,51 +122,6 @@ class _Windows:
         return self.first_ptd + PTD_KEYS.index(key)
 
 
-def _histories(
-    config: Config,
-    dataset: Dataset,
-    actual: DailyMatrix,
-    plan: DailyMatrix | None,
-    week_ending: dt.date,
-) -> dict[str, MetricHistory]:
-    """Full weekly CY/PY/plan series and daily values of every metric, for flags and drivers."""
-    ends, weekly = weekly_history(config, actual, week_ending, dataset.window_values)
-    windows = [Window(end - dt.timedelta(days=6), end) for end in ends]
-    planned = window_values(config, plan, windows) if plan is not None else None
-    index = pd.DatetimeIndex(ends, name="week_end")
-    # One weeks x metrics matrix per column, transposed so that each metric's row is contiguous;
-    # each metric's WeeklyRows are views of it (no DataFrame per metric: see engine/series.py).
-    cy_rows = np.ascontiguousarray(weekly.values.T, dtype=float)
-    py_rows = np.full_like(cy_rows, np.nan)
-    py_rows[:, 52:] = cy_rows[:, :-52]
-    if planned:
-        plan_rows = np.ascontiguousarray(planned.values.T, dtype=float)
-    else:
-        plan_rows = np.full_like(cy_rows, np.nan)
-    complete_rows = np.ascontiguousarray(weekly.complete.T, dtype=bool)
-    rows = {
-        metric: WeeklyRows(
-            index, cy_rows[column], py_rows[column], plan_rows[column], complete_rows[column]
-        )
-        for column, metric in enumerate(weekly.metrics)
-    }
-    daily = dataset.actuals.loc[: pd.Timestamp(week_ending)]
-    daily_values = _daily_values(config, daily)
-    histories = {}
-    for metric, spec in config.metrics.items():
-        if spec.aggregation == "ratio" and spec.numerator and spec.denominator:
-            histories[metric] = MetricHistory(
-                metric,
-                rows[metric],
-                daily_values[metric],
-                rows[spec.numerator],
-                rows[spec.denominator],
-            )
-        else:
-            histories[metric] = MetricHistory(metric, rows[metric], daily_values[metric])
-    return histories
-
-
 def metric_histories(
     config: Config, dataset: Dataset | None = None, week_ending: dt.date | str | None = None
 ) -> dict[str, MetricHistory]:
@@ -177,26 +130,7 @@ def metric_histories(
     week = resolve_week_ending(config, dataset, week_ending)
     actual = DailyMatrix.from_frame(dataset.actuals)
     plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
-    return _histories(config, dataset, actual, plan, week)
-
-
-def _daily_values(config: Config, daily: pd.DataFrame) -> dict[str, pd.Series]:
-    """Every metric's daily values; a ratio's or derived metric's combine its operands day by day.
-
-    Operands come first in evaluation order, so each metric is combined once, without
-    recursion, however deep a chain of derived metrics runs. Used for residual checks only,
-    never for window values (those combine window aggregates).
-    """
-    values: dict[str, pd.Series] = {}
-    for metric in evaluation_order(config):
-        spec = config.metrics[metric]
-        if not spec.operands:
-            values[metric] = daily[metric]
-            continue
-        stacked = np.vstack([values[operand].to_numpy(dtype=float) for operand in spec.operands])
-        combined, _ = combine(spec, stacked, ~np.isnan(stacked))
-        values[metric] = pd.Series(combined, index=daily.index, name=metric)
-    return values
+    return weekly_histories(config, dataset, actual, plan, week)
 
 
 def _events_for(dataset: Dataset, metric: str, windows: _Windows) -> tuple[Event, ...]:
@@ -421,7 +355,7 @@ def build_deck(
         note("flagging variances and asking questions")
         from wbr.analysis import annotate as analysis  # imported here: it pulls in statsmodels
 
-        histories = _histories(config, dataset, actual, plan, week)
+        histories = weekly_histories(config, dataset, actual, plan, week)
         analysed = analysis.analyse(tuple(blocks), histories, config, dataset, week)
         blocks = list(analysed)
         blocks, history = memory.after_analysis(blocks, recalled, dataset.commentary, week)
