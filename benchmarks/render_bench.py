@@ -147,7 +147,7 @@ def browser_draw_seconds(
                 if browser.evaluate("document.readyState") != "complete":
                     continue
                 done = browser.evaluate("window.wbrDraws.length") or 0
-                if every and done < charts:
+                if done < (charts if every else 1):
                     continue
                 drawn = {d[2] for d in json.loads(browser.evaluate("JSON.stringify(wbrDraws)"))}
                 if all(c in drawn for c in json.loads(browser.evaluate(_IN_VIEW))):
@@ -159,14 +159,14 @@ def browser_draw_seconds(
             browser.close()
     lag = marks.pop("origin") - navigated  # navigation command to the page's time origin
     ends = {ident: end for _, end, ident in draws}
-    paint = marks["paint"] or 0.0
+    paint = marks.get("paint", 0.0)
     screen = max([paint] + [ends.get(c, float("inf")) for c in in_view])
     spent = [end - begin for begin, end, _ in draws]
     return {
         "screen_s": (screen + lag) / 1000,
         "charts_on_screen": len(in_view),
         "paint_s": (paint + lag) / 1000,
-        "plotly_s": ((marks["plotly"] or 0.0) + lag) / 1000,
+        "plotly_s": (marks.get("plotly", 0.0) + lag) / 1000,
         "parsed_s": (marks["parsed"] + lag) / 1000,
         "first_s": ((min(ends.values()) if ends else 0.0) + lag) / 1000,
         "every_s": ((max(ends.values()) if ends else 0.0) + lag) / 1000,

@@ -62,6 +62,10 @@ def test_a_long_deck_jumps_to_a_block_draws_every_chart_and_prints_every_block(p
             browser.evaluate(f"location.hash = '#block-{n}'")
             time.sleep(1)
             assert browser.evaluate(TOP.format(n=n)) == "0", f"jump to block {n}"
+        # a reader who scrolls on right after a jump is left where they scrolled to
+        browser.evaluate("location.hash = '#block-30'; window.scrollBy(0, 800)")
+        time.sleep(1)
+        assert int(browser.evaluate(TOP.format(n=30))) < -600
         drawn = "document.querySelectorAll('.plotly-graph-div .main-svg').length > 0 && "
         drawn += "Array.from(document.querySelectorAll('.plotly-graph-div'))"
         drawn += ".every(d => d.querySelector('.main-svg'))"

@@ -120,22 +120,26 @@
 
   // Off-screen blocks have a guessed height until first shown (content-visibility in deck.css): a
   // jump to a block shows the blocks around it at their real height a few frames later, which
-  // moves it; for the next 20 frames (a third of a second), put it back at the top. The same for
-  // a page opened at a block (deck.html#block-37): the browser jumps there when the page loads.
+  // moves it; for the next 20 frames (a third of a second), put it back at the top, unless the
+  // reader has scrolled away. The same for a page opened at a block (deck.html#block-37).
   function holdAtTarget() {
     var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
     var frames = 20;
     function settle() {
       if (!target || frames-- <= 0) return;
-      if (Math.abs(target.getBoundingClientRect().top) > 1) target.scrollIntoView();
+      var top = target.getBoundingClientRect().top;
+      if (Math.abs(top) > window.innerHeight / 2) return;  // the reader scrolled away
+      if (Math.abs(top) > 1) target.scrollIntoView();
       requestAnimationFrame(settle);
     }
     requestAnimationFrame(settle);
   }
   // A page opened at a block: the browser jumps there once the whole page is parsed (seconds, in
-  // a long deck); jump as soon as the block is on the page, so its chart is drawn then.
+  // a long deck); jump as soon as the block is on the page, so its chart is drawn then, unless
+  // the reader has scrolled meanwhile.
   var jumped = false;
   function jumpEarly() {
+    if (window.scrollY !== 0) { jumped = true; return; }  // scrolled already: leave it there
     var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
     if (!target) return;
     jumped = true;
