@@ -116,6 +116,11 @@ class _Windows:
         )
         self.first_month = WEEKS_SHOWN
         self.first_ptd = WEEKS_SHOWN + MONTHS_SHOWN
+        # labels every block shows alike, worked out once for the deck
+        self.week_labels = [f"wk {calendar.week_number(end)}" for end in self.week_ends]
+        self.month_labels = [
+            (f"{year:04d}-{month:02d}", MONTH_ABBR[month - 1]) for year, month in self.months
+        ]
 
     def ptd_index(self, key: str) -> int:
         """Row of a period-to-date window in the window lists."""
@@ -158,7 +163,6 @@ def _block(
     number: int,
     metric: str,
     config: Config,
-    calendar: Calendar,
     windows: _Windows,
     cy: WindowValues,
     py: WindowValues,
@@ -182,7 +186,7 @@ def _block(
     weeks = tuple(
         WeekPoint(
             end=end,
-            label=f"wk {calendar.week_number(end)}",
+            label=windows.week_labels[row],
             cy=value(cy, row),
             py=value(py, row),
             plan=value(planned, row),
@@ -192,14 +196,14 @@ def _block(
     )
     months = tuple(
         MonthPoint(
-            month=f"{year:04d}-{month:02d}",
-            label=MONTH_ABBR[month - 1],
+            month=month,
+            label=label,
             cy=value(cy, windows.first_month + k),
             py=value(py, windows.first_month + k),
             plan=value(planned, windows.first_month + k),
             complete=complete[windows.first_month + k],
         )
-        for k, (year, month) in enumerate(windows.months)
+        for k, (month, label) in enumerate(windows.month_labels)
     )
     ptd = {key: windows.ptd_index(key) for key in PTD_KEYS}
     last, previous = weeks[-1], weeks[-2]
@@ -324,7 +328,6 @@ def build_deck(
                     number,
                     metric,
                     config,
-                    calendar,
                     windows,
                     cy,
                     py,
