@@ -1,12 +1,14 @@
-"""The email's summary body, HTML and plain text: headline box scores, the flagged blocks with
-their charts, reasons, commentary and questions, and data issues.
+"""The email's summary body, HTML and plain text: headline box scores, the numbers restated since
+the previous deck (both values), the open action items (due in / overdue by N days), the flagged
+blocks with their charts, reasons, commentary and questions, and data issues. A section with
+nothing to say is left out.
 
 The HTML comes from templates/email.html.j2 (autoescaped: no text from commentary, CSV files or
 the config can become markup), styled by the deck's own stylesheet plus templates/email.css, which
 css-inline copies into style attributes: mail clients strip <style> and JavaScript. The HTML stays
 under HTML_BODY_LIMIT because Gmail clips a body past about 102 KB: when it would be larger, parts
 are left out lowest priority first (headline charts, then the least severe flagged blocks, then
-data issues) and the body says which.
+the restated numbers, the action items and the data issues) and the body says which.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from functools import cache
 import css_inline
 from markupsafe import Markup
 
+from wbr.engine.actions import due_text
 from wbr.engine.deck import Block, Deck
 from wbr.errors import DeliveryError
 from wbr.fmt import box_cells, flag_groups, long_date, missing_text, shortened, week_heading
@@ -31,6 +34,9 @@ MAX_CHARTS = 16  # chart images per email: about 55 KB each, and 0.5-0.8 s each 
 QUESTIONS_PER_BLOCK = 3
 COMMENTARY_CHARS = 1200
 FLAG_DETAIL_CHARS = 240
+RESTATED_BLOCKS = 20  # blocks whose restated numbers are listed, as on the deck's summary page
+RESTATEMENTS_PER_BLOCK = 3
+ACTION_ROWS = 25  # open action items listed, soonest due first; the rest are counted
 
 # ---------------------------------------------------------------- what the email shows
 
@@ -191,6 +197,64 @@ def _data_issues_part(deck: Deck) -> _Part | None:
     )
 
 
+def _restated_part(deck: Deck) -> _Part | None:
+    """The numbers restated since the previous deck, both values, the first blocks' first few."""
+    changed = [b for b in deck.blocks if b.restatements]
+    if not changed:
+        return None
+    restated = macro("memory.html.j2", "restated")  # the deck's own wording: 'wk 45 1K → 2K'
+    rows = [
+        (
+            b,
+            [restated(r, b.unit) for r in b.restatements[:RESTATEMENTS_PER_BLOCK]],
+            len(b.restatements) - RESTATEMENTS_PER_BLOCK,
+        )
+        for b in changed[:RESTATED_BLOCKS]
+    ]
+    numbers = sum(len(b.restatements) for b in changed)
+    compared = deck.history.compared_with if deck.history is not None else None
+    since = f"the deck of the week ending {long_date(compared)}" if compared else "the last deck"
+    intro = (
+        f"{numbers} number{'s' if numbers > 1 else ''} on {len(changed)} "
+        f"block{'s' if len(changed) > 1 else ''} changed since {since} showed them "
+        "(late data or a new definition)."
+    )
+    more_blocks = len(changed) - len(rows)
+    note = f"{more_blocks} more blocks restated: see the attached deck." if more_blocks else ""
+    text = ["RESTATED SINCE THE PREVIOUS DECK", intro]
+    for b, lines, more in rows:
+        shown = "; ".join(line.striptags() for line in lines)  # the same text, unescaped
+        text.append(f"- {b.number}. {b.label}: {shown}" + (f"; {more} more" if more > 0 else ""))
+    return _Part(
+        "the restated numbers",
+        _email("restated", intro, rows, note),
+        "\n".join(text + ([note] if note else [])) + "\n",
+    )
+
+
+def _actions_part(deck: Deck) -> _Part | None:
+    """The open action items, soonest due first, each with its block and how far its due date is."""
+    if not deck.actions:
+        return None
+    blocks: dict[str | None, str | None] = {b.metric: f"{b.number}. {b.label}" for b in deck.blocks}
+    # where: the item's block; its metric when that has no block; None when business-wide
+    rows = [(item, blocks.get(item.metric, item.metric)) for item in deck.actions[:ACTION_ROWS]]
+    overdue = sum(item.days_to_due < 0 for item in deck.actions)
+    count = f"{len(deck.actions)}{f', {overdue} overdue' if overdue else ''}"
+    more = len(deck.actions) - len(rows)
+    note = f"{more} more in the attached deck." if more else ""
+    text = [f"OPEN ACTION ITEMS ({count})"] + [
+        f"- {where or 'business-wide'}: {item.action} ({item.owner}), due "
+        f"{long_date(item.due)}: {due_text(item.days_to_due)}"
+        for item, where in rows
+    ]
+    return _Part(
+        "the open action items",
+        _email("actions", f"Open action items ({count})", rows, note),
+        "\n".join(text + ([note] if note else [])) + "\n",
+    )
+
+
 def _left_out_line(dropped: Sequence[_Part]) -> str:
     if not dropped:
         return ""
@@ -238,6 +302,8 @@ def summary_bodies(
     headline = _headline_part(deck, headlines)
     headline_charts = _headline_charts_part(unflagged_headlines, chart_cids)
     issues = _data_issues_part(deck)
+    restated = _restated_part(deck)
+    actions = _actions_part(deck)
     by_block = {b.number: _flagged_part(b, chart_cids) for b in flagged}
     flagged_heading = _Part(
         "flagged heading",
@@ -245,8 +311,16 @@ def summary_bodies(
         f"FLAGGED BLOCKS ({len(flagged)} of {len(deck.blocks)})\n",
     )
     ranked = [by_block[b.number] for b in flagged_by_priority(deck)]
-    in_order = [headline, headline_charts, flagged_heading, *by_block.values(), issues]
-    by_priority = [headline, flagged_heading, issues, *ranked, headline_charts]
+    in_order = [
+        headline,
+        restated,
+        actions,
+        headline_charts,
+        flagged_heading,
+        *by_block.values(),
+        issues,
+    ]
+    by_priority = [headline, flagged_heading, issues, actions, restated, *ranked, headline_charts]
     shown = [p for p in in_order if p is not None and p.html]
     priority = [p for p in by_priority if p is not None and p.html]
 
