@@ -18,7 +18,8 @@ EXIT_INCOMPLETE = 3  # --require-complete: the week's data is not all loaded yet
 
 
 def _progress(message: str) -> None:
-    logging.getLogger("wbr.cli").info(message)
+    """One progress line on stderr (INFO; --quiet or --log-level warning hides it)."""
+    logging.getLogger("wbr.cli").info(message)  # the name it had before wbr.commands existed
 
 
 def _refuse_overwriting_inputs(output: str, option: str, config_path: str, config=None) -> None:
