@@ -1039,6 +1039,8 @@ def test_q37_q38_ask_once_when_a_flag_is_new_not_every_week_of_its_streak() -> N
     run = xmr_flag("run_of_eight", 110.0)
     assert _accountability(history([100.0] * 12 + [110.0] * 8), run) == ["Q38"]
     assert _accountability(history([100.0] * 10 + [110.0] * 10), run) == []
+    # a diagnostic metric (the weather) is nobody's lever: no "who owns this?"
+    assert _accountability(history([100.0] * 12 + [110.0] * 8), run, kind="diagnostic") == []
     assert "Q13" in ids(facts(block(history([100.0] * 10 + [110.0] * 10), flags=(run,))))
     # 3 of 4 beyond half-way (110): new when the 4 weeks before held only 2, not when they held 3
     three = xmr_flag("three_of_four", 115.0)

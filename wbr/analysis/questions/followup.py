@@ -80,6 +80,10 @@ def nobody_on_it(f: Facts) -> Fill | None:
     a streak's later weeks deck memory carries the question asked in its first)."""
     if not f.block.flagged or f.block.commentary or f.block.actions:
         return None
+    if f.block.kind == "diagnostic":
+        # a diagnostic (the weather, a market index) explains an output and is nobody's lever:
+        # "who owns this?" belongs on the outputs it moved
+        return None
     if f.commentary is not None and f.commentary.current:
         return None
     if not has_new_flag(f):
