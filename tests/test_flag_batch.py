@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wbr.analysis import flag_days, flag_week
+from wbr.analysis import flag_days, flag_week, rule_flags
 from wbr.analysis.flag_batch import nan_median, seasonal, weekday_z
 from wbr.analysis.flag_week import is_seasonal
 from wbr.analysis.residuals import weekday_screen
@@ -88,4 +88,5 @@ def test_a_deck_asks_the_one_metric_screens_nothing(
 
     monkeypatch.setattr(flag_week, "is_seasonal", asked)
     monkeypatch.setattr(flag_days, "weekday_screen", asked)
+    monkeypatch.setattr(rule_flags, "daily_window", asked)  # the week's days come from the batch
     assert build_deck(config, generated_at=STAMP).to_json() == reference

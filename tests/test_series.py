@@ -35,6 +35,9 @@ def test_histories_hold_arrays_and_build_the_same_frame_on_demand(tmp_path: Path
         conversion.denominator["cy"].to_numpy(), histories["sessions"].rows.cy
     )
     assert orders.numerator is None and orders.denominator_rows is None
+    # the week ends as dates, converted once for every metric
+    assert orders.rows.dates == tuple(orders.ends.date)
+    assert orders.rows.dates is histories["sessions"].rows.dates
 
 
 def test_a_history_given_a_frame_reads_its_rows_once() -> None:

@@ -33,6 +33,7 @@ class Screens:
     seasonal: bool | None = None  # flag_week.is_seasonal(cy)
     weekday_z: float | None = None  # max |z| of the deck's week's days against their weekdays
     weekday_screened: bool = False  # False: the weekday screen does not apply (too short, no days)
+    week_days: np.ndarray | None = None  # the deck's week's 7 daily values (NaN = missing)
 
 
 def nan_median(values: np.ndarray, axis: int) -> np.ndarray:
@@ -120,6 +121,7 @@ def screens(histories: Mapping[str, MetricHistory], metrics: list[str]) -> dict[
         return {}
     is_seasonal = seasonal(np.vstack([h.rows.cy for h in same]))
     z: np.ndarray | None = None
+    window = np.empty((len(same), 0))
     end = ends[-1]
     weeks = min(RESIDUAL_WEEKS, int(days.searchsorted(end, "right")) // 7)
     stop = int(days.searchsorted(end, side="right"))
@@ -133,6 +135,7 @@ def screens(histories: Mapping[str, MetricHistory], metrics: list[str]) -> dict[
             seasonal=bool(is_seasonal[i]),
             weekday_z=None if z is None else float(z[i]),
             weekday_screened=z is not None and bool(any_day[i]),
+            week_days=None if z is None else window[i, -7:],
         )
         for i, h in enumerate(same)
     }

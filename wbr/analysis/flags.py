@@ -438,7 +438,7 @@ def assess_metric(
         seasonal=screens.seasonal if screens else None,
         screened=screen_passes(screens, settings.seasonal_z) if screens else None,
     )
-    flags = data_flags(history, metric, settings, rows)
+    flags = data_flags(history, metric, settings, rows, screens.week_days if screens else None)
     aside: list[Flag] = []
     view, skipped = None, None
     denominator = history.denominator_rows

@@ -189,12 +189,16 @@ def data_flags(
     metric: MetricConfig,
     settings: FlagSettings,
     rows: WeeklyRows | None = None,
+    week_days: np.ndarray | None = None,
 ) -> list[Flag]:
-    """Incomplete week, a value stuck for N weeks, exact zeros where the metric is rarely zero."""
+    """Incomplete week, a value stuck for N weeks, exact zeros where the metric is rarely zero.
+
+    `week_days`: the week's 7 daily values when the caller has them (flag_batch.screens).
+    """
     rows = rows or WeeklyRows.of(history)
     week_end = rows.week_end
     end = rows.last
-    found = daily_window(history.daily, end, 7)
+    found = week_days if week_days is not None else daily_window(history.daily, end, 7)
     days = np.full(7, np.nan) if found is None else found
     dates = [week_end - dt.timedelta(days=6 - i) for i in range(7)]
     flags = []

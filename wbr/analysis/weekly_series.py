@@ -23,7 +23,7 @@ def weekly_series(
     """The judged weekly series (raw values, or YoY growth) up to the deck's week, with the limit
     sets of its XmR chart over the weeks each applied to; raw values without limits when XmR did
     not judge the metric."""
-    index = history.ends  # week ends; only the few that are written become dates
+    index = history.rows.dates  # week ends as dates (converted once for the deck)
     chart = assessment.chart
     if chart is None or assessment.series is None or assessment.xmr_series is None:
         chart, kind = None, "raw"
@@ -41,8 +41,8 @@ def weekly_series(
             limits = change.limits
             spans.append(
                 LimitSpan(
-                    start=index[max(change.start, first)].date(),
-                    end=index[stop].date(),
+                    start=index[max(change.start, first)],
+                    end=index[stop],
                     mean=float(limits.mean),
                     lower=float(limits.lnpl),
                     upper=float(limits.unpl),
@@ -54,7 +54,7 @@ def weekly_series(
         note = assessment.skipped or "no XmR limits: XmR is off or the history is too short"
     return WeeklySeries(
         kind=kind,
-        first_end=index[first].date(),
+        first_end=index[first],
         values=tuple(None if not math.isfinite(v) else v for v in values[first:].tolist()),
         limits=tuple(spans),
         signals=tuple(signal.rule for signal in chart.signals) if chart else (),

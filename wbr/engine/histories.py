@@ -42,9 +42,15 @@ def weekly_histories(
     else:
         plan_rows = np.full_like(cy_rows, np.nan)
     complete_rows = np.ascontiguousarray(weekly.complete.T, dtype=bool)
+    dates = tuple(index.date)  # converted once, shared by every metric's rows
     rows = {
         metric: WeeklyRows(
-            index, cy_rows[column], py_rows[column], plan_rows[column], complete_rows[column]
+            index,
+            cy_rows[column],
+            py_rows[column],
+            plan_rows[column],
+            complete_rows[column],
+            dates,
         )
         for column, metric in enumerate(weekly.metrics)
     }

@@ -12,7 +12,7 @@ of 10,000 metrics spent seconds building and reading one small DataFrame per met
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -30,6 +30,13 @@ class WeeklyRows:
     py: np.ndarray  # the week 364 days earlier
     plan: np.ndarray  # NaN when no plan
     complete: np.ndarray  # bool: all 7 days of CY present
+    # `ends` as dates, when the caller converted them once for many metrics' rows
+    known_dates: tuple[dt.date, ...] | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def dates(self) -> tuple[dt.date, ...]:
+        """The week ends as dates."""
+        return self.known_dates if self.known_dates is not None else tuple(self.ends.date)
 
     @cached_property
     def last(self) -> pd.Timestamp:
