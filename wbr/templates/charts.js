@@ -136,10 +136,15 @@
   }
   // A page opened at a block: the browser jumps there once the whole page is parsed (seconds, in
   // a long deck); jump as soon as the block is on the page, so its chart is drawn then, unless
-  // the reader has scrolled meanwhile.
+  // the reader has scrolled meanwhile. (Reading window.scrollY here instead would lay out the
+  // page parsed so far at every chart: seconds in a long deck.)
   var jumped = false;
+  var readerMoved = false;
+  ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (type) {
+    window.addEventListener(type, function () { readerMoved = true; }, {passive: true, once: true});
+  });
   function jumpEarly() {
-    if (window.scrollY !== 0) { jumped = true; return; }  // scrolled already: leave it there
+    if (readerMoved) { jumped = true; return; }
     var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
     if (!target) return;
     jumped = true;
