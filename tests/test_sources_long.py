@@ -3,6 +3,7 @@ on codes, yet every message, line number, slice spelling and row order as a stri
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from tests.conftest import write_business
@@ -173,3 +174,66 @@ def test_rows_told_apart_only_by_an_undeclared_column_are_not_duplicates(tmp_pat
         "metrics.csv: duplicate row (date=2026-01-01, metric=orders, region=north, batch=1.0) "
         "on lines 2, 5"
     )
+
+
+def test_a_long_file_read_in_chunks_loads_as_read_whole(tmp_path, monkeypatch):
+    from wbr.engine import csv_table
+
+    config = SPLIT.replace("[region]", "[region, channel]")
+    csv = (
+        "date,metric,value,region,channel,batch\n"
+        "2026-01-02,orders,1,north,web,1\n"
+        "\n"  # a blank line: line numbers stay the file's
+        "2026-01-01, orders ,2.5,north ,web,x\n"  # the value and batch columns change type
+        "2026-01-01,orders,3,south,web,\n"
+        "2026-01-02,orders,4,south,web,\n"
+        "2026-01-01,visits,1,,,\n"
+        "2026-01-02,visits,2,,,\n"
+        "2026-01-02,visits,3,,,\n"  # a duplicate, reported with its lines
+    )
+    whole = _message(tmp_path, csv, config)
+    assert whole == (
+        "metrics.csv: duplicate row (date=2026-01-02, metric=visits, region=(blank), "
+        "channel=(blank), batch=(blank)) on lines 8, 9"
+    )
+    monkeypatch.setattr(csv_table, "CODED_CHUNK_ROWS", 2)
+    assert _message(tmp_path, csv, config) == whole
+    fixed = csv.rsplit("2026-01-02,visits,3", 1)[0]
+    chunked = _load(tmp_path, fixed, config)
+    monkeypatch.setattr(csv_table, "CODED_CHUNK_ROWS", 1_000_000)
+    read_whole = _load(tmp_path, fixed, config)
+    pd.testing.assert_frame_equal(chunked.slices, read_whole.slices)
+    pd.testing.assert_frame_equal(chunked.actuals, read_whole.actuals)
+    assert chunked.actuals["orders"].tolist() == [5.5, 5.0]
+
+
+@pytest.mark.parametrize(
+    ("regions", "coded"),
+    [
+        (("north", "south ", "north "), True),  # trailing spaces kept as read
+        (("01", "x", "1"), False),  # "01" read as the number 1 in a chunk: read whole as text
+    ],
+)
+def test_chunks_keep_each_text_cell_as_written_and_numbers_as_numbers(
+    tmp_path, monkeypatch, regions, coded
+):
+    from wbr.engine import csv_table
+
+    path = tmp_path / "rows.csv"
+    first, second, third = regions
+    path.write_text(
+        "date,metric,value,region\n"
+        f"2026-01-01,a,1,{first}\n2026-01-01,b,2,{first}\n\n"
+        f"2026-01-02,a,3.5,{second}\n2026-01-02,b,,{third}\n"
+    )
+    monkeypatch.setattr(csv_table, "CODED_CHUNK_ROWS", 2)
+    text = {"date", "metric", "region"}
+    chunked = csv_table.read_table(path, text, coded=True)
+    whole = csv_table.read_table(path, text)
+    assert isinstance(chunked["region"].dtype, pd.CategoricalDtype) is coded
+    assert chunked.index.tolist() == whole.index.tolist() == [0, 1, 3, 4]  # blank line dropped
+    for column in ("date", "metric", "region"):
+        assert chunked[column].astype(object).tolist() == whole[column].astype(object).tolist()
+    assert chunked["region"].astype(object).tolist()[2:] == [second, third]
+    assert chunked["value"].dtype == whole["value"].dtype == "float64"
+    assert chunked["value"].tolist()[:3] == [1.0, 2.0, 3.5]

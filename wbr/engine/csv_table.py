@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 MAX_PROBLEMS_SHOWN = 20
+CODED_CHUNK_ROWS = 1_000_000  # rows read at a time by read_table(coded=True)
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # outside: placeholder dates such as 9999-12-31
 DATE_FORMATS = (
     ("%Y-%m-%d", "YYYY-MM-DD"),
@@ -123,11 +124,14 @@ def _check_extra_fields(path: Path, width: int) -> None:
     problems.raise_if_any()
 
 
-def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame:
+def read_table(
+    path: Path, text_columns: set[str] | None = None, coded: bool = False
+) -> pd.DataFrame:
     """Read a CSV (BOM stripped) keeping blank lines, so frame row i is file line i + 2.
 
     Columns named in `text_columns` (lower case), or all when it is None, stay text; the others
     are parsed as numbers by the C parser, falling back to text when a cell is not a plain number.
+    `coded`: the text columns may come back as Categoricals of their cells (see _read_coded).
     """
     display = display_path(path)
     try:
@@ -139,10 +143,13 @@ def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame
             # read itself), so the file is read with inferred types first; a column inferred as
             # anything but text (numbers, booleans, mixed chunks) could have lost its spelling
             # ("01" -> 1), and then the file is read again with text asked for.
-            frame = _read_csv(path, names, text, ask_text=False)
-            inferred = [frame[c].dtype for c in text if c in frame.columns]
-            if len(set(names)) < len(names) or any(dtype != "str" for dtype in inferred):
-                frame = _read_csv(path, names, text, ask_text=True)
+            repeated = len(set(names)) < len(names)
+            frame = _read_coded(path, names, text) if coded and not repeated else None
+            if frame is None:
+                frame = _read_csv(path, names, text, ask_text=False)
+                inferred = [frame[c].dtype for c in text if c in frame.columns]
+                if repeated or any(dtype != "str" for dtype in inferred):
+                    frame = _read_csv(path, names, text, ask_text=True)
     except FileNotFoundError as exc:
         raise DataError(f"{display}: file not found") from exc
     except pd.errors.EmptyDataError as exc:
@@ -177,7 +184,9 @@ def read_table(path: Path, text_columns: set[str] | None = None) -> pd.DataFrame
     return frame[~blank] if blank.any() else frame
 
 
-def _read_csv(path: Path, names: list[str], text: list[str], ask_text: bool) -> pd.DataFrame:
+def _read_csv(
+    path: Path, names: list[str], text: list[str], ask_text: bool, chunksize: int | None = None
+) -> pd.DataFrame:
     """pandas' read of a CSV with blank lines kept, no default NA tokens in the `text` columns
     (read as str when `ask_text`, else with inferred types) and NA_TOKENS in the others."""
     return pd.read_csv(
@@ -189,6 +198,63 @@ def _read_csv(path: Path, names: list[str], text: list[str], ask_text: bool) -> 
         dtype={column: str for column in text} if ask_text else None,
         keep_default_na=False,
         na_values={column: NA_TOKENS for column in names if column not in text},
+        chunksize=chunksize,
+    )
+
+
+def _read_coded(path: Path, names: list[str], text: list[str]) -> pd.DataFrame | None:
+    """The file read CODED_CHUNK_ROWS rows at a time, each text column kept as a Categorical of
+    its distinct cells, so a long file's millions of strings are never all held at once.
+
+    None when the chunks do not all read a column the same way (a text column not as text, a
+    number column as numbers in one chunk and text in another): a whole read then settles the
+    column's type as pandas does. The frame is otherwise the one a whole read gives, with each
+    text column's cells as they were read.
+    """
+    kinds: dict[str, str] = {}
+    parts: dict[str, list] = {}
+    distinct: dict[str, list] = {}
+    with _read_csv(path, names, text, ask_text=False, chunksize=CODED_CHUNK_ROWS) as reader:
+        for chunk in reader:
+            for column in chunk.columns:
+                dtype = chunk[column].dtype
+                kind = "str" if dtype == "str" else dtype.kind if dtype.kind in "if" else "?"
+                if kind == "?" or (column in text and kind != "str"):
+                    return None
+                if kinds.setdefault(column, kind if kind == "str" else "number") != (
+                    kind if kind == "str" else "number"
+                ):
+                    return None
+                if column in text:
+                    codes, cells = pd.factorize(chunk[column])
+                    parts.setdefault(column, []).append(codes.astype(np.int32))
+                    distinct.setdefault(column, []).append(pd.Series(cells, dtype=dtype))
+                else:
+                    parts.setdefault(column, []).append(chunk[column].array)
+    if not kinds:
+        return None
+    columns: dict[str, object] = {}
+    for column, kind in kinds.items():
+        if column in text:
+            columns[column] = _joined_codes(parts[column], distinct[column])
+        elif kind == "str":
+            columns[column] = pd.concat([pd.Series(a) for a in parts[column]], ignore_index=True)
+        else:  # ints and floats together are floats, as pandas joins its own chunks
+            columns[column] = np.concatenate([np.asarray(a) for a in parts[column]])
+    count = sum(len(codes) for codes in parts[next(iter(text))]) if text else None
+    return pd.DataFrame(columns, index=pd.RangeIndex(count) if count is not None else None)
+
+
+def _joined_codes(codes: list[np.ndarray], cells: list[pd.Series]) -> pd.Categorical:
+    """One Categorical from each chunk's codes into its own distinct cells (-1: missing)."""
+    joined_codes, joined_cells = pd.factorize(pd.concat(cells, ignore_index=True))
+    offsets = np.cumsum([0, *(len(c) for c in cells[:-1])])
+    mapped = [
+        np.where(part >= 0, joined_codes[offset + np.maximum(part, 0)], -1)
+        for part, offset in zip(codes, offsets, strict=True)
+    ]
+    return pd.Categorical.from_codes(
+        np.concatenate(mapped), categories=pd.Index(joined_cells), validate=False
     )
 
 
@@ -222,10 +288,17 @@ def _line(raw: pd.Series, position: int | np.integer) -> int:
 def text_codes(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """(codes, texts): cell i's stripped text ("" when missing) is texts[codes[i]]; each distinct
     text once, so a column of millions of cells is stripped and parsed per distinct cell."""
-    if isinstance(raw.dtype, pd.StringDtype):
-        codes, distinct = pd.factorize(raw)  # a missing cell: -1
+    coded = isinstance(raw.dtype, pd.CategoricalDtype) and raw.cat.categories.dtype == "str"
+    if coded or isinstance(raw.dtype, pd.StringDtype):
+        if coded:  # read_table(coded=True): the cells' codes already; only those still used
+            used = raw.cat.remove_unused_categories()
+            codes = used.cat.codes.to_numpy().astype(np.int64)
+            distinct = pd.Series(used.cat.categories.array)
+        else:
+            codes, cells = pd.factorize(raw)  # a missing cell: -1
+            distinct = pd.Series(cells, dtype=raw.dtype)
         # Each distinct cell converted as a whole column's cells were: fillna(""), str, strip.
-        texts = pd.Series(distinct, dtype=raw.dtype).astype(str).str.strip()
+        texts = distinct.astype(str).str.strip()
         texts = pd.concat([texts, pd.Series([""], dtype=texts.dtype)], ignore_index=True)
     else:  # numbers or objects: hash-equal cells (1, 1.0) can print differently, convert each
         codes = np.arange(len(raw))

@@ -21,12 +21,12 @@ def sorted_categorical(
     codes: np.ndarray, texts: pd.Series, blank_missing: bool
 ) -> tuple[pd.Categorical, np.ndarray]:
     """(column, ranks): cell i = texts[codes[i]] as a Categorical whose categories are the sorted
-    distinct texts, and its codes as int64 (each cell's place in sorted order, so they sort like
+    distinct texts, and its codes as int32 (each cell's place in sorted order, so they sort like
     the texts); with `blank_missing`, "" is a missing cell (code -1)."""
     keep = (texts != "").to_numpy() if blank_missing else np.ones(len(texts), dtype=bool)
     kept = texts[keep]
     order = np.argsort(np.asarray(kept, dtype=object), kind="stable")  # code point order
-    rank = np.full(len(texts), -1, dtype=np.int64)
+    rank = np.full(len(texts), -1, dtype=np.int32)
     rank[np.flatnonzero(keep)[order]] = np.arange(len(order))
     ranks = rank[codes]
     categories = pd.Index(kept.iloc[order].array)
@@ -102,4 +102,5 @@ def on_absent_days(
     known = (days[places] == wanted) & absent["metric"].isin(metrics).to_numpy()
     ranks = metrics.get_indexer(absent["metric"][known])
     width = len(metrics) + 1
-    return np.isin(day_codes * width + metric_codes, places[known] * width + ranks)
+    day_metric = day_codes.astype(np.int64) * width + metric_codes
+    return np.isin(day_metric, places[known] * width + ranks)

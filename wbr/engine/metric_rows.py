@@ -93,7 +93,8 @@ def read_metric_rows(
     Rows of a long file also carry INCOMPLETE, True on every row of a day that lacks one of its
     slices (slices.absent_slices), which are listed in the frame's attrs["absent_slices"].
     """
-    frame = read_table(path, _text_columns(path, source, dimensions))
+    long = source.format == "long"  # its text columns as codes: millions of repeated cells
+    frame = read_table(path, _text_columns(path, source, dimensions), coded=long)
     problems = Problems(path)
     if source.format == "wide":
         wide = _wide_values(frame, metrics, problems, required)
@@ -101,6 +102,7 @@ def read_metric_rows(
         rows = wide.melt(id_vars=["date", ROW], var_name="metric", value_name="value")
         return rows[["date", "metric", "value"]]
     rows, keys, days = _long_rows(frame, metrics, dimensions, problems, required)
+    del frame  # the rows hold what is read; memory, at tens of millions of rows
     problems.raise_if_any()
     extras = [c for c in rows.columns if c.startswith(EXTRA_PREFIX)]
     key_names = ["date", "metric", *dimensions, *extras]
@@ -108,15 +110,14 @@ def read_metric_rows(
     # Sorted as pandas sorts the key columns (stable, blanks first), on integer codes.
     order, same_key = stable_order(keys)
     rows = rows.take(order)
+    day_codes, metric_codes = keys[0][order], keys[1][order]
+    del keys, order
     if source.duplicates == "error" and same_key.any():
         duplicated = np.zeros(len(rows), dtype=bool)
         duplicated[1:] |= same_key
         duplicated[:-1] |= same_key
         _report_duplicates(as_text(rows[duplicated]), key_names, problems, "row")
-    day_codes = keys[0][order]
-    metric_codes = keys[1][order]
-    day_metric = day_codes * (len(rows["metric"].cat.categories) + 1) + metric_codes
-    _report_totals_beside_slices(rows, dimensions, day_metric, problems)
+    _report_totals_beside_slices(rows, dimensions, day_codes, metric_codes, problems)
     problems.raise_if_any()
     if source.grain == "monthly":  # by slice: a monthly plan may be split like the actuals
         report_months_given_twice(path, as_text(rows), [*dimensions, *extras])
@@ -131,15 +132,20 @@ def read_metric_rows(
 
 
 def _report_totals_beside_slices(
-    rows: pd.DataFrame, dimensions: list[str], day_metric: np.ndarray, problems: Problems
+    rows: pd.DataFrame,
+    dimensions: list[str],
+    day_codes: np.ndarray,
+    metric_codes: np.ndarray,
+    problems: Problems,
 ) -> None:
     """A day's rows must all be split by a dimension or all not: a total beside its slices
-    would be counted twice. `day_metric`: each row's day and metric as one code (rows sorted
-    by it, so a day's rows of a metric are consecutive)."""
+    would be counted twice. Rows sorted by day and metric (their codes), so a day's rows of a
+    metric are consecutive."""
     for dimension in dimensions:
         blank = rows[dimension].isna().to_numpy()
         if not blank.any() or blank.all():
             continue
+        day_metric = day_codes.astype(np.int64) * (int(metric_codes.max()) + 1) + metric_codes
         mixed = as_text(rows[mixed_runs(day_metric, blank)])
         for (day, metric), group in mixed.groupby(["date", "metric"], sort=True):
             lines = ", ".join(str(position + 2) for position in group[ROW])
@@ -194,6 +200,7 @@ def _long_rows(
     date_codes, dates = parse_date_codes(frame[columns["date"]], problems, columns["date"])
     values = parse_numbers(frame[columns["value"]], problems, columns["value"])
     days, day_of_text = np.unique(dates, return_inverse=True)  # NaT (bad dates) last
+    day_of_text = day_of_text.astype(np.int32)  # keys as small as they can be: memory
     metric_column, metric_ranks = sorted_categorical(metric_codes, metric_texts, False)
     keys = [day_of_text[date_codes], metric_ranks]
     rows = pd.DataFrame(
