@@ -22,8 +22,8 @@ EMBEDDED = "embedded DuckDB"
 # The embedded engine's budget (WBR_DUCKDB_MEMORY_LIMIT and WBR_DUCKDB_THREADS set them). Exact
 # distinct counts need one hash entry per window and key, which grows with the raw rows; within
 # this budget DuckDB spills them to disk instead, so a deck's peak memory stays the same from 5M
-# to 50M rows (benchmarks/README.md). DuckDB needs about 128MB per thread at the least, and one
-# thread keeps a small deck's natural need above the cap, hence flat; more threads need more.
+# to 50M rows (benchmarks/README.md): even 5M rows need more than 128MB, so both decks sit at the
+# cap. DuckDB needs about 128MB per thread at the least, hence one thread (two failed at 128MB).
 DUCKDB_MEMORY_LIMIT = "128MB"
 DUCKDB_THREADS = "1"
 # ibis's own names for URL schemes people write (SQLAlchemy style, JDBC habits).
