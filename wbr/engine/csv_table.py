@@ -291,9 +291,7 @@ def text_codes(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
     coded = isinstance(raw.dtype, pd.CategoricalDtype) and raw.cat.categories.dtype == "str"
     if coded or isinstance(raw.dtype, pd.StringDtype):
         if coded:  # read_table(coded=True): the cells' codes already; only those still used
-            used = raw.cat.remove_unused_categories()
-            codes = used.cat.codes.to_numpy().astype(np.int64)
-            distinct = pd.Series(used.cat.categories.array)
+            codes, distinct = _used_categories(raw)
         else:
             codes, cells = pd.factorize(raw)  # a missing cell: -1
             distinct = pd.Series(cells, dtype=raw.dtype)
@@ -305,6 +303,17 @@ def text_codes(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
         texts = raw.fillna("").astype(str).str.strip().reset_index(drop=True)
     merged, unique_texts = pd.factorize(texts)  # " north" and "north" are one text
     return merged[codes], pd.Series(unique_texts)  # code -1 reads the last text, ""
+
+
+def _used_categories(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """A Categorical column's codes (-1: missing) and its categories, renumbered to the ones
+    its cells use (remove_unused_categories sorts every code; this counts them)."""
+    codes = raw.cat.codes.to_numpy().astype(np.int64)
+    count = len(raw.cat.categories)
+    used = np.bincount(codes + 1, minlength=count + 1)[1:] > 0
+    renumber = np.full(count + 1, -1, dtype=np.int64)  # the last entry: -1 stays -1
+    renumber[:count][used] = np.arange(int(used.sum()))
+    return renumber[codes], pd.Series(raw.cat.categories.array[used])
 
 
 def parse_date_codes(
