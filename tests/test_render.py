@@ -8,9 +8,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from plotly.offline import get_plotlyjs_version
 
 from tests.synthetic_deck import make_block, make_deck, standard_blocks
 from wbr.engine.deck import Commentary
+from wbr.render.assets import bundle_version, plotly_banner, plotly_js
 from wbr.render.html import (
     CHART_DIV_CLASS,
     block_html,
@@ -27,7 +29,7 @@ from wbr.render.html import (
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {"wbr_deck.ipynb": ROOT / "wbr" / "notebooks", "explore.ipynb": ROOT / "notebooks"}
 DECK = make_deck()  # the deck a block is rendered in (week 47, MTD of 21 days)
-PLOTLY_BANNER = "plotly.js v"  # the licence banner at the top of plotly.min.js
+PLOTLY_BANNER = plotly_banner()  # the licence comment at the top of the embedded plotly.js
 
 
 def _cells(html: str) -> list[str]:
@@ -217,6 +219,25 @@ def test_no_text_from_data_can_close_a_chart_script():
     html = block_html(DECK, block)
     assert html.count("<script>") == 1 and "alert(1)</script>" not in html
     assert html.count('<script type="application/json">') == 1  # the figure, as inert JSON
+
+
+def test_the_deck_embeds_plotly_js_basic_bundle_of_the_version_plotly_writes_figures_for():
+    assert bundle_version(plotly_js()) == get_plotlyjs_version()
+    assert "(basic - minified)" in PLOTLY_BANNER
+    assert len(plotly_js()) < 1.5 * 2**20  # the full bundle is 4.7 MB
+
+
+def test_a_plotly_upgrade_falls_back_to_plotly_s_full_bundle(monkeypatch):
+    """After `pip install -U plotly`, until the basic bundle is updated to the new version, a deck
+    embeds the plotly.js the new plotly ships, whose figures it draws."""
+    import plotly.offline
+
+    monkeypatch.setattr(plotly.offline, "get_plotlyjs_version", lambda: "999.0.0")
+    plotly_js.cache_clear()
+    try:
+        assert plotly_js() == plotly.offline.get_plotlyjs()
+    finally:
+        plotly_js.cache_clear()
 
 
 def test_nothing_heavy_runs_before_the_first_paint():
