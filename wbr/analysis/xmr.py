@@ -142,11 +142,28 @@ class _Rules:
     __slots__ = ("half_down", "half_up", "out_down", "out_up", "run_down", "run_up")
 
     def __init__(self, points: Sequence[float] = (), limits: XmrLimits | None = None) -> None:
-        self.run_up = self.run_down = 0
-        self.half_up = self.half_down = self.out_up = self.out_down = 0  # last 4 / 3 as bits
-        for value in points:
+        # push() over every point, on local variables (a chart replays its baseline this way)
+        run_up = run_down = half_up = half_down = out_up = out_down = 0  # last 4 / 3 as bits
+        if points:
             assert limits is not None
-            self.push(value, limits)
+            mean, mr_mean = limits.mean, limits.mr_mean
+            reach, half = NPL_SCALING * mr_mean, HALFWAY_SCALING * mr_mean
+            upper, lower = mean + reach, mean - reach
+            upper_half, lower_half = mean + half, mean - half
+            for value in points:
+                run_up = run_up + 1 if value > mean else 0
+                run_down = run_down + 1 if value < mean else 0
+                half_up = ((half_up << 1) | (value > upper_half)) & 15
+                half_down = ((half_down << 1) | (value < lower_half)) & 15
+                out_up = ((out_up << 1) | (value > upper)) & 7
+                out_down = ((out_down << 1) | (value < lower)) & 7
+        self.run_up, self.run_down = run_up, run_down
+        self.half_up, self.half_down, self.out_up, self.out_down = (
+            half_up,
+            half_down,
+            out_up,
+            out_down,
+        )
 
     def push(self, value: float, lim: XmrLimits) -> None:
         """Judge the next point against `lim`."""
