@@ -167,11 +167,7 @@ def analyse(
     driven_by = _driven_by(config)
     linked = _linked(config, metrics, driven_by)
     first = min(
-        (
-            h.ends[0].date() - dt.timedelta(days=6)
-            for h in histories.values()
-            if len(h.ends)
-        ),
+        (h.ends[0].date() - dt.timedelta(days=6) for h in histories.values() if len(h.ends)),
         default=week_ending,
     )
     common, own = _events(dataset.events, first, week_ending)

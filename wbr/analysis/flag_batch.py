@@ -122,6 +122,7 @@ def screens(histories: Mapping[str, MetricHistory], metrics: list[str]) -> dict[
     is_seasonal = seasonal(np.vstack([h.rows.cy for h in same]))
     z: np.ndarray | None = None
     window = np.empty((len(same), 0))
+    any_day = np.zeros(len(same), dtype=bool)
     end = ends[-1]
     weeks = min(RESIDUAL_WEEKS, int(days.searchsorted(end, "right")) // 7)
     stop = int(days.searchsorted(end, side="right"))
@@ -129,7 +130,8 @@ def screens(histories: Mapping[str, MetricHistory], metrics: list[str]) -> dict[
         start = stop - weeks * 7
         window = np.vstack([h.daily.to_numpy(dtype=float)[start:stop] for h in same])
         z = weekday_z(window)
-        any_day = ~np.isnan(window[:, -7:]).all(axis=1)  # else the screen says no at once
+        # a metric with no day this week: its screen says no at once
+        any_day = np.asarray(~np.isnan(window[:, -7:]).all(axis=1))
     return {
         h.metric: Screens(
             seasonal=bool(is_seasonal[i]),

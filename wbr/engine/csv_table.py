@@ -11,6 +11,7 @@ import re
 import warnings
 from collections import Counter
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -184,22 +185,23 @@ def read_table(
     return frame[~blank] if blank.any() else frame
 
 
-def _read_csv(
-    path: Path, names: list[str], text: list[str], ask_text: bool, chunksize: int | None = None
-) -> pd.DataFrame:
+def _read_csv(path: Path, names: list[str], text: list[str], ask_text: bool) -> pd.DataFrame:
     """pandas' read of a CSV with blank lines kept, no default NA tokens in the `text` columns
     (read as str when `ask_text`, else with inferred types) and NA_TOKENS in the others."""
-    return pd.read_csv(
-        path,
-        encoding="utf-8-sig",
-        skip_blank_lines=False,
-        skipinitialspace=True,
-        index_col=False,  # a trailing comma on data rows must not become an index
-        dtype={column: str for column in text} if ask_text else None,
-        keep_default_na=False,
-        na_values={column: NA_TOKENS for column in names if column not in text},
-        chunksize=chunksize,
-    )
+    return cast(pd.DataFrame, pd.read_csv(path, **_read_options(names, text, ask_text)))
+
+
+def _read_options(names: list[str], text: list[str], ask_text: bool) -> dict[str, Any]:
+    """The read_csv options of `_read_csv`, shared with the chunked read."""
+    return {
+        "encoding": "utf-8-sig",
+        "skip_blank_lines": False,
+        "skipinitialspace": True,
+        "index_col": False,  # a trailing comma on data rows must not become an index
+        "dtype": {column: str for column in text} if ask_text else None,
+        "keep_default_na": False,
+        "na_values": {column: NA_TOKENS for column in names if column not in text},
+    }
 
 
 def _read_coded(path: Path, names: list[str], text: list[str]) -> pd.DataFrame | None:
@@ -214,7 +216,8 @@ def _read_coded(path: Path, names: list[str], text: list[str]) -> pd.DataFrame |
     kinds: dict[str, str] = {}
     parts: dict[str, list] = {}
     distinct: dict[str, list] = {}
-    with _read_csv(path, names, text, ask_text=False, chunksize=CODED_CHUNK_ROWS) as reader:
+    options = _read_options(names, text, ask_text=False)
+    with pd.read_csv(path, chunksize=CODED_CHUNK_ROWS, **options) as reader:
         for chunk in reader:
             for column in chunk.columns:
                 dtype = chunk[column].dtype
@@ -234,10 +237,10 @@ def _read_coded(path: Path, names: list[str], text: list[str]) -> pd.DataFrame |
     if not kinds:
         return None
     columns: dict[str, object] = {}
-    for column, kind in kinds.items():
+    for column, read_as in kinds.items():
         if column in text:
             columns[column] = _joined_codes(parts[column], distinct[column])
-        elif kind == "str":
+        elif read_as == "str":
             columns[column] = pd.concat([pd.Series(a) for a in parts[column]], ignore_index=True)
         else:  # ints and floats together are floats, as pandas joins its own chunks
             columns[column] = np.concatenate([np.asarray(a) for a in parts[column]])

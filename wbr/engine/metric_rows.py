@@ -216,8 +216,8 @@ def _long_rows(
     for extra in [c for c in frame.columns if c not in set(columns.values())]:
         cells = frame[extra].astype(str).str.strip().where(frame[extra].notna(), "")
         rows[EXTRA_PREFIX + extra] = cells.where(cells != "", None)
-        codes, texts = pd.factorize(cells)
-        keys.append(sorted_categorical(codes, pd.Series(texts), blank_missing=True)[1])
+        extra_codes, extra_texts = pd.factorize(cells)
+        keys.append(sorted_categorical(extra_codes, pd.Series(extra_texts), blank_missing=True)[1])
     rows[ROW] = frame.index.to_numpy()
     return rows, keys, days
 

@@ -50,11 +50,12 @@ def _sorted_unique(keys: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
 
 
-def _factorize(column: pd.Series) -> tuple[np.ndarray, object]:
+def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """pd.factorize's codes (blank: -1) and values; a Categorical's own (the long loader's)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.cat.codes.to_numpy().astype(np.int64), column.cat.categories
-    return pd.factorize(column)
+    codes, values = pd.factorize(column)
+    return codes, pd.Index(values)
 
 
 def absent_slices(

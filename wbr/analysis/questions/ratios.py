@@ -126,7 +126,9 @@ def denominator_moved(f: Facts) -> Fill | None:
     if numerator is None or denominator is None:
         return None
     rate_yoy = f.block.box.yoy
-    if rate_yoy is None or abs(rate_yoy) < f.material or history.numerator_rows is None:
+    if rate_yoy is None or abs(rate_yoy) < f.material:
+        return None
+    if history.numerator is None or history.denominator is None:
         return None
     if not f.signalled(f.block.metric):  # a routine rate: asked every week of a growth year
         return None

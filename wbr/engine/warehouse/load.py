@@ -44,7 +44,9 @@ class Connections:
         self.config = config
         self.sessions = sessions or {}
         # `opened`: connections made elsewhere (compile-only ones, to review another engine's SQL)
-        self.opened: dict[str | None, Connection] = dict(opened or {})
+        self.opened: dict[str | None, Connection] = {}
+        for name, connection in (opened or {}).items():
+            self.opened[name] = connection
 
     def get(self, name: str | None) -> Connection:
         """The open connection called `name`, opening it on first use."""
