@@ -5,6 +5,7 @@ holiday peaks and plain weeks not)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -456,6 +457,16 @@ def test_incomplete_week():
         for f in flag_metric(history_from_daily(flat(7, 30)), VOLUME, SETTINGS)
         if f.type == "data"
     ]
+
+
+def test_a_band_with_no_lower_limit_says_so_in_words():
+    # a non-negative metric whose lower limit would be below zero: one limit, said plainly
+    daily = flat(1, weeks=40, noise=1.0, level=10)
+    daily.iloc[-2:] = 400  # 40 times a typical day
+    details = [f.detail for f in assess_metric(history_from_daily(daily), VOLUME, SETTINGS).flags]
+    assert details and all("limits no lower limit" not in d for d in details)
+    assert "(mean 95.0, upper limit 230, no lower limit, set from 20 weeks" in details[0]
+    assert re.search(r"vs about [\d.]+ expected \(\d+ times, robust z", details[0])
 
 
 def test_stuck_values():

@@ -919,8 +919,20 @@ def test_q26_days_loaded() -> None:
 
 def test_q26_missing_days_outside_the_week() -> None:
     assert text(q26_prior_year(), "Q26").startswith(
-        "Orders is missing 1 days in the periods this deck compares (2025-11-20)."
+        "Orders is missing 1 day in the periods this deck compares (2025-11-20)."
     )
+
+
+def test_q26_not_asked_every_week_of_an_old_hole() -> None:
+    # a day missing months ago (not recent, not last year's week) is a standing fact on the
+    # numbers it touches; asked in every deck it would be the same question for months
+    h = history(BASE)
+    old = (WEEK - dt.timedelta(days=200), WEEK - dt.timedelta(days=120))
+    assert "Q26" not in ids(facts(block(h, status=Status(False, old)), h, complete_through=WEEK))
+    recent = (*old, WEEK - dt.timedelta(days=20))
+    assert text(
+        facts(block(h, status=Status(False, recent)), h, complete_through=WEEK), "Q26"
+    ).startswith(f"Orders is missing 1 day in the periods this deck compares ({recent[2]}).")
 
 
 def test_q26_does_not_ask_to_finalise_days_before_the_history_begins() -> None:
@@ -935,7 +947,7 @@ def test_q26_does_not_ask_to_finalise_days_before_the_history_begins() -> None:
         False, (begins - dt.timedelta(days=1), begins + dt.timedelta(days=9)), None, begins
     )
     assert text(facts(block(h, status=later), h), "Q26").startswith(
-        f"Orders is missing 1 days in the periods this deck compares ({later.missing_days[1]})."
+        f"Orders is missing 1 day in the periods this deck compares ({later.missing_days[1]})."
     )
 
 

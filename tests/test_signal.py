@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -214,6 +215,52 @@ def test_a_zero_heavy_count_is_not_stuck_at_zero():
     daily.iloc[-21:] = 0.0
     daily.iloc[[-21, -14, -7]] = 3.0  # 3 a week, three weeks running: a rare count's chance
     assert data_flags(history_from_daily(daily), VOLUME, SETTINGS) == []
+
+
+def _weather(seed: int, winter_only: bool) -> pd.Series:
+    """Hours of rain (any season) or snow (winter only) a day: 0 on most days, 1-14 on others;
+    about 15-20 a week on average, so not a rare count."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(end=WEEK, periods=3 * 364, freq="D")
+    wet = rng.random(len(days)) < (0.55 if winter_only else 0.3)
+    if winter_only:
+        wet &= days.month.isin([11, 12, 1, 2, 3])
+    hours = np.where(wet, rng.integers(1, 15, len(days)), 0).astype(float)
+    return pd.Series(hours, index=days)
+
+
+def test_a_season_of_zeros_is_not_stuck_where_zero_is_a_common_day():
+    snow = _weather(1, winter_only=True)
+    snow = snow[snow.index <= pd.Timestamp("2025-09-27")]  # 26 snowless weeks to the deck's week
+    flags = data_flags(history_from_daily(snow), VOLUME, SETTINGS)
+    assert "stuck" not in {f.rule for f in flags}
+    # a metric rarely zero by day whose weeks turn 0: the pipeline may well be stuck
+    daily = flat(seed=4, weeks=60)
+    daily.iloc[-21:] = 0.0
+    assert "stuck" in {f.rule for f in data_flags(history_from_daily(daily), VOLUME, SETTINGS)}
+
+
+def test_an_intermittent_series_is_judged_by_its_weeks_not_by_robust_z_of_days():
+    # rain hours: the typical day is 0, so the daily fit's robust scale is about 0 and a wet day
+    # reached robust z in the thousands; its weeks are what can be judged
+    for seed in range(6):
+        rain = _weather(seed, winter_only=False)
+        rain.iloc[-3:] = 14.0  # three very wet days
+        found = assess_metric(history_from_daily(rain), VOLUME, SETTINGS)
+        for flag in found.flags + found.explained:
+            assert flag.series != "daily" and "robust z" not in flag.detail, flag.detail
+
+
+def test_growth_on_a_base_near_zero_is_not_charted_as_a_percent():
+    # last year's week of 0-3 hours against a typical 20: +600% and -95% are not a process
+    for seed in range(6):
+        for winter_only in (False, True):
+            found = assess_metric(history_from_daily(_weather(seed, winter_only)), VOLUME, SETTINGS)
+            assert found.xmr_series != "yoy"
+            for flag in found.flags + found.explained:
+                assert not re.search(r"\d,\d{3}(\.\d)?%", flag.detail), flag.detail
+    # a business metric keeps its YoY chart
+    assert assess_metric(history_from_daily(business(2)), VOLUME, SETTINGS).xmr_series == "yoy"
 
 
 # ----------------------------------------------------------------------------- question cap

@@ -38,10 +38,12 @@ from wbr.engine.deck import Flag
 
 def day_words(week: MetricWeek, day: ResidualDay) -> str:
     """One day in words: weekday, date, value, what the fit expected, the change and z."""
-    change = (day.value / day.expected - 1) * 100 if day.expected else float("nan")
+    ratio = day.value / day.expected if day.expected else float("nan")
+    # ten times the expected day reads as "62 times"; +6097% is a number nobody can say
+    change = f"{ratio:.0f} times" if ratio >= 10 else f"{(ratio - 1) * 100:+.0f}%"
     return (
         f"{day.date:%a} {day.date.isoformat()} {week.value(day.value)} vs about"
-        f" {week.value(day.expected)} expected ({change:+.0f}%, robust z {day.z:+.1f})"
+        f" {week.value(day.expected)} expected ({change}, robust z {day.z:+.1f})"
     )
 
 
@@ -52,10 +54,13 @@ class WeekDays:
     def __init__(self, week: MetricWeek) -> None:
         self.week = week
         self._current: tuple[ResidualDay, ...] | None = None
+        self._intermittent: bool | None = None
         self._prior: dict[int, list[tuple[dt.date, float, float]]] = {}
 
     def screen(self) -> bool:
         """Cheap look: does a day of the week stand out from the same weekdays before it?"""
+        if self.intermittent:
+            return False
         if self.week.screened is not None:  # worked out for every metric at once
             return self.week.screened
         daily = self.week.history.daily
@@ -74,10 +79,27 @@ class WeekDays:
 
     @property
     def current(self) -> tuple[ResidualDay, ...]:
-        """The week's days against the STL fit."""
+        """The week's days against the STL fit (none for an intermittent series)."""
         if self._current is None:
-            self._current = residual_days(self.week.history.daily, self.week.week_end)
+            self._current = (
+                ()
+                if self.intermittent
+                else residual_days(self.week.history.daily, self.week.week_end)
+            )
         return self._current
+
+    @property
+    def intermittent(self) -> bool:
+        """Is the metric 0 on at least half the days of the fit's window (rain hours, snow
+        hours)? Its typical day is then 0 and the residuals' robust scale is about 0, so any
+        day with activity reaches a robust z of thousands: only its weeks can be judged."""
+        if self._intermittent is None:
+            daily = self.week.history.daily
+            stop = int(daily.index.searchsorted(self.week.rows.last, side="right"))
+            window = daily.to_numpy(dtype=float)[max(0, stop - RESIDUAL_WEEKS * 7) : stop]
+            found = window[np.isfinite(window)]
+            self._intermittent = bool(len(found)) and float(np.median(found)) == 0.0
+        return self._intermittent
 
     def beyond(self, z: float) -> bool:
         """Does a day of the week reach robust z `z` (either sign)?"""

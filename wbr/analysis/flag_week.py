@@ -49,6 +49,11 @@ RECUR_SIZE = (0.5, 2.0)
 YEAR_AWARE_DAYS = 56  # days of daily YoY before the week that set what a routine day's YoY is
 EVENT_DAYS = 1  # an event explains what happened within a day of it
 POINT_RULES = (OUTSIDE_LIMITS, MOVING_RANGE)
+# A percent growth on a base under a tenth of the metric's typical week (rain hours in a dry week
+# last year, a temperature near 0 C) reads +1,400% or -1,000%: its chart's limits mean nothing.
+# A growth view with such a base (or a base <= 0) is not charted; the metric is judged as one
+# without a YoY chart (its raw weeks, against their recent trend).
+MIN_BASE_SHARE = 0.1
 # A YoY point signal needs growth on two years ago 80% of the way to its own limit. Half of a YoY
 # move is last year's noise; on the acceptance scenario (720 plain or holiday metrics) a halfway
 # bar left 11 false YoY point flags, this one 5, and every shock was still found.
@@ -245,25 +250,41 @@ class WeeklyView:
 
 def _view(week: MetricWeek, name: str) -> WeeklyView:
     """The raw, YoY or two-year growth series of the metric's weeks, with its locked chart."""
+    base: np.ndarray | None = None  # what a growth view grows from
     if name == "raw":
         values, label = week.cy, "weekly values"
     elif name == "yoy":
-        values = compare_arrays(week.cy, week.rows.py, week.method)
+        base = week.rows.py
+        values = compare_arrays(week.cy, base, week.method)
         label = {"bps": "weekly YoY bps", "abs": "weekly YoY change"}.get(
             week.method, "weekly YoY growth %"
         )
     elif name == "trend":  # a young metric's check: each week against its recent trend
         values, label = trend_errors(week.cy, TREND_WEEKS)[0], "error against the recent trend"
     else:  # growth on the week 728 days earlier: the check on a YoY signal
-        base = pd.Series(week.cy, index=week.ends).reindex(week.ends - pd.Timedelta(days=728))
-        values = compare_arrays(week.cy, base.to_numpy(dtype=float), week.method)
+        two_back = pd.Series(week.cy, index=week.ends).reindex(week.ends - pd.Timedelta(days=728))
+        base = two_back.to_numpy(dtype=float)
+        values = compare_arrays(week.cy, base, week.method)
         label = "growth on two years ago"
     start = 0
     if week.settings.xmr_baseline_start is not None:
         start = int(week.ends.searchsorted(pd.Timestamp(week.settings.xmr_baseline_start)))
+    if base is not None and week.method == "pct" and _small_base(week.cy, base, start):
+        return WeeklyView(name, label, values, None)
     return WeeklyView(
         name, label, values, xmr_chart(values, week.settings.xmr_baseline_weeks, start)
     )
+
+
+def _small_base(cy: np.ndarray, base: np.ndarray, start: int) -> bool:
+    """Does a week the growth chart would read grow from a base <= 0 or under MIN_BASE_SHARE
+    of the metric's median week (see MIN_BASE_SHARE)?"""
+    read = np.isfinite(cy[start:]) & np.isfinite(base[start:])
+    if not read.any():
+        return False
+    bases = base[start:][read]
+    typical = float(np.median(np.abs(cy[start:][read])))
+    return bool((bases <= 0).any() or (bases < MIN_BASE_SHARE * typical).any())
 
 
 class WeeklyViews:
@@ -302,11 +323,15 @@ def xmr_flag(week: MetricWeek, view: WeeklyView, signal: XmrSignal) -> Flag:
     assert view.chart is not None
     lim = view.chart.limits
     no_floor = view.name == "raw" and lim.lnpl < 0 and bool(np.nanmin(view.values) >= 0)
-    lower = "no lower limit" if no_floor else view.say(week, lim.lnpl)
+    upper = view.say(week, lim.unpl)
+    limits = (
+        f"upper limit {upper}, no lower limit"
+        if no_floor
+        else f"limits {view.say(week, lim.lnpl)} to {upper}"
+    )
     since = week.ends[view.chart.changes[-1].start].date().isoformat()
     basis = (
-        f"mean {view.say(week, lim.mean)}, limits {lower} to {view.say(week, lim.unpl)}, set"
-        f" from {lim.points} weeks starting {since}"
+        f"mean {view.say(week, lim.mean)}, {limits}, set from {lim.points} weeks starting {since}"
     )
     side = "above" if signal.side > 0 else "below"
     first = week.ends[signal.since].date().isoformat()

@@ -228,6 +228,10 @@ def data_flags(
         always_zero = last == 0 and bool((before == 0).all())
         share = float(np.mean(before == last)) if len(before) else 0.0
         stuck = run >= settings.stuck_weeks and share**run < STUCK_CHANCE
+        if stuck and last == 0:  # a run of zero weeks is stuck only where a zero day is rare
+            first = rows.ends[-run].date() - dt.timedelta(days=6)
+            year = _days_before(history.daily, first, 364)
+            stuck = len(year) >= ZERO_MIN_DAYS and (year == 0).sum() <= ZERO_SHARE * len(year)
         # a rare count repeats small values by chance (0 most of all): its Poisson limit judges it
         if stuck and not always_zero and rare_count_mean(history, metric) is None:
             since = rows.ends[-run].date().isoformat()

@@ -18,6 +18,10 @@ from wbr.analysis.questions.engine import (
 
 DROP_BELOW_MIN = 0.25  # Q26: last week is this far below the lowest of the trailing weeks
 TRAILING_WEEKS = 12  # Q26: the trailing weeks of that check
+# Q26 asks "when will they be final?" of missing days that may still arrive (the last RECENT_DAYS
+# days) or that weigh on the headline YoY (the same week last year). An older hole is a standing
+# fact, marked on the numbers it touches: asked every week, it is the same question for months.
+RECENT_DAYS = 28
 
 
 def _days_text(days: Sequence[dt.date]) -> str:
@@ -33,7 +37,7 @@ def _days_text(days: Sequence[dt.date]) -> str:
     "comparable?",
     "Is last week's {metric} real or a data issue? {days_present}/7 days of the week are loaded. "
     "When will it be final, and is the YoY comparable?",
-    "{metric} is missing {missing} days in the periods this deck compares ({days}). Which numbers "
+    "{metric} is missing {missing} in the periods this deck compares ({days}). Which numbers "
     "are not final, when will they be, and is the YoY comparable?",
     "Is last week's {metric} real or a data issue? At {value} it is {drop} below the lowest of the "
     "previous {weeks} weeks ({trailing_min}) and no event is recorded. When will it be confirmed?",
@@ -65,10 +69,21 @@ def data_issue(f: Facts) -> Fill | None:
                 "missing_days": list(in_week),
             },
         )
-    if missing or f.flags("data", "incomplete"):
+    py_end = f.week_ending - dt.timedelta(days=364)
+    asked = [
+        d
+        for d in missing
+        if d > f.week_ending - dt.timedelta(days=RECENT_DAYS)
+        or py_end - dt.timedelta(6) <= d <= py_end
+    ]
+    if asked or f.flags("data", "incomplete"):
         return Fill(
-            {"metric": f.label, "missing": str(len(missing)), "days": _days_text(missing)},
-            {"missing_days": list(missing)},
+            {
+                "metric": f.label,
+                "missing": f"{len(asked)} day" + ("s" if len(asked) > 1 else ""),
+                "days": _days_text(asked),
+            },
+            {"missing_days": asked},
         )
     cy = f.weekly["cy"]
     value = f.block.box.last_week
