@@ -140,3 +140,29 @@ def test_abs_without_plan_miss_abs_raises_no_plan_miss(weather_deck):
     config_path.write_text(text.replace(", flags: {plan_miss_abs: 3}", ""), encoding="utf-8")
     nps = build_deck(load_config(config_path)).blocks[1]
     assert not [f for f in nps.flags if f.type == "plan" and f.rule == "miss"]
+
+
+def test_validate_warns_of_a_percent_comparison_on_values_that_change_sign(
+    weather_deck, tmp_path, capsys
+):
+    from wbr.cli import main
+
+    frame = pd.read_csv(weather_deck / "metrics.csv")
+    frame["temperature"] -= 10  # winters below 0 °C
+    frame.to_csv(tmp_path / "metrics.csv", index=False)
+    (tmp_path / "plan.csv").write_bytes((weather_deck / "plan.csv").read_bytes())
+    config = (weather_deck / "wbr.yaml").read_text(encoding="utf-8")
+    (tmp_path / "wbr.yaml").write_text(
+        config.replace(" comparison: abs, polarity: neutral", " polarity: neutral"),
+        encoding="utf-8",
+    )
+    assert main(["validate", "--config", str(tmp_path / "wbr.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert re.search(
+        r"warning: temperature has negative values \(\d+ days\) and is compared in percent; set"
+        r" `comparison: abs`",
+        out,
+    )
+    assert "nps has negative" not in out
+    assert main(["validate", "--config", str(weather_deck / "wbr.yaml")]) == 0
+    assert "negative values" not in capsys.readouterr().out
