@@ -21,7 +21,8 @@ file), one_off_near_py (a one-off event this week, an unrelated event a year ear
 days, both in the events file), short_history (13 months of plain history), base_effect (last
 year's week was hit, this week is plain), rare_counts (Poisson counts of 0.05-0.6 a day),
 young (5-20 weeks of plain history, half with a holiday-like dip before the deck's week: the
-daily fit sees few weeks) and young_shock (the same with the shock case's shocks).
+daily fit sees few weeks), young_shock (the same with the shock case's shocks) and intermittent
+(weather-like hours: 0 on most days, 1-14 on the others; rain any season, snow in winter only).
 
     .venv/bin/python benchmarks/signal_eval.py [--seeds tune|report|looked|all] [--skip-real]
         [--skip-generated] [--texts bikeshare]   # also print every question of a real deck
@@ -73,6 +74,7 @@ CASES = (
     "rare_counts",
     "young",
     "young_shock",
+    "intermittent",
 )
 SIGNAL = ("xmr", "seasonal")
 _ABSURD = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d)?%|robust z [+-]?\d{3,}|[+-]\d{4,}\.\d%")
@@ -216,6 +218,12 @@ def case_metric(case: str, seed: int, i: int) -> tuple[pd.Series, list[tuple[str
     days = pd.date_range(end=WEEK, periods=length, freq="D")
     events: list[tuple[str, str]] = []
     cited: list[dt.date] = []
+    if case == "intermittent":  # weather-like: hours of rain (any season) or snow (winter only)
+        wet = rng.random(len(days)) < rng.uniform(0.2, 0.5)
+        if i % 2:
+            wet &= days.month.isin([11, 12, 1, 2, 3])
+        hours = np.where(wet, rng.integers(1, 15, len(days)), 0).astype(float)
+        return pd.Series(hours, index=days), events, cited
     if case == "rare_counts":
         rate = rng.uniform(0.05, 0.6)
         return pd.Series(rng.poisson(rate, len(days)).astype(float), index=days), events, cited

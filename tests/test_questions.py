@@ -951,6 +951,13 @@ def test_q26_does_not_ask_to_finalise_days_before_the_history_begins() -> None:
     )
 
 
+def test_q26_no_collapse_of_weeks_that_are_uneven_anyway() -> None:
+    # hours of rain: 3 in one week, 30 in another; a week of 2 is a dry week, not a data issue
+    uneven = [3.0 if i % 2 else 30.0 for i in range(19)]
+    h = history([*uneven, 2.0])
+    assert "Q26" not in ids(facts(block(h), h, complete_through=WEEK))
+
+
 def test_q26_collapse_below_the_trailing_minimum() -> None:
     assert text(q26_collapse(), "Q26").startswith(
         "Is last week's Orders real or a data issue? At 40 it is 59.6% below the lowest of the "

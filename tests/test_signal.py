@@ -217,16 +217,33 @@ def test_a_zero_heavy_count_is_not_stuck_at_zero():
     assert data_flags(history_from_daily(daily), VOLUME, SETTINGS) == []
 
 
-def _weather(seed: int, winter_only: bool) -> pd.Series:
+def _weather(seed: int, winter_only: bool, wet_share: float | None = None) -> pd.Series:
     """Hours of rain (any season) or snow (winter only) a day: 0 on most days, 1-14 on others;
-    about 15-20 a week on average, so not a rare count."""
+    about 12-16 a week on average by default, so not a rare count."""
     rng = np.random.default_rng(seed)
     days = pd.date_range(end=WEEK, periods=3 * 364, freq="D")
-    wet = rng.random(len(days)) < (0.55 if winter_only else 0.3)
+    share = wet_share if wet_share is not None else (0.55 if winter_only else 0.3)
+    wet = rng.random(len(days)) < share
     if winter_only:
         wet &= days.month.isin([11, 12, 1, 2, 3])
     hours = np.where(wet, rng.integers(1, 15, len(days)), 0).astype(float)
     return pd.Series(hours, index=days)
+
+
+def test_an_uneven_count_is_judged_against_its_own_spread_not_a_steady_rate():
+    # snow hours: about 9 a week over a year (a rare count), all of it in winter and a wet day at
+    # a time; a steady rate of 9 a week would make every snowy winter week an exception
+    flagged = 0
+    for seed in range(8):
+        snow = _weather(seed, winter_only=True, wet_share=0.4)
+        found = assess_metric(history_from_daily(snow), VOLUME, SETTINGS)
+        flagged += bool(found.flags)
+    assert flagged <= 1
+    blizzard = _weather(3, winter_only=True, wet_share=0.4)
+    blizzard.iloc[-7:] = 24.0  # a week of snow all day, every day
+    found = assess_metric(history_from_daily(blizzard), VOLUME, SETTINGS)
+    assert [(f.series, f.rule) for f in found.flags] == [("count", "outside_limits")]
+    assert "weeks as uneven as the last 52 (mean" in found.flags[0].detail
 
 
 def test_a_season_of_zeros_is_not_stuck_where_zero_is_a_common_day():

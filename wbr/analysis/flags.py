@@ -58,8 +58,9 @@ from wbr.analysis.residuals import (
     residual_days,
 )
 from wbr.analysis.rule_flags import (
-    COUNT_WEEKS,
     WeeklyRows,
+    count_variance,
+    count_weeks,
     data_flags,
     plan_flags,
     rare_count_mean,
@@ -313,23 +314,38 @@ def _py_week(week: MetricWeek) -> tuple[dt.date, ...]:
     return tuple(end - dt.timedelta(days=6 - i) for i in range(7))
 
 
-def _poisson_limit(mean: float) -> int:
-    """The smallest count k with P(X >= k) < COUNT_TAIL for a Poisson count of this mean."""
-    term = cumulative = math.exp(-mean)
-    k = 0
+def _count_limit(mean: float, variance: float) -> int:
+    """The smallest count k with P(X >= k) < COUNT_TAIL: Poisson of this mean, or, for weeks more
+    uneven than Poisson (variance above the mean: hours of rain come a wet day at a time, snow in
+    winter only), the negative binomial with this mean and variance."""
+    # both follow P(k) = P(k - 1) (grow + step (k - 1)) / k (the Panjer recursion)
+    if variance <= mean:
+        term, grow, step = math.exp(-mean), mean, 0.0
+    else:
+        size, stay = mean**2 / (variance - mean), mean / variance
+        term, grow, step = stay**size, (1 - stay) * size, 1 - stay
+    cumulative, k = term, 0
     while 1 - cumulative >= COUNT_TAIL:
         k += 1
-        term *= mean / k
+        term *= (grow + step * (k - 1)) / k
         cumulative += term
     return k + 1
 
 
 def _count_flags(week: MetricWeek, mean: float) -> list[Flag]:
-    """A rare count's week against its Poisson (c-chart) upper limit."""
+    """A rare count's week against its count (c-chart) upper limit."""
     value = float(week.cy[-1])
-    limit = _poisson_limit(mean)
+    variance = count_variance(week.cy, mean)
+    limit = _count_limit(mean, variance)
     if not np.isfinite(value) or value < limit:
         return []
+    weeks = len(count_weeks(week.cy))
+    uneven = variance > mean
+    how = (
+        f"weeks as uneven as the last {weeks} (mean {mean:.2g} a week, variance {variance:.2g})"
+        if uneven
+        else f"a steady rate of {mean:.2g} a week (the mean of the last {weeks} weeks)"
+    )
     return [
         Flag(
             "xmr",
@@ -340,8 +356,7 @@ def _count_flags(week: MetricWeek, mean: float) -> list[Flag]:
             float(limit),
             favourable(1.0, week.metric.polarity),
             f"weekly count: {week.value(value)} is at or above {week.value(limit)}, a count that"
-            f" a steady rate of {mean:.2g} a week (the mean of the last"
-            f" {min(COUNT_WEEKS, len(week.cy) - 1)} weeks) reaches less than 1 week in 700",
+            f" {how} reach{'' if uneven else 'es'} less than 1 week in 700",
             series="count",
             mean=mean,
             direction="up",

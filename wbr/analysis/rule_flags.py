@@ -39,8 +39,7 @@ def rare_count_mean(history: MetricHistory, metric: MetricConfig) -> float | Non
     RARE_WEEKLY_MEAN a week over the last COUNT_WEEKS weeks), or None for any other metric."""
     if metric.aggregation != "sum" or history.denominator is not None:
         return None
-    cy = history.rows.cy[-COUNT_WEEKS - 1 : -1]
-    cy = cy[np.isfinite(cy)]
+    cy = count_weeks(history.rows.cy)
     if len(cy) < 8 or cy.mean() >= RARE_WEEKLY_MEAN:
         return None
     days = history.daily.to_numpy(dtype=float)
@@ -48,6 +47,18 @@ def rare_count_mean(history: MetricHistory, metric: MetricConfig) -> float | Non
     if (days < 0).any() or (days != np.round(days)).any():
         return None
     return float(cy.mean())
+
+
+def count_weeks(cy: np.ndarray) -> np.ndarray:
+    """The weeks a rare count's limit is drawn from: the last COUNT_WEEKS before the deck's."""
+    past = cy[-COUNT_WEEKS - 1 : -1]
+    return past[np.isfinite(past)]
+
+
+def count_variance(cy: np.ndarray, mean: float) -> float:
+    """The variance of those weeks (the mean itself, a steady rate's, when there is one week)."""
+    past = count_weeks(cy)
+    return float(past.var(ddof=1)) if len(past) > 1 else mean
 
 
 def _streak(hits: np.ndarray) -> int:

@@ -18,6 +18,7 @@ from wbr.analysis.questions.engine import (
 
 DROP_BELOW_MIN = 0.25  # Q26: last week is this far below the lowest of the trailing weeks
 TRAILING_WEEKS = 12  # Q26: the trailing weeks of that check
+STEADY_SHARE = 0.5  # Q26: ... when their lowest is at least this share of their median
 # Q26 asks "when will they be final?" of missing days that may still arrive (the last RECENT_DAYS
 # days) or that weigh on the headline YoY (the same week last year). An older hole is a standing
 # fact, marked on the numbers it touches: asked every week, it is the same question for months.
@@ -92,6 +93,10 @@ def data_issue(f: Facts) -> Fill | None:
     if value is None or len(trailing) < TRAILING_WEEKS or events_in(f.events, f.week_ending):
         return None
     lowest = float(trailing.min())
+    # weeks this uneven (the lowest under half the middle one: rain hours, a small count) fall
+    # below their lowest by chance; "below the lowest" says something only of steady weeks
+    if lowest < STEADY_SHARE * float(np.median(trailing)):
+        return None
     if lowest <= 0 or value >= lowest * (1 - DROP_BELOW_MIN):
         return None
     drop = (1 - value / lowest) * 100

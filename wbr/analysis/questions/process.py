@@ -25,6 +25,7 @@ from wbr.analysis.questions.process_common import (
     shift_run,
     weekly_series_of,
 )
+from wbr.analysis.rule_flags import count_variance, count_weeks
 from wbr.engine.deck import Flag
 from wbr.fmt import format_change
 
@@ -67,6 +68,15 @@ def _jump(f: Facts, number: float | None) -> str | None:
     return f.value(abs(number))
 
 
+def _uneven_weeks(f: Facts, flag: Flag) -> str | None:
+    """How many weeks a count flag's limit was drawn from, when they vary more than a steady
+    rate's would (flags._count_flags then uses a negative binomial); None for a Poisson limit."""
+    cy = f.weekly["cy"]
+    if flag.mean is None or count_variance(cy, flag.mean) <= flag.mean:
+        return None
+    return str(len(count_weeks(cy)))
+
+
 def _day(day: dt.date) -> str:
     return f"{day:%a} {day.isoformat()}"
 
@@ -96,6 +106,8 @@ def _ending(f: Facts, flag: Flag, days: list[dt.date]) -> str:
     XMR_RULE_1,
     "{metric}{series} for {week} was {value}, outside its natural process limits ({limits})"
     "{driven}. {ending}",
+    "{metric} counted {value} for {week}, where weeks as uneven as its last {weeks} (mean {mean} "
+    "a week) reach {limit} less than 1 week in 700. {ending}",
     "{metric} counted {value} for {week}, where a steady rate of {mean} a week reaches {limit} "
     "less than 1 week in 700. {ending}",
     "{metric} on {day} was {value}, outside its expected range for that day ({limits}). {ending}",
@@ -115,6 +127,7 @@ def outside_limits(f: Facts) -> list[Fill]:
                         "week": f.when(flag.date),
                         "mean": f"{flag.mean:.2g}" if flag.mean is not None else None,
                         "limit": f.value(flag.upper),
+                        "weeks": _uneven_weeks(f, flag),
                         "ending": _ending(f, flag, list(flag.days)),
                     },
                     {
