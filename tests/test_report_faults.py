@@ -230,21 +230,30 @@ def test_a_report_on_a_full_disk_leaves_no_truncated_notebook(tiny_disk):
 
 
 class _DiskFullWriter:
-    """Stands in for Path.write_text: writes half the text, then fails like a full disk."""
+    """Stands in for Path.open: a file opened for writing takes half of the first text written
+    to it, then fails like a full disk."""
 
     def __init__(self) -> None:
         self.written: list[Path] = []
+        self.open = Path.open
 
-    def __call__(self, path: Path, text: str, *args, **kwargs) -> int:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text[: len(text) // 2])
-        self.written.append(path)
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    def __call__(self, path: Path, mode: str = "r", *args, **kwargs):
+        handle = self.open(path, mode, *args, **kwargs)
+        if "w" in mode:
+            self.written.append(path)
+            write = handle.write
+
+            def fail(text: str) -> int:
+                write(text[: len(text) // 2])
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+            handle.write = fail
+        return handle
 
 
 def test_a_failed_deck_json_write_removes_its_partial_file(tmp_path, monkeypatch):
     writer = _DiskFullWriter()
-    monkeypatch.setattr(Path, "write_text", lambda path, text, *a, **k: writer(path, text))
+    monkeypatch.setattr(Path, "open", lambda path, *a, **k: writer(path, *a, **k))
     with pytest.raises(OSError, match="No space left on device"):
         make_deck().write_json(tmp_path / "deck.json")
     assert [p.name for p in writer.written] == [".deck.json.partial"]

@@ -285,7 +285,12 @@ class Deck:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
         try:
-            partial.write_text(self.to_json(), encoding="utf-8")
+            with partial.open("w", encoding="utf-8") as handle:
+                # written in pieces (see JsonWriter's sink): the same text as to_json(), without
+                # holding all of it, and its millions of parts, at once
+                parts: list[str] = []
+                JsonWriter(parts, 1, sink=handle.write).fields(self, 0, lead="schema_version")
+                handle.write("".join(parts))
             partial.replace(path)
         except BaseException:  # a full disk leaves a truncated partial file: never keep it
             with contextlib.suppress(OSError):

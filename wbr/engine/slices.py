@@ -44,8 +44,20 @@ def _describe(values: pd.Series, columns: list[str], names: list[str]) -> str:
     return ", ".join(kept) or "(no slice values)"
 
 
+DENSE_KEYS_PER_ROW = 4  # keys below this many times their count: marked in a table, not sorted
+
+
 def _sorted_unique(keys: np.ndarray) -> np.ndarray:
-    """np.unique of integer keys by sorting (numpy's hash path is slower on millions of rows)."""
+    """np.unique of non-negative integer keys: marked in a table of every possible key when the
+    keys are dense (a slice x day key of a long file, about one row per key), else by sorting
+    (numpy's hash path is slower on millions of rows). The same sorted int64 array either way."""
+    if not len(keys):
+        return keys.astype(np.int64)
+    bound = int(keys.max()) + 1
+    if bound <= DENSE_KEYS_PER_ROW * len(keys) + 1024:
+        seen = np.zeros(bound, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen).astype(np.int64)
     ordered = np.sort(keys)  # equal keys are equal values: no need for a stable sort
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
 
