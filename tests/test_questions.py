@@ -1044,6 +1044,17 @@ def test_q37_needs_a_flag_and_no_commentary() -> None:
     assert text(ownerless, "Q37").startswith("Sam Lee, Orders is flagged (plan miss; last week 90")
 
 
+def test_a_wow_from_a_tiny_week_is_said_in_the_unit_not_as_thousands_of_percent() -> None:
+    # 51 after a week of 1 (the median week is 40): "+50 WoW", not "+5,000.0% WoW"
+    h = history([40.0, 38.0, 42.0] * 6 + [1.0, 51.0])
+    point = xmr_flag("outside_limits", 51.0)
+    asked = text(facts(block(h, flags=(point,)), h), "Q38")
+    assert "last week 51, +50 WoW" in asked and "%" not in asked
+    # an ordinary base keeps its percent
+    h = history([40.0, 38.0, 42.0] * 6 + [40.0, 51.0])
+    assert "last week 51, +27.5% WoW" in text(facts(block(h, flags=(point,)), h), "Q38")
+
+
 def _accountability(h: MetricHistory, flag: Flag, **block_fields) -> list[str]:
     """The explanation questions (Q37, Q38) asked of a block with this flag and no commentary."""
     return [q for q in ids(facts(block(h, flags=(flag,), **block_fields), h)) if q in ACCOUNT]

@@ -116,7 +116,7 @@ def unexplained_flag(f: Facts) -> Fill | None:
         "metric": f.label,
         "reasons": flag_reasons(f.block.flags),
         "value": f.value(box.last_week) if box.last_week is not None else None,
-        "wow": f.change(box.wow) if box.wow is not None else None,
+        "wow": f.wow(),
         "action": f.block.actions[0].action,
     }
     owner = f.block.owner or f.block.actions[0].owner  # the action item names who is on it

@@ -20,6 +20,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from wbr.analysis import commentary as lint
+from wbr.analysis.flag_week import MIN_BASE_SHARE
 from wbr.analysis.xmr import NPL_SCALING, URL_SCALING
 from wbr.engine.compare import compare_arrays, favourable
 from wbr.engine.config import Config, FlagSettings, MetricConfig
@@ -134,6 +135,21 @@ class Facts:
     def change(self, number: float | None) -> str:
         """A % or bps change of this metric."""
         return format_change(number, self.method, self.block.unit)
+
+    def wow(self) -> str | None:
+        """Last week's WoW change as `change` says it; in the metric's unit when the week before
+        is a base too small for a percent (under MIN_BASE_SHARE of the median week): 51 after
+        1 is "+50", not "+5,000.0%"."""
+        wow = self.block.box.wow
+        cy = self.weekly["cy"]
+        if wow is None or self.method != "pct" or len(cy) < 2:
+            return None if wow is None else self.change(wow)
+        recent = cy[-53:]
+        recent = recent[np.isfinite(recent)]
+        before, last = float(cy[-2]), float(cy[-1])
+        if len(recent) and before < MIN_BASE_SHARE * float(np.median(np.abs(recent))):
+            return format_change(last - before, "abs", self.block.unit)
+        return self.change(wow)
 
     def size(self, number: float | None) -> str:
         """A % or bps change without its sign (how big, when the words give the direction)."""

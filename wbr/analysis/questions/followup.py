@@ -94,7 +94,7 @@ def nobody_on_it(f: Facts) -> Fill | None:
             "metric": f.label,
             "reasons": flag_reasons(f.block.flags),
             "value": f.value(box.last_week) if box.last_week is not None else None,
-            "wow": f.change(box.wow) if box.wow is not None else None,
+            "wow": f.wow(),
         },
         {"flags": [x.rule for x in f.block.flags], "owner": f.block.owner},
     )

@@ -343,7 +343,7 @@ def explaining_noise(f: Facts) -> Fill | None:
     if x.series == "yoy":
         move = f"YoY {f.change(f.block.box.yoy)}"
     else:
-        move = f"{f.change(f.block.box.wow)} WoW to {f.value(f.block.box.last_week)}"
+        move = f"{f.wow()} WoW to {f.value(f.block.box.last_week)}"
     return Fill(
         {
             "metric": f.label,

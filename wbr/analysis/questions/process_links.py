@@ -78,7 +78,7 @@ def _moves(f: Facts) -> str:
     box = f.block.box
     parts = [
         f"{f.change(box.yoy)} YoY" if box.yoy is not None else "",
-        f"{f.change(box.wow)} WoW" if box.wow is not None else "",
+        f"{f.wow()} WoW" if box.wow is not None else "",
     ]
     return " and ".join(p for p in parts if p) or "N/A"
 
