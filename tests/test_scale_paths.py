@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from wbr.engine import deck_json, slices
@@ -47,3 +48,17 @@ def test_sorted_unique_dense_and_sparse_agree_with_numpy() -> None:
         found = slices._sorted_unique(keys)
         assert found.dtype == np.int64
         assert np.array_equal(found, np.unique(keys))
+
+
+def test_numbered_groups_keys_as_factorize_does() -> None:
+    rng = np.random.default_rng(15)
+    for count, low, high in [(0, 0, 1), (1, 0, 1), (500, 0, 40), (500, -3, 40), (500, 0, 10**15)]:
+        keys = rng.integers(low, high, count).astype(np.int64)
+        numbered = slices._numbered(keys)
+        factorized = pd.factorize(keys)[0]
+        assert numbered.dtype == np.int64
+        # the same rows share a number: each number stands for one key and each key for one
+        pairs = set(zip(numbered.tolist(), factorized.tolist(), strict=True))
+        assert len(pairs) == len(set(numbered.tolist())) == len(set(factorized.tolist()))
+        if count:
+            assert numbered.min() == 0 and numbered.max() == len(pairs) - 1

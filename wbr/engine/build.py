@@ -183,25 +183,30 @@ def _block(
     def value(values: WindowValues | None, row: int) -> float | None:
         return None if values is None else values.by_metric[column][row]
 
+    # each window's values of this metric read once (value() per point and window was the
+    # block's largest own cost at 10,000 metrics)
+    cy_rows, py_rows = cy.by_metric[column], py.by_metric[column]
+    plan_rows = planned.by_metric[column] if planned is not None else None
     weeks = tuple(
         WeekPoint(
             end=end,
             label=windows.week_labels[row],
-            cy=value(cy, row),
-            py=value(py, row),
-            plan=value(planned, row),
+            cy=cy_rows[row],
+            py=py_rows[row],
+            plan=None if plan_rows is None else plan_rows[row],
             complete=complete[row],
         )
         for row, end in enumerate(windows.week_ends)
     )
+    first_month = windows.first_month
     months = tuple(
         MonthPoint(
             month=month,
             label=label,
-            cy=value(cy, windows.first_month + k),
-            py=value(py, windows.first_month + k),
-            plan=value(planned, windows.first_month + k),
-            complete=complete[windows.first_month + k],
+            cy=cy_rows[first_month + k],
+            py=py_rows[first_month + k],
+            plan=None if plan_rows is None else plan_rows[first_month + k],
+            complete=complete[first_month + k],
         )
         for k, (month, label) in enumerate(windows.month_labels)
     )

@@ -37,6 +37,7 @@ def plain(value: Any) -> Any:
 
 
 _ESCAPE = json.encoder.encode_basestring_ascii  # json.dumps' own string encoder (ensure_ascii)
+_NUMBERS = frozenset({float, type(None)})  # an array of only these is written in one piece
 
 
 # Parts held before `sink` gets them joined: deck.json is written in pieces of about this many
@@ -138,8 +139,17 @@ class JsonWriter:
             self.write("[]")
             return
         inner, write = self.pad(level + 1), self.write
-        write("[" + inner)
         separator = "," + inner
+        if _NUMBERS.issuperset(map(type, items)):
+            # a weekly series (most of a deck's values): written at once, as value() writes each
+            finite = math.isfinite
+            shown = [
+                "null" if item is None or not finite(item) else float.__repr__(item)
+                for item in items
+            ]
+            write("[" + inner + separator.join(shown) + self.pad(level) + "]")
+            return
+        write("[" + inner)
         parts, sink = self.parts, self.sink
         for i, item in enumerate(items):
             if i:

@@ -62,6 +62,20 @@ def _sorted_unique(keys: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
 
 
+def _numbered(keys: np.ndarray) -> np.ndarray:
+    """Integer keys renumbered 0, 1, ... (int64), equal keys alike: in the order of the keys when
+    they are dense and not negative (a table of every possible key, no hashing), else in order
+    of first appearance (pd.factorize). Only which rows share a number is used, never the
+    numbers' order: the listing is sorted by date, metric and slice at the end."""
+    if len(keys) and keys.min() >= 0:
+        bound = int(keys.max()) + 1
+        if bound <= DENSE_KEYS_PER_ROW * len(keys) + 1024:
+            seen = np.zeros(bound, dtype=bool)
+            seen[keys] = True
+            return (np.cumsum(seen) - 1)[keys]
+    return pd.factorize(keys)[0].astype(np.int64)
+
+
 def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """pd.factorize's codes (blank: -1) and values; a Categorical's own (the long loader's)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -97,9 +111,9 @@ def absent_slices(
         pattern = pattern * 2 + (codes >= 0)
         if len(columns) > 60:  # 2**60 patterns: renumber them as they go
             pattern = pd.factorize(pattern)[0].astype(np.int64)
-    combo = pd.factorize(combo)[0].astype(np.int64)  # the same numbers as renumbering each step
-    pattern = pd.factorize(pattern)[0].astype(np.int64)
-    group = pd.factorize(metric_code.astype(np.int64) * (pattern.max() + 1) + pattern)[0]
+    combo = _numbered(combo)  # the same slices as renumbering each step
+    pattern = _numbered(pattern)
+    group = _numbered(metric_code.astype(np.int64) * (pattern.max() + 1) + pattern)
     combos, groups = combo.max() + 1, group.max() + 1
     if combos == groups:
         return empty  # one slice per metric and split: nothing can be absent
