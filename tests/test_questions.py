@@ -262,7 +262,9 @@ def q8(week: dt.date = MONTH_CLOSED, metric: str = "orders") -> Facts:
 def q9() -> Facts:
     h = history(BASE, py=[p * 0.8 for p in BASE])  # YoY +25%: distorted enough to ask
     event = Event(WEEK - dt.timedelta(days=2), "Black Friday")
-    return facts(block(h, events=(event,)), h, events=(event,))
+    # last year's Black Friday fell in the week before the comparable one: the holiday shifted
+    before = Event(WEEK - dt.timedelta(days=364 + 9), "Black Friday")
+    return facts(block(h, events=(event,)), h, events=(event, before))
 
 
 def q12() -> Facts:
@@ -685,6 +687,17 @@ def test_q9_event_in_cy_week_only() -> None:
     )
 
 
+def test_q9_a_one_off_event_asks_for_the_yoy_without_it_not_a_shift() -> None:
+    # an outage or a storm has no twin a year away: there is no shift to adjust for
+    h = history(BASE, py=[p * 0.8 for p in BASE])
+    outage = (Event(WEEK - dt.timedelta(days=2), "Checkout outage"),)
+    asked = text(facts(block(h, events=outage), h, events=outage), "Q9")
+    assert asked == (
+        "This week has 'Checkout outage' (2026-11-19), which the comparable week last year (ending "
+        "2025-11-22) did not. What would YoY (+25.0%) be without it?"
+    )
+
+
 def test_q9_silent_when_yoy_is_not_distorted() -> None:
     h = history(BASE, py=[p * 1.01 for p in BASE])
     event = (Event(WEEK - dt.timedelta(days=2), "Black Friday"),)
@@ -918,8 +931,10 @@ def test_q26_days_loaded() -> None:
 
 
 def test_q26_missing_days_outside_the_week() -> None:
-    assert text(q26_prior_year(), "Q26").startswith(
-        "Orders is missing 1 day in the periods this deck compares (2025-11-20)."
+    # a day of last year's week will not become final: the question is whether the YoY holds
+    assert text(q26_prior_year(), "Q26") == (
+        "The YoY of Orders compares with last year's week, which is missing 1 day (2025-11-20). "
+        "Is the YoY comparable, or should it be read against a full week?"
     )
 
 
@@ -1138,3 +1153,20 @@ def test_rank_orders_blocks_by_severity_then_number() -> None:
     ranked = rank([first, second])
     assert [(q.block, q.id) for q in ranked][:2] == [(2, "Q26"), (1, "Q1")]
     assert [q.severity for q in ranked] == sorted((q.severity for q in ranked), reverse=True)
+
+
+def test_the_deck_list_asks_one_events_question_once_not_once_per_block() -> None:
+    # a storm in the events file touches every block: the same Q9 with another YoY each time
+    storm = Question(
+        "Q9", 2, "This week has 'Storm' (2026-11-19) ... What is YoY (-9.2%) without it?"
+    )
+    other = Question(
+        "Q9", 2, "This week has 'Storm' (2026-11-19) ... What is YoY (-48.5%) without it?"
+    )
+    point = Question("Q12", 4, "Orders on Thu 2026-11-19 was 10, outside its range.")
+    visits = Question("Q12", 4, "Visits on Thu 2026-11-19 was 10, outside its range.")
+    blocks = [
+        replace(q26().block, number=1, metric="orders", questions=(point, storm)),
+        replace(q26().block, number=2, metric="visits", questions=(visits, other)),
+    ]
+    assert [(q.block, q.id) for q in rank(blocks)] == [(1, "Q12"), (2, "Q12"), (1, "Q9")]

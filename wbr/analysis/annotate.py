@@ -18,7 +18,6 @@ every metric; this module adds what a reviewer reads next, in one pass over the 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -29,6 +28,7 @@ from wbr.analysis import flag_batch, flags
 from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
 from wbr.analysis.questions import Facts, XmrView, ask, rank, select
+from wbr.analysis.questions.engine import RECURRENCE_WINDOW_DAYS, event_key
 from wbr.analysis.weekly_series import weekly_series
 from wbr.engine.config import Config
 from wbr.engine.deck import Block, DeckQuestion, Event, Flag, WeeklySeries
@@ -80,10 +80,6 @@ def _events(
     return common, {m: tuple(found) for m, found in own.items()}
 
 
-RECURRENCE_WINDOW_DAYS = 14
-_YEAR = re.compile(r"\b(19|20)\d\d\b")
-
-
 def recurring_events(events: pd.DataFrame | None) -> set[tuple[dt.date, str]]:
     """Events that also happened about a year earlier (same description, years ignored).
 
@@ -94,7 +90,7 @@ def recurring_events(events: pd.DataFrame | None) -> set[tuple[dt.date, str]]:
     if events is None or events.empty:
         return set()
     days = pd.to_datetime(events["date"]).dt.date.tolist()
-    names = [_YEAR.sub("", str(text)).strip().lower() for text in events["description"]]
+    names = [event_key(str(text)) for text in events["description"]]
     seen: dict[str, list[dt.date]] = {}
     for day, name in zip(days, names, strict=True):
         seen.setdefault(name, []).append(day)

@@ -40,6 +40,8 @@ def _days_text(days: Sequence[dt.date]) -> str:
     "When will it be final, and is the YoY comparable?",
     "{metric} is missing {missing} in the periods this deck compares ({days}). Which numbers "
     "are not final, when will they be, and is the YoY comparable?",
+    "The YoY of {metric} compares with last year's week, which is missing {py_missing} ({days}). "
+    "Is the YoY comparable, or should it be read against a full week?",
     "Is last week's {metric} real or a data issue? At {value} it is {drop} below the lowest of the "
     "previous {weeks} weeks ({trailing_min}) and no event is recorded. When will it be confirmed?",
 )
@@ -78,10 +80,13 @@ def data_issue(f: Facts) -> Fill | None:
         or py_end - dt.timedelta(6) <= d <= py_end
     ]
     if asked or f.flags("data", "incomplete"):
+        count = f"{len(asked)} day" + ("s" if len(asked) > 1 else "")
+        # only last year's days: they will not become final, but they bend the headline YoY
+        old = all(d <= py_end for d in asked)
         return Fill(
             {
                 "metric": f.label,
-                "missing": f"{len(asked)} day" + ("s" if len(asked) > 1 else ""),
+                "py_missing" if old else "missing": count,
                 "days": _days_text(asked),
             },
             {"missing_days": asked},

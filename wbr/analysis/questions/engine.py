@@ -263,6 +263,26 @@ def events_in(events: Iterable[Event], end: dt.date) -> list[Event]:
     return [e for e in events if start <= e.date <= end]
 
 
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+RECURRENCE_WINDOW_DAYS = 14  # the same event a year apart, give or take two weeks
+
+
+def event_key(description: str) -> str:
+    """An event's name with its years left out ("Black Friday 2025" = "black friday")."""
+    return _YEAR.sub("", description).strip().lower()
+
+
+def recurs(event: Event, events: Iterable[Event]) -> bool:
+    """Did an event of the same name happen about a year before or after this one?"""
+    name = event_key(event.description)
+    return any(
+        other is not event
+        and event_key(other.description) == name
+        and abs(abs((other.date - event.date).days) - 364) <= RECURRENCE_WINDOW_DAYS
+        for other in events
+    )
+
+
 def event_list(events: Sequence[Event]) -> str | None:
     """Events in words, 'Black Friday' (2026-11-27); None when there are none."""
     if not events:
@@ -449,4 +469,16 @@ def rank(blocks: Iterable[Block]) -> tuple[DeckQuestion, ...]:
         for i, q in enumerate(block.questions)
     ]
     every.sort(key=lambda pair: (pair[0], -pair[1].severity, pair[1].block, _order(pair[1].id)))
-    return tuple(q for _, q in every)
+    # the same question of several blocks (one event's YoY in every block it touched) is listed
+    # once, at its first block: only its numbers differ
+    seen: set[tuple[str, str]] = set()
+    listed = []
+    for _, q in every:
+        key = (q.id, _FIGURE.sub("#", q.text))
+        if key not in seen:
+            seen.add(key)
+            listed.append(q)
+    return tuple(listed)
+
+
+_FIGURE = re.compile(r"(?<!\w)[-+]?\d[\d,.]*")  # not the digits of a name (m01)

@@ -15,6 +15,7 @@ from wbr.analysis.questions.engine import (
     event_list,
     events_in,
     question,
+    recurs,
 )
 from wbr.engine.compare import compare
 
@@ -139,16 +140,15 @@ def yoy_deceleration(f: Facts) -> Fill | None:
     "The comparable week last year (ending {py_week}) had {events_py} but this week has no "
     "recorded event. What is YoY ({yoy}) adjusted for the shift? What is the combined YoY for the "
     "two affected weeks?",
-    "This week has {events_cy} but the comparable week last year (ending {py_week}) has no "
-    "recorded event. What is YoY adjusted for the shift? What is the combined YoY for the two "
-    "affected weeks?",
-    "The comparable week last year (ending {py_week}) had {events_py} but this week has no "
-    "recorded event. What is YoY adjusted for the shift? What is the combined YoY for the two "
-    "affected weeks?",
+    "This week has {once_cy}, which the comparable week last year (ending {py_week}) did not. What "
+    "would YoY ({yoy}) be without it?",
+    "The comparable week last year (ending {py_week}) had {once_py}, which this week did not. What "
+    "is YoY ({yoy}) against a normal week last year?",
 )
 def event_shift(f: Facts) -> Fill | None:
     """Q9: an event in this week but not last year's comparable week (or the reverse), and a
-    material YoY move."""
+    material YoY move. A holiday that moved weeks (the same event about a year apart) asks for
+    the YoY adjusted for the shift; a one-off event (an outage, a storm) for the YoY without it."""
     yoy = f.block.box.yoy
     if yoy is None or abs(yoy) < f.material or _small_count(f):
         return None  # no YoY (no history a year back), not distorted enough, or a tiny base
@@ -160,17 +160,18 @@ def event_shift(f: Facts) -> Fill | None:
     py = sorted(events_in(events, py_week), key=lambda e: e.date)
     if bool(cy) == bool(py):
         return None
-    slots: dict[str, str | None] = {
-        "py_week": py_week.isoformat(),
-        "yoy": f.change(f.block.box.yoy),
-    }
-    slots |= {"events_cy": event_list(cy)} if cy else {"events_py": event_list(py)}
+    found = cy or py
+    shifted = any(recurs(e, events) for e in found)
+    side = "cy" if cy else "py"
+    slots: dict[str, str | None] = {"py_week": py_week.isoformat(), "yoy": f.change(yoy)}
+    slots[f"{'events' if shifted else 'once'}_{side}"] = event_list(found)
     return Fill(
         slots,
         {
             "events_cy": [e.description for e in cy],
             "events_py": [e.description for e in py],
-            "yoy": f.block.box.yoy,
+            "shifted": shifted,
+            "yoy": yoy,
         },
     )
 
