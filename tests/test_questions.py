@@ -1161,7 +1161,7 @@ def test_the_deck_list_asks_one_events_question_once_not_once_per_block() -> Non
         "Q9", 2, "This week has 'Storm' (2026-11-19) ... What is YoY (-9.2%) without it?"
     )
     other = Question(
-        "Q9", 2, "This week has 'Storm' (2026-11-19) ... What is YoY (-48.5%) without it?"
+        "Q9", 2, "This week has 'Storm' (2026-11-19) ... What is YoY (-452 bps) without it?"
     )
     point = Question("Q12", 4, "Orders on Thu 2026-11-19 was 10, outside its range.")
     visits = Question("Q12", 4, "Visits on Thu 2026-11-19 was 10, outside its range.")

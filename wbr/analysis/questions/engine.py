@@ -481,4 +481,5 @@ def rank(blocks: Iterable[Block]) -> tuple[DeckQuestion, ...]:
     return tuple(listed)
 
 
-_FIGURE = re.compile(r"(?<!\w)[-+]?\d[\d,.]*")  # not the digits of a name (m01)
+# a figure with its unit (-95.4%, -452 bps, 27.5K); not the digits of a name (m01)
+_FIGURE = re.compile(r"(?<!\w)[-+$]*\d[\d,.]*(?:\s?(?:%|bps|pp|[KMB]\b))?")
