@@ -197,12 +197,17 @@ def test_explore_notebook_runs_in_jupyterlab_and_the_metric_picker_redraws(
 
         assert browser.evaluate(PICK_METRIC % NEW_METRIC) >= 0
 
-        def redrawn() -> list[str] | None:
-            now = json.loads(browser.evaluate(TITLES))
-            return now if any(t.startswith(f"{NEW_LABEL}: weekly") for t in now) else None
+        views = ("weekly", "daily values")
 
-        titles = _wait(f"no chart for {NEW_LABEL} was drawn", redrawn, 30)
-        for view in ("weekly", "daily values"):
+        def redrawn() -> list[str] | None:
+            # each view redraws in its own output, one after the other (a loaded machine shows
+            # the weekly chart seconds before the daily one): wait for all of them
+            now = json.loads(browser.evaluate(TITLES))
+            drawn = all(any(t.startswith(f"{NEW_LABEL}: {v}") for t in now) for v in views)
+            return now if drawn and not any(t.startswith(f"{first_label}:") for t in now) else None
+
+        titles = _wait(f"the charts of {NEW_LABEL} were not all drawn", redrawn, 60)
+        for view in views:
             assert any(t.startswith(f"{NEW_LABEL}: {view}") for t in titles), titles
         assert not any(t.startswith(f"{first_label}:") for t in titles), titles
         # what the old metric's charts said (the weekly chart's XmR signals) is gone as well
