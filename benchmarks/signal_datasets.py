@@ -8,7 +8,12 @@ dropped after seeing flags.
 metro_traffic: westbound I-94 at MnDOT ATR station 301 (between Minneapolis and St Paul), hourly
 vehicles and weather of the UCI "Metro Interstate Traffic Volume" dataset (CC BY 4.0), made daily.
 
+uk_grid: Great Britain's half-hourly electricity demand and embedded wind and solar generation
+from National Grid, as the UKgrid R package ships them (MIT), made daily (GWh, and the day's peak
+in MW).
+
     .venv/bin/python benchmarks/signal_datasets.py metro_traffic RAW.csv   # rebuild daily.csv
+    .venv/bin/python benchmarks/signal_datasets.py uk_grid UKgrid.csv
 """
 
 from __future__ import annotations
@@ -97,6 +102,46 @@ def metro_daily(raw: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# ----------------------------------------------------------------------------- uk_grid
+
+GRID_FIRST_DAY = "2009-04-01"  # two years before the first deck, so every deck has YoY
+GRID_LAST_DAY = "2013-06-30"  # the last deck's week, 2013-06-23 to 06-29, and a day
+SOLAR_FIRST_DAY = "2010-04-01"  # the source's embedded solar estimate starts here (0 before)
+# Daily energy in GWh: the half-hours' mean MW x 0.5 h, summed, / 1,000.
+GRID_ENERGY = {
+    "demand": "ND",
+    "transmission_demand": "TSD",
+    "england_wales_demand": "ENGLAND_WALES_DEMAND",
+    "embedded_wind": "EMBEDDED_WIND_GENERATION",
+    "embedded_solar": "EMBEDDED_SOLAR_GENERATION",
+}
+# A day has 46, 48 or 50 settlement periods (clock changes); one with fewer values is blank.
+MIN_PERIODS = 46
+
+
+def uk_grid_daily(raw: pd.DataFrame) -> pd.DataFrame:
+    """The shipped daily file from the UKgrid half-hours (see the data's SOURCE.md)."""
+    stamp = pd.Series(pd.to_datetime(raw["TIMESTAMP"], format="ISO8601"), index=raw.index)
+    days = pd.date_range(GRID_FIRST_DAY, GRID_LAST_DAY, freq="D")
+    keep = (stamp >= days[0]) & (stamp < days[-1] + pd.Timedelta("1D"))
+    raw, stamp = raw[keep], stamp[keep]
+    if stamp.duplicated().any():
+        raise ValueError(f"repeated half-hour {stamp[stamp.duplicated()].iloc[0]}")
+    columns = sorted(set(GRID_ENERGY.values()))
+    values = raw[columns].apply(pd.to_numeric, errors="coerce")
+    by_day = values.groupby(stamp.dt.normalize().to_numpy())
+    seen = by_day.count().reindex(days, fill_value=0)
+    out = pd.DataFrame(index=days)
+    for name, column in GRID_ENERGY.items():
+        energy = (by_day[column].sum() / 2000).reindex(days).round(3)
+        out[name] = energy.where(seen[column] >= MIN_PERIODS)
+    out["peak_demand"] = by_day["ND"].max().reindex(days).where(seen["ND"] >= MIN_PERIODS)
+    out.loc[out.index < SOLAR_FIRST_DAY, "embedded_solar"] = np.nan
+    out.index.name = "date"
+    order = ["demand", "transmission_demand", "england_wales_demand", "peak_demand"]
+    return out[[*order, "embedded_wind", "embedded_solar"]]
+
+
 def write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
     """Write a CSV through a temporary file in the same folder, then rename it into place."""
     handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -174,8 +219,51 @@ METRO_TRAFFIC = HeldOut(
         }
     ),
 )
-HELD_OUT = (METRO_TRAFFIC,)
-BUILDERS = {"metro_traffic": metro_daily}
+
+D = ("demand",)
+UK_GRID = HeldOut(
+    name="uk_grid",
+    first="2011-01-01",  # 21 months into the history: every deck has a YoY chart
+    last="2013-06-29",
+    year="2012",
+    events=_events(
+        {
+            # One-off bank holidays, GB-wide, whole days: a WBR must flag these and cite the day.
+            "target: royal wedding bank holiday": ("2011-04-29", D),
+            "target: Spring bank holiday moved for the Diamond Jubilee": ("2012-06-04", D),
+            "target: Diamond Jubilee bank holiday": ("2012-06-05", D),
+            # One-off, but no whole-day shock is documented: reported, not a target.
+            "reported: N30 public sector strike": ("2011-11-30", D),
+            "reported: usual Spring bank holiday date, a working day in 2012": ("2012-05-28", D),
+            # Recurring bank holidays with a year of history before them: a year-aware check
+            # should set these aside (an empty list is the wanted result).
+            "recurring, set aside: Christmas Day (substitute) 2010": ("2010-12-27", D),
+            "recurring, set aside: Boxing Day (substitute) 2010": ("2010-12-28", D),
+            "recurring, set aside: New Year's Day (substitute) 2011": ("2011-01-03", D),
+            "recurring, set aside: Good Friday 2011": ("2011-04-22", D),
+            "recurring, set aside: Easter Monday 2011": ("2011-04-25", D),
+            "recurring, set aside: Early May bank holiday 2011": ("2011-05-02", D),
+            "recurring, set aside: Spring bank holiday 2011": ("2011-05-30", D),
+            "recurring, set aside: Summer bank holiday 2011": ("2011-08-29", D),
+            "recurring, set aside: Boxing Day 2011": ("2011-12-26", D),
+            "recurring, set aside: Christmas Day (substitute) 2011": ("2011-12-27", D),
+            "recurring, set aside: New Year's Day (substitute) 2012": ("2012-01-02", D),
+            "recurring, set aside: Good Friday 2012": ("2012-04-06", D),
+            "recurring, set aside: Easter Monday 2012": ("2012-04-09", D),
+            "recurring, set aside: Early May bank holiday 2012": ("2012-05-07", D),
+            "recurring, set aside: Summer bank holiday 2012": ("2012-08-27", D),
+            "recurring, set aside: Christmas Day 2012": ("2012-12-25", D),
+            "recurring, set aside: Boxing Day 2012": ("2012-12-26", D),
+            "recurring, set aside: New Year's Day 2013": ("2013-01-01", D),
+            "recurring, set aside: Good Friday 2013": ("2013-03-29", D),
+            "recurring, set aside: Easter Monday 2013": ("2013-04-01", D),
+            "recurring, set aside: Early May bank holiday 2013": ("2013-05-06", D),
+            "recurring, set aside: Spring bank holiday 2013": ("2013-05-27", D),
+        }
+    ),
+)
+HELD_OUT = (METRO_TRAFFIC, UK_GRID)
+BUILDERS = {"metro_traffic": metro_daily, "uk_grid": uk_grid_daily}
 
 
 def main() -> None:
