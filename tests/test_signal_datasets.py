@@ -108,3 +108,99 @@ def test_the_shipped_dataset_loads_and_names_every_checked_event():
             assert week_end.weekday() == 5 and 0 <= (week_end - day).days < 7, label
             assert set(metrics) <= set(config.metrics), label
         assert (folder / "SOURCE.md").exists()
+
+
+# ----------------------------------------------------------------------------- uk_grid
+
+GRID_COLUMNS = ("ND", "I014_ND", "TSD", "ENGLAND_WALES_DEMAND", "EMBEDDED_WIND_GENERATION")
+GRID_COLUMNS += ("EMBEDDED_WIND_CAPACITY", "EMBEDDED_SOLAR_GENERATION", "EMBEDDED_SOLAR_CAPACITY")
+
+
+def _half_hours(first: str, days: int = 3) -> pd.DataFrame:
+    """UKgrid-shaped rows: 48 half-hours a day, ND rising through the day, the rest from it."""
+    rows = []
+    for d in range(days):
+        day = pd.Timestamp(first) + pd.Timedelta(days=d)
+        for p in range(48):
+            nd = 20_000 + 100 * p + 1_000 * d
+            rows.append(
+                {
+                    "TIMESTAMP": (day + pd.Timedelta(minutes=30 * p)).strftime("%Y-%m-%d %H:%M:%S"),
+                    "ND": str(nd),
+                    "I014_ND": str(nd),
+                    "TSD": str(nd + 1_000),
+                    "ENGLAND_WALES_DEMAND": str(nd - 2_000),
+                    "EMBEDDED_WIND_GENERATION": "500",
+                    "EMBEDDED_WIND_CAPACITY": "4000",
+                    "EMBEDDED_SOLAR_GENERATION": "100" if 12 <= p < 36 else "0",
+                    "EMBEDDED_SOLAR_CAPACITY": "1000",
+                }
+            )
+    return pd.DataFrame(rows, columns=["TIMESTAMP", *GRID_COLUMNS])
+
+
+def test_uk_grid_a_day_is_its_half_hours_in_gwh_and_its_peak():
+    first = signal_datasets.SOLAR_FIRST_DAY
+    daily = signal_datasets.uk_grid_daily(_half_hours(first))
+    day = pd.Timestamp(first) + pd.Timedelta(days=1)
+    nd = 20_000 * 48 + 100 * sum(range(48)) + 1_000 * 48  # MW over the half-hours of day 1
+    assert daily.loc[day, "demand"] == pytest.approx(nd / 2_000)  # x 0.5 h, in GWh
+    assert daily.loc[day, "transmission_demand"] == pytest.approx((nd + 48_000) / 2_000)
+    assert daily.loc[day, "england_wales_demand"] == pytest.approx((nd - 96_000) / 2_000)
+    assert daily.loc[day, "peak_demand"] == 20_000 + 4_700 + 1_000
+    assert daily.loc[day, "embedded_wind"] == pytest.approx(12.0)
+    assert daily.loc[day, "embedded_solar"] == pytest.approx(1.2)
+    assert list(daily.columns) == [
+        "demand",
+        "transmission_demand",
+        "england_wales_demand",
+        "peak_demand",
+        "embedded_wind",
+        "embedded_solar",
+    ]
+    # days the rows do not reach are blank, not zero
+    assert np.isnan(daily.loc[pd.Timestamp(first) + pd.Timedelta(days=10), "demand"])
+
+
+def test_uk_grid_solar_is_blank_before_its_estimate_starts():
+    first = pd.Timestamp(signal_datasets.SOLAR_FIRST_DAY) - pd.Timedelta(days=1)
+    daily = signal_datasets.uk_grid_daily(_half_hours(first.strftime("%Y-%m-%d")))
+    assert np.isnan(daily.loc[first, "embedded_solar"])
+    assert daily.loc[first, "embedded_wind"] == pytest.approx(12.0)
+    assert daily.loc[first + pd.Timedelta(days=1), "embedded_solar"] == pytest.approx(1.2)
+
+
+def test_uk_grid_a_short_clock_change_day_counts_and_a_gappy_one_is_blank():
+    raw = _half_hours(signal_datasets.SOLAR_FIRST_DAY)
+    first = pd.Timestamp(signal_datasets.SOLAR_FIRST_DAY)
+    # day 0 as the package keys a spring clock change: the last 2 of 48 periods are empty
+    spring = raw.index[46:48]
+    raw.loc[spring, list(GRID_COLUMNS)] = "NA"
+    # day 2: ND has only 40 half-hours; the other columns are whole
+    raw.loc[raw.index[96 + 40 : 144], "ND"] = ""
+    daily = signal_datasets.uk_grid_daily(raw)
+    assert daily.loc[first, "demand"] == pytest.approx(
+        sum(20_000 + 100 * p for p in range(46)) / 2_000
+    )
+    day2 = first + pd.Timedelta(days=2)
+    assert np.isnan(daily.loc[day2, "demand"]) and np.isnan(daily.loc[day2, "peak_demand"])
+    assert not np.isnan(daily.loc[day2, "transmission_demand"])
+
+
+def test_uk_grid_a_repeated_half_hour_is_an_error():
+    raw = _half_hours(signal_datasets.SOLAR_FIRST_DAY)
+    with pytest.raises(ValueError, match="repeated half-hour"):
+        signal_datasets.uk_grid_daily(pd.concat([raw, raw.iloc[[7]]]))
+
+
+def test_the_shipped_uk_grid_file_has_every_day_and_consistent_totals():
+    daily = pd.read_csv(BENCHMARKS / "data" / "uk_grid" / "daily.csv", index_col="date")
+    days = pd.date_range(signal_datasets.GRID_FIRST_DAY, signal_datasets.GRID_LAST_DAY)
+    assert list(daily.index) == [d.strftime("%Y-%m-%d") for d in days]
+    solar_blank = daily.index < signal_datasets.SOLAR_FIRST_DAY
+    assert daily.loc[solar_blank, "embedded_solar"].isna().all()
+    assert daily.drop(columns="embedded_solar").notna().all().all()
+    assert daily.loc[~solar_blank, "embedded_solar"].notna().all()
+    # a day's energy cannot exceed its peak held for 24 hours; England and Wales are part of GB
+    assert (daily["demand"] <= daily["peak_demand"] * 24 / 1_000).all()
+    assert (daily["england_wales_demand"] < daily["demand"]).all()
