@@ -186,8 +186,8 @@ def held_out(texts: str) -> None:
 
     for spec in HELD_OUT:
         print(
-            "held out until issue 9's third round (nothing tuned on it; its texts were read to"
-            " find the rules of that round, see benchmarks/README.md):"
+            f"{spec.name}: held out (nothing tuned on it; which rules were written after reading"
+            " its texts: benchmarks/README.md):"
         )
         real(spec.name, spec.first, spec.last, spec.events, texts == spec.name, spec.year)
 

@@ -240,3 +240,12 @@ def test_only_events_that_recur_a_year_apart_can_explain_a_flag():
     assert (dt.date(2026, 11, 27), "Black Friday 2026") in recurring
     assert all("App release" not in text for _, text in recurring)  # a one-off incident
     assert all("Summer" not in text for _, text in recurring)  # no twin a year earlier
+    # Easter moves by up to five weeks: Good Friday 2011 is Good Friday 2010 moved three weeks
+    easter = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2010-04-02", "2011-04-22"]),
+            "metric": [None, None],
+            "description": ["Good Friday", "Good Friday"],
+        }
+    )
+    assert (dt.date(2011, 4, 22), "Good Friday") in recurring_events(easter)

@@ -698,6 +698,27 @@ def test_q9_a_one_off_event_asks_for_the_yoy_without_it_not_a_shift() -> None:
     )
 
 
+def test_q9_easter_moving_three_weeks_is_a_shift_not_a_one_off() -> None:
+    # Good Friday 2010-04-02 and 2011-04-22 are 385 days apart: the same holiday, moved
+    h = history(BASE, py=[p * 0.8 for p in BASE])
+    friday = Event(WEEK - dt.timedelta(days=2), "Good Friday")
+    earlier = Event(friday.date - dt.timedelta(days=385), "Good Friday")
+    asked = text(facts(block(h, events=(friday,)), h, events=(friday, earlier)), "Q9")
+    assert "adjusted for the shift" in asked
+
+
+def test_q9_not_asked_of_the_weather_nor_on_a_tiny_base() -> None:
+    h = history(BASE, py=[p * 0.8 for p in BASE])
+    holiday = (Event(WEEK - dt.timedelta(days=2), "Bank holiday"),)
+    assert "Q9" in ids(facts(block(h, events=holiday), h, events=holiday))
+    # a bank holiday does not change the wind: a diagnostic metric's YoY is context
+    weather = block(h, events=holiday, kind="diagnostic")
+    assert "Q9" not in ids(facts(weather, h, events=holiday))
+    # last year's week a twentieth of a typical one (a solar estimate's first weeks): +1,900%
+    tiny = history(BASE, py=[*BASE[:-1], 5.0])
+    assert "Q9" not in ids(facts(block(tiny, events=holiday), tiny, events=holiday))
+
+
 def test_q9_silent_when_yoy_is_not_distorted() -> None:
     h = history(BASE, py=[p * 1.01 for p in BASE])
     event = (Event(WEEK - dt.timedelta(days=2), "Black Friday"),)

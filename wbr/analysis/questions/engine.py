@@ -142,14 +142,18 @@ class Facts:
         1 is "+50", not "+5,000.0%"."""
         wow = self.block.box.wow
         cy = self.weekly["cy"]
-        if wow is None or self.method != "pct" or len(cy) < 2:
+        if wow is None or len(cy) < 2 or not self.tiny_base(float(cy[-2])):
             return None if wow is None else self.change(wow)
-        recent = cy[-53:]
+        return format_change(float(cy[-1] - cy[-2]), "abs", self.block.unit)
+
+    def tiny_base(self, base: float) -> bool:
+        """Is this base too small for a percent change: under MIN_BASE_SHARE of the metric's
+        median week over the last year (always False for bps and abs comparisons)?"""
+        if self.method != "pct":
+            return False
+        recent = self.weekly["cy"][-53:]
         recent = recent[np.isfinite(recent)]
-        before, last = float(cy[-2]), float(cy[-1])
-        if len(recent) and before < MIN_BASE_SHARE * float(np.median(np.abs(recent))):
-            return format_change(last - before, "abs", self.block.unit)
-        return self.change(wow)
+        return bool(len(recent)) and base < MIN_BASE_SHARE * float(np.median(np.abs(recent)))
 
     def size(self, number: float | None) -> str:
         """A % or bps change without its sign (how big, when the words give the direction)."""
@@ -264,7 +268,9 @@ def events_in(events: Iterable[Event], end: dt.date) -> list[Event]:
 
 
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
-RECURRENCE_WINDOW_DAYS = 14  # the same event a year apart, give or take two weeks
+# The same event a year apart, give or take five weeks: Easter, the feast that moves most, falls
+# between 22 March and 25 April (Good Friday 2010-04-02, 2011-04-22: 385 days apart).
+RECURRENCE_WINDOW_DAYS = 35
 
 
 def event_key(description: str) -> str:

@@ -150,8 +150,10 @@ def event_shift(f: Facts) -> Fill | None:
     material YoY move. A holiday that moved weeks (the same event about a year apart) asks for
     the YoY adjusted for the shift; a one-off event (an outage, a storm) for the YoY without it."""
     yoy = f.block.box.yoy
-    if yoy is None or abs(yoy) < f.material or _small_count(f):
+    if yoy is None or abs(yoy) < f.material or _small_count(f) or _py_base_tiny(f):
         return None  # no YoY (no history a year back), not distorted enough, or a tiny base
+    if f.block.kind == "diagnostic":
+        return None  # the weather's YoY is context, not a result to adjust for a bank holiday
     if any(x.set_aside == "base_effect" for x in f.set_aside):
         return None  # Q10 asks about last year's week with its days
     py_week = f.week_ending - dt.timedelta(days=364)
@@ -187,6 +189,13 @@ def _small_count(f: Facts) -> bool:
     if week is not None and week < MIN_PCT_BASE:
         return True
     return any(m.py is not None and m.py < MIN_PCT_BASE for m in f.block.months[-7:])
+
+
+def _py_base_tiny(f: Facts) -> bool:
+    """Is last year's week too small a base for a percent (the first weeks of a solar estimate
+    read +10,727% YoY)?"""
+    py = f.weekly["py"]
+    return bool(len(py)) and f.tiny_base(float(py[-1]))
 
 
 def _month_end(month: str) -> dt.date:
