@@ -28,7 +28,7 @@ from wbr.analysis import flag_batch, flags
 from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
 from wbr.analysis.questions import Facts, XmrView, ask, rank, select
-from wbr.analysis.questions.engine import RECURRENCE_WINDOW_DAYS, event_key
+from wbr.analysis.questions.engine import a_year_earlier, event_key
 from wbr.analysis.weekly_series import weekly_series
 from wbr.engine.config import Config
 from wbr.engine.deck import Block, DeckQuestion, Event, Flag, WeeklySeries
@@ -96,10 +96,7 @@ def recurring_events(events: pd.DataFrame | None) -> set[tuple[dt.date, str]]:
         seen.setdefault(name, []).append(day)
     recurring = set()
     for day, name, text in zip(days, names, events["description"], strict=True):
-        a_year_earlier = day - dt.timedelta(days=364)
-        if any(
-            abs((other - a_year_earlier).days) <= RECURRENCE_WINDOW_DAYS for other in seen[name]
-        ):
+        if any(a_year_earlier(other, day) for other in seen[name]):
             recurring.add((day, str(text)))
     return recurring
 

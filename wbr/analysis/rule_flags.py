@@ -241,8 +241,7 @@ def data_flags(
         stuck = run >= settings.stuck_weeks and share**run < STUCK_CHANCE
         if stuck and last == 0:  # a run of zero weeks is stuck only where a zero day is rare
             first = rows.ends[-run].date() - dt.timedelta(days=6)
-            year = _days_before(history.daily, first, 364)
-            stuck = len(year) >= ZERO_MIN_DAYS and (year == 0).sum() <= ZERO_SHARE * len(year)
+            stuck = _rarely_zero(_days_before(history.daily, first, 364))
         # a rare count repeats small values by chance (0 most of all): its Poisson limit judges it
         if stuck and not always_zero and rare_count_mean(history, metric) is None:
             since = rows.ends[-run].date().isoformat()
@@ -264,8 +263,7 @@ def data_flags(
     if zero_days or last == 0:
         year = _days_before(history.daily, end - dt.timedelta(days=6), 364)
         zeros = int((year == 0).sum())
-        # a young history (under ZERO_MIN_DAYS days before the week) cannot say "rarely zero"
-        if len(year) >= ZERO_MIN_DAYS and zeros <= ZERO_SHARE * len(year):
+        if _rarely_zero(year):
             where = ", ".join(d.isoformat() for d in zero_days) or "the week's total"
             flags.append(
                 Flag(
@@ -283,6 +281,12 @@ def data_flags(
                 )
             )
     return flags
+
+
+def _rarely_zero(days: np.ndarray) -> bool:
+    """Were these days (non-missing values) zero on at most ZERO_SHARE of them? A young history
+    (under ZERO_MIN_DAYS days) cannot say "rarely zero"."""
+    return len(days) >= ZERO_MIN_DAYS and int((days == 0).sum()) <= ZERO_SHARE * len(days)
 
 
 def _days_before(daily: pd.Series, first: dt.date, days: int) -> np.ndarray:

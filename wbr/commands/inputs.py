@@ -62,13 +62,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"  action items: {len(actions)}, {len(open_actions(actions, week))} open that week")
     for metric in config.base_metrics():
         spec = config.metrics[metric]
-        values = actuals[metric] if metric in actuals.columns else None
-        if spec.comparison_method == "pct" and values is not None and bool((values < 0).any()):
+        if spec.comparison_method != "pct" or metric not in actuals.columns:
+            continue
+        negative = int((actuals[metric] < 0).sum())
+        if negative:
             # a % change of a value that changes sign (a temperature, a margin) is meaningless:
             # the deck shows N/A where last year's value was <= 0 and +1,000% near 0
             print(
-                f"  warning: {metric} has negative values ({int((values < 0).sum())} days) and"
-                " is compared in percent; set `comparison: abs` to show changes in its unit"
+                f"  warning: {metric} has negative values ({negative} days) and is compared in"
+                " percent; set `comparison: abs` to show changes in its unit"
             )
     for name, table in (("commentary", dataset.commentary), ("events", dataset.events)):
         if table is None:

@@ -278,13 +278,18 @@ def event_key(description: str) -> str:
     return _YEAR.sub("", description).strip().lower()
 
 
+def a_year_earlier(earlier: dt.date, day: dt.date) -> bool:
+    """Is `earlier` about a year (364 days, give or take RECURRENCE_WINDOW_DAYS) before `day`?"""
+    return abs((day - earlier).days - 364) <= RECURRENCE_WINDOW_DAYS
+
+
 def recurs(event: Event, events: Iterable[Event]) -> bool:
     """Did an event of the same name happen about a year before or after this one?"""
     name = event_key(event.description)
     return any(
         other is not event
         and event_key(other.description) == name
-        and abs(abs((other.date - event.date).days) - 364) <= RECURRENCE_WINDOW_DAYS
+        and (a_year_earlier(other.date, event.date) or a_year_earlier(event.date, other.date))
         for other in events
     )
 
