@@ -14,7 +14,7 @@ import pandas as pd
 
 from tests.test_flags import WEEK, business, flat, history_from_daily
 from wbr.analysis.flags import assess_metric
-from wbr.analysis.questions.engine import Facts, ask, rank
+from wbr.analysis.questions.engine import Facts, ask, rank, story
 from wbr.analysis.residuals import RESIDUAL_WEEKS, residual_days, short_fit_widening
 from wbr.analysis.rule_flags import data_flags, plan_flags
 from wbr.engine.build import build_deck
@@ -313,10 +313,49 @@ def test_the_deck_list_takes_one_question_per_block_first(tmp_path):
     deck = build_deck(config, week_ending=WEEK.date())
     assert all(len(b.questions) <= 3 for b in deck.blocks)
     assert any(b.more_questions for b in deck.blocks)
-    asking = sum(bool(b.questions) for b in deck.blocks)
-    first = [q.block for q in deck.questions[:asking]]
-    assert len(first) == len(set(first))
+    asking = {b.metric for b in deck.blocks if b.questions}
+    # each asking block once (as the listed block or in `also`) before any block's second question
+    covered: list[str] = []
+    for q in deck.questions:
+        if set(covered) == asking:
+            break
+        covered += [q.metric, *q.also]
+    assert sorted(covered) == sorted(asking)
     assert rank(deck.blocks) == deck.questions
+
+
+def test_the_same_question_of_correlated_blocks_is_listed_once_naming_the_others(tmp_path):
+    # three metrics with the same shock on the same day: one story, told once in the deck's list
+    shocked = {}
+    for i in range(3):
+        daily = business(50 + i, noise=0.05)
+        daily.iloc[-3] *= 4.0
+        shocked[f"m{i}"] = daily
+    config = write_deck(tmp_path, shocked)
+    deck = build_deck(config, week_ending=WEEK.date())
+    top = deck.questions[0]
+    assert (top.metric, top.also) == ("m0", ("m1", "m2"))
+    asked = {b.metric: b.questions[0] for b in deck.blocks}
+    assert {q.id for q in asked.values()} == {top.id}
+    # each block still asks it with its own numbers
+    assert len({q.text for q in asked.values()}) == 3
+    assert all(q.metric not in q.also for q in deck.questions)
+    listed = [(q.id, q.metric) for q in deck.questions] + [
+        (q.id, m) for q in deck.questions for m in q.also
+    ]
+    every = [(q.id, b.metric) for b in deck.blocks for q in b.questions]
+    assert sorted(set(listed)) == sorted(set(every))
+
+
+def test_a_story_leaves_out_the_block_the_figures_the_months_and_brackets():
+    one = "Demand YoY growth slowed from +6.4% in Apr 2012 to -2.6% in Jun 2012. Which inputs?"
+    two = "Peak demand YoY growth slowed from +3.1% in May 2012 to -1.0% in Jun 2012. Why?"
+    assert story(one, "Demand") == story(two, "Peak demand")
+    other_day = "Demand on Sat 2012-01-28 was 2.15 GWh, outside its range (2.29 GWh to 194 GWh)."
+    assert story(other_day, "Demand") != story(other_day.replace("01-28", "01-27"), "Demand")
+    flagged = "Demand is flagged (an unusual day; last week 5.61K GWh) with no commentary."
+    also = "Peak is flagged (outside its limits) with no commentary."
+    assert story(flagged, "Demand") == story(also, "Peak")
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -51,8 +51,16 @@ def summary_table(deck: Deck) -> str:
         top = list({q.block: q for q in reversed(deck.questions)}.values())[::-1]
         top.sort(key=deck.questions.index)
         body += ["", "Top questions:"]
+        numbers = {block.metric: block.number for block in deck.blocks}
         body += [
-            f"  {rank:>2}. [{q.block} {labels.get(q.block, q.metric)}] {q.text}"
+            f"  {rank:>2}. [{q.block} {labels.get(q.block, q.metric)}{_also(q.also, numbers)}]"
+            f" {q.text}"
             for rank, q in enumerate(top[:10], 1)
         ]
     return "\n".join(body)
+
+
+def _also(metrics: tuple[str, ...], numbers: dict[str, int]) -> str:
+    """'; also 2, 3': the other blocks that ask the same question."""
+    others = [str(numbers[m]) for m in metrics if m in numbers]
+    return f"; also {', '.join(others)}" if others else ""

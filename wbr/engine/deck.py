@@ -121,6 +121,9 @@ class DeckQuestion:
     evidence: dict[str, Any] = field(default_factory=dict)
     open_weeks: int = 1
     carried: bool = False
+    # the other blocks (metric ids) that ask the same question of their own numbers: correlated
+    # metrics (four demand measures, one event in every block it touched) are listed once
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

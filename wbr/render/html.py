@@ -195,6 +195,7 @@ def flag_reasons(block: Block) -> str:
 def summary_html(deck: Deck) -> str:
     """One-page summary: flagged blocks with reasons, top questions, plan misses, data issues."""
     by_number = {b.number: b for b in deck.blocks}
+    by_metric = {b.metric: b for b in deck.blocks}
     flagged = [
         (b, flag_reasons(b), shortened(b.flags[0].detail, SUMMARY_DETAIL_CHARS))
         for b in deck.blocks
@@ -222,7 +223,10 @@ def summary_html(deck: Deck) -> str:
         "summary.html.j2",
         deck=deck,
         flagged=flagged,
-        questions=[(q, by_number.get(q.block)) for q in deck.questions[:TOP_QUESTIONS]],
+        questions=[
+            (q, by_number.get(q.block), [by_metric[m] for m in q.also if m in by_metric])
+            for q in deck.questions[:TOP_QUESTIONS]
+        ],
         more_questions=len(deck.questions) - TOP_QUESTIONS,
         plan_misses=plan_misses,
         incomplete=[b for b in deck.blocks if not b.status.complete],

@@ -13,7 +13,7 @@ import math
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, TypeGuard
 
@@ -473,24 +473,56 @@ def select(asked: Sequence[Question]) -> tuple[tuple[Question, ...], tuple[Quest
 def rank(blocks: Iterable[Block]) -> tuple[DeckQuestion, ...]:
     """The blocks' questions for the deck's list: each block's first question first, most severe
     first (then block, then catalogue order), then the blocks' other questions in the same order.
-    The first N of the list therefore take at most one question per block."""
+    The first N of the list therefore take at most one question per block.
+
+    The same question of several blocks is listed once, at its highest ranked block, naming the
+    others in `also`: correlated metrics (national, transmission and regional demand) moving
+    together, or one event's YoY in every block it touched, filled a deck's top ten with one
+    story told four times. Each block still asks it with its own numbers."""
+    blocks = tuple(blocks)
+    labels = {block.number: block.label for block in blocks}
     every = [
         (i > 0, DeckQuestion(block.number, block.metric, q.id, q.severity, q.text, q.evidence))
         for block in blocks
         for i, q in enumerate(block.questions)
     ]
     every.sort(key=lambda pair: (pair[0], -pair[1].severity, pair[1].block, _order(pair[1].id)))
-    # the same question of several blocks (one event's YoY in every block it touched) is listed
-    # once, at its first block: only its numbers differ
-    seen: set[tuple[str, str]] = set()
-    listed = []
+    first: dict[tuple[str, str], int] = {}
+    listed: list[DeckQuestion] = []
+    also: list[list[str]] = []
     for _, q in every:
-        key = (q.id, _FIGURE.sub("#", q.text))
-        if key not in seen:
-            seen.add(key)
+        key = (q.id, story(q.text, labels.get(q.block)))
+        at = first.setdefault(key, len(listed))
+        if at == len(listed):
             listed.append(q)
-    return tuple(listed)
+            also.append([])
+        elif q.metric != listed[at].metric and q.metric not in also[at]:
+            also[at].append(q.metric)
+    merged = zip(listed, also, strict=True)
+    return tuple(replace(q, also=tuple(more)) if more else q for q, more in merged)
 
 
+def story(text: str, label: str | None) -> str:
+    """What a question says apart from whose and how much: its first sentence with the block's
+    name, the figures, the months and anything in brackets left out ("{metric} YoY growth slowed
+    from # in <month> to # in <month>."). Two blocks whose questions tell the same story are
+    one line of the deck's list."""
+    first = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if label:
+        first = first.replace(label, "{metric}")
+    first = _BRACKETED.sub("()", first)
+    first = _MONTH.sub("<month>", first)
+    # a date names the day the story is about: kept whole (the figures' pattern would mask it)
+    dates = _ISO_DATE.findall(first)
+    masked = _FIGURE.sub("#", _ISO_DATE.sub("<date>", first))
+    for day in dates:
+        masked = masked.replace("<date>", day, 1)
+    return masked
+
+
+_ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s")
+_BRACKETED = re.compile(r"\([^()]*\)")
+_MONTH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (?:19|20)\d\d\b")
 # a figure with its unit (-95.4%, -452 bps, 27.5K); not the digits of a name (m01)
 _FIGURE = re.compile(r"(?<!\w)[-+$]*\d[\d,.]*(?:\s?(?:%|bps|pp|[KMB]\b))?")
