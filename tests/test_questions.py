@@ -1191,3 +1191,20 @@ def test_the_deck_list_asks_one_events_question_once_not_once_per_block() -> Non
         replace(q26().block, number=2, metric="visits", questions=(visits, other)),
     ]
     assert [(q.block, q.id) for q in rank(blocks)] == [(1, "Q12"), (2, "Q12"), (1, "Q9")]
+
+
+def test_q12_a_holiday_of_both_years_asks_how_it_differed_not_what_it_cost() -> None:
+    h = history([*BASE[:-1], 5200.0])
+    christmas = Event(WEEK - dt.timedelta(days=2), "Christmas Day")
+    last_year = Event(christmas.date - dt.timedelta(days=365), "Christmas Day")
+    named = replace(
+        xmr_flag("outside_limits", -13.0, -11.0, -2.7, False, yoy=True), events=("Christmas Day",)
+    )
+    asked = text(facts(block(h, flags=(named,)), h, events=(christmas, last_year)), "Q12")
+    assert "'Christmas Day' recurs every year: what made this year's different" in asked
+    assert "cost" not in asked
+    # a one-off (no namesake a year apart) still asks what it cost
+    outage = replace(named, events=("Warehouse fire",))
+    fire = Event(christmas.date, "Warehouse fire")
+    asked = text(facts(block(h, flags=(outage,)), h, events=(fire,)), "Q12")
+    assert "'Warehouse fire' is recorded then: what did it cost" in asked

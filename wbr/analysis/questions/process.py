@@ -15,6 +15,7 @@ from wbr.analysis.questions.engine import (
     Fill,
     finite,
     question,
+    recurs,
 )
 from wbr.analysis.questions.process_common import (
     is_yoy,
@@ -85,11 +86,25 @@ def _named(flag: Flag) -> str:
     return "; ".join(f"'{text}'" for text in flag.events)
 
 
+def _every_year(f: Facts, flag: Flag) -> bool:
+    """Does every event the flag names recur about a year apart (a holiday, an annual sale)?"""
+    events = {*f.events, *f.block.events}
+    return all(
+        any(e.description == text and recurs(e, events) for e in events) for text in flag.events
+    )
+
+
 def _ending(f: Facts, flag: Flag, days: list[dt.date]) -> str:
     """What to ask about a move, from its evidence: the events file's entry on its days, the
     days themselves, the inputs, or (knowing nothing else) whether it lasts."""
     if flag.events and f.block.polarity == "neutral":
         return f"{_named(flag)} is recorded then: is that the whole story?"
+    if flag.events and _every_year(f, flag):
+        # a holiday in both years' weeks is no cost of this week: the move is in how it differed
+        verb = "recurs" if len(flag.events) == 1 else "recur"
+        return (
+            f"{_named(flag)} {verb} every year: what made this year's different from last year's?"
+        )
     if flag.events:
         return (
             f"{_named(flag)} is recorded then: what did it cost, and is anything still recovering?"
