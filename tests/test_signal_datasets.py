@@ -204,3 +204,75 @@ def test_the_shipped_uk_grid_file_has_every_day_and_consistent_totals():
     # a day's energy cannot exceed its peak held for 24 hours; England and Wales are part of GB
     assert (daily["demand"] <= daily["peak_demand"] * 24 / 1_000).all()
     assert (daily["england_wales_demand"] < daily["demand"]).all()
+
+
+# ----------------------------------------------------------------------------- melbourne_footfall
+
+FOOT_NAMES = {sid: name for sid, name in signal_datasets.FOOT_SENSORS.values()}
+FOOT_NAMES |= signal_datasets.DOCKLANDS_SENSORS | {1: "Bourke Street Mall (North)"}
+
+
+def _sensor_days(days: int = 3) -> pd.DataFrame:
+    """Prophet-shaped rows: sensor s counts 1,000 x s + the day's number, every day."""
+    first = pd.Timestamp(signal_datasets.FOOT_FIRST_DAY)
+    rows = [
+        {
+            "sensor_id": sid,
+            "ds": (first + pd.Timedelta(days=d)).strftime("%Y-%m-%d"),
+            "y": 1_000 * sid + d,
+            "sensor_description": name,
+        }
+        for sid, name in FOOT_NAMES.items()
+        for d in range(days)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_melbourne_a_day_is_each_sensor_and_the_five_cbd_sensors_summed():
+    daily = signal_datasets.melbourne_daily(_sensor_days())
+    day = pd.Timestamp(signal_datasets.FOOT_FIRST_DAY) + pd.Timedelta(days=1)
+    assert list(daily.columns) == [
+        "pedestrians",
+        "bourke_st_mall",
+        "flinders_st",
+        "princes_bridge",
+        "southern_cross",
+        "flagstaff",
+        "docklands",
+    ]
+    assert daily.loc[day, "bourke_st_mall"] == 2_001
+    assert daily.loc[day, "flagstaff"] == 13_001
+    assert daily.loc[day, "pedestrians"] == (2 + 5 + 6 + 9 + 13) * 1_000 + 5
+    assert daily.loc[day, "docklands"] == (8 + 11) * 1_000 + 2  # sensor 1 is not used
+    assert len(daily) == 2_557  # every day of 2010-2016; days the rows do not reach are blank
+    assert np.isnan(daily.loc[day + pd.Timedelta(days=10), "pedestrians"])
+
+
+def test_melbourne_a_sum_is_blank_on_a_day_one_of_its_sensors_did_not_count():
+    raw = _sensor_days()
+    day = pd.Timestamp(signal_datasets.FOOT_FIRST_DAY) + pd.Timedelta(days=2)
+    gone = (raw["ds"] == day.strftime("%Y-%m-%d")) & raw["sensor_id"].isin([6, 11])
+    daily = signal_datasets.melbourne_daily(raw[~gone])
+    assert np.isnan(daily.loc[day, "flinders_st"]) and np.isnan(daily.loc[day, "pedestrians"])
+    assert np.isnan(daily.loc[day, "docklands"])
+    assert daily.loc[day, "princes_bridge"] == 5_002
+
+
+def test_melbourne_a_renamed_sensor_or_a_repeated_day_is_an_error():
+    raw = _sensor_days()
+    renamed = raw.assign(sensor_description=raw["sensor_description"].replace("Webb Bridge", "X"))
+    with pytest.raises(ValueError, match="sensor 8 is"):
+        signal_datasets.melbourne_daily(renamed)
+    with pytest.raises(ValueError, match="two counts for"):
+        signal_datasets.melbourne_daily(pd.concat([raw, raw.iloc[[4]]]))
+
+
+def test_the_shipped_melbourne_file_has_every_day_and_consistent_sums():
+    daily = pd.read_csv(BENCHMARKS / "data" / "melbourne_footfall" / "daily.csv", index_col="date")
+    days = pd.date_range(signal_datasets.FOOT_FIRST_DAY, signal_datasets.FOOT_LAST_DAY)
+    assert list(daily.index) == [d.strftime("%Y-%m-%d") for d in days]
+    assert daily.drop(columns="docklands").notna().all().all()
+    assert daily["docklands"].isna().sum() == 32
+    parts = list(signal_datasets.FOOT_SENSORS)
+    assert (daily[parts].sum(axis=1) == daily["pedestrians"]).all()
+    assert (daily.drop(columns="docklands") > 0).all().all()
