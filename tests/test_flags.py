@@ -588,3 +588,24 @@ def test_acceptance_shocks_flagged_holidays_and_plain_weeks_not(seed):
         )
     assert flagged["shock"] >= 11
     assert flagged["holiday"] + flagged["plain"] <= 1
+
+
+def test_a_day_with_a_recorded_one_off_event_is_shown_from_a_lower_bar():
+    daily = flat(seed=5, weeks=30)
+    day = WEEK - pd.Timedelta(days=4)
+    daily[day] *= 0.9  # about -4 robust sd: under the seasonal bar of 5
+    history = history_from_daily(daily)
+    assert ("seasonal", "residual") not in rules(flag_metric(history, VOLUME, SETTINGS))
+    wedding = [(day.date(), "Royal wedding bank holiday")]
+    raised = assess_metric(history, VOLUME, SETTINGS, named=wedding).flags
+    shown = [f for f in raised if f.type == "seasonal"]
+    assert [f.days for f in shown] == [(day.date(),)]
+    assert "robust z 3.5, the bar for a day with a one-off event" in shown[0].detail
+    assert shown[0].events == ("Royal wedding bank holiday",)
+    # a recurring event (passed as one that may explain a signal) gets no lower bar
+    result = assess_metric(history, VOLUME, SETTINGS, wedding, named=wedding)
+    assert not [f for f in result.flags if f.type == "seasonal"]
+    # nor does an event on another day of the week
+    other = [(day.date() + dt.timedelta(days=2), "Royal wedding bank holiday")]
+    elsewhere = assess_metric(history, VOLUME, SETTINGS, named=other).flags
+    assert not [f for f in elsewhere if f.type == "seasonal"]

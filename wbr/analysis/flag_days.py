@@ -232,9 +232,11 @@ def _fit_words(day: ResidualDay) -> str:
     )
 
 
-def residual_flag(week: MetricWeek, day: ResidualDay) -> Flag:
-    """A seasonal residual flag: the day, its value and the band the fit expected."""
-    z = week.settings.seasonal_z
+def residual_flag(week: MetricWeek, day: ResidualDay, one_off_z: float | None = None) -> Flag:
+    """A seasonal residual flag: the day, its value and the band the fit expected (at
+    `one_off_z` for a day the events file names as a one-off)."""
+    z = one_off_z if one_off_z is not None else week.settings.seasonal_z
+    bar = f"robust z {z:g}" + (", the bar for a day with a one-off event" if one_off_z else "")
     lower, upper = day.band(z)
     return Flag(
         "seasonal",
@@ -245,7 +247,7 @@ def residual_flag(week: MetricWeek, day: ResidualDay) -> Flag:
         upper,
         favourable(day.z, week.metric.polarity),
         f"daily values: {day_words(week, day)}; outside the band {week.value(lower)} to"
-        f" {week.value(upper)} (robust z {z:g}) of a robust STL seasonal-trend fit of"
+        f" {week.value(upper)} ({bar}) of a robust STL seasonal-trend fit of"
         f" {_fit_words(day)}",
         series="daily",
         days=(day.date,),

@@ -39,6 +39,10 @@ PY_DAYS = 364
 LEVEL_SPAN = 26  # weeks of level the seasonal test compares last year's week against
 SCREEN_SHARE = 0.9  # run STL when the same-weekday screen reaches 0.9 x seasonal_z
 PINPOINT_Z = 3.5  # a day this unusual is where a weekly signal happened
+# A day the events file names as a one-off (a royal wedding, an outage) is shown from the same bar:
+# the team has said the day is special, so the deck shows what it did at a smaller move than a
+# day nobody marked must make (seasonal_z)
+ONE_OFF_Z = PINPOINT_Z
 RECUR_Z = 3.0  # a day a year back this unusual, same sign, half the size: the peak recurs
 RECUR_DAYS = 3  # a fixed-date holiday drifts 1-2 days a year against the 364-day comparison
 # A day recurs only if last year's stood out the same way at a comparable size: its residual
@@ -181,6 +185,16 @@ class MetricWeek:
         """The events file's names (years stripped, lower case) within EVENT_DAYS of a day."""
         lo, hi = day - dt.timedelta(EVENT_DAYS), day + dt.timedelta(EVENT_DAYS)
         return {event_key(text) for when, text in self.named if lo <= when <= hi}
+
+    def one_off_days(self) -> frozenset[dt.date]:
+        """The deck's week's days on which the events file names a one-off (not recurring) event."""
+        recurring = set(self.events)
+        first = self.week_end - dt.timedelta(days=6)
+        return frozenset(
+            day
+            for day, text in self.named
+            if first <= day <= self.week_end and (day, text) not in recurring
+        )
 
     def texts_near(self, day: dt.date) -> tuple[str, ...]:
         """Descriptions of the events within EVENT_DAYS of a day, as the file has them."""

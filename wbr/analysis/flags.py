@@ -35,6 +35,7 @@ from wbr.analysis.flag_days import (
 from wbr.analysis.flag_week import (
     COUNT_TAIL,
     EVENT_DAYS,
+    ONE_OFF_Z,
     PINPOINT_Z,
     POINT_RULES,
     PY_DAYS,
@@ -408,15 +409,20 @@ def _signal_flags(week: MetricWeek) -> tuple[list[Flag], list[Flag], WeeklyView 
                 aside.append(reason.apply(flag))
             else:
                 raised.append(flag)
-    if settings.seasonal and (days.fitted or days.screen()) and days.beyond(settings.seasonal_z):
+    one_off = week.one_off_days() if settings.seasonal else frozenset()
+    if settings.seasonal and (one_off or days.fitted or days.screen()):
         for day in days.current:
             if abs(day.z) >= settings.seasonal_z:
                 flag = residual_flag(week, day)
-                why = days.why_not(day)
-                if why:
-                    aside.append(why.apply(flag))
-                else:
-                    raised.append(flag)
+            elif day.date in one_off and abs(day.z) >= ONE_OFF_Z:
+                flag = residual_flag(week, day, ONE_OFF_Z)
+            else:
+                continue
+            why = days.why_not(day)
+            if why:
+                aside.append(why.apply(flag))
+            else:
+                raised.append(flag)
     return raised, aside, view
 
 
