@@ -1208,3 +1208,13 @@ def test_q12_a_holiday_of_both_years_asks_how_it_differed_not_what_it_cost() -> 
     fire = Event(christmas.date, "Warehouse fire")
     asked = text(facts(block(h, flags=(outage,)), h, events=(fire,)), "Q12")
     assert "'Warehouse fire' is recorded then: what did it cost" in asked
+
+
+def test_q26_no_collapse_when_last_years_week_fell_the_same_way() -> None:
+    # solar generation falls every autumn: last year's week fell as far below its 12 weeks
+    seasonal = [*BASE[:-1], 40.0]
+    h = history(seasonal, py=[*BASE[:-1], 45.0])
+    assert "Q26" not in ids(facts(block(h), h, complete_through=WEEK))
+    # last year's week was routine: this year's fall is asked about
+    h = history(seasonal, py=BASE)
+    assert "Q26" in ids(facts(block(h), h, complete_through=WEEK))

@@ -19,6 +19,7 @@ from wbr.analysis.questions.engine import (
 DROP_BELOW_MIN = 0.25  # Q26: last week is this far below the lowest of the trailing weeks
 TRAILING_WEEKS = 12  # Q26: the trailing weeks of that check
 STEADY_SHARE = 0.5  # Q26: ... when their lowest is at least this share of their median
+SEASONAL_SHARE = 0.5  # Q26: ... unless last year's week fell at least half as far below its own
 # Q26 asks "when will they be final?" of missing days that may still arrive (the last RECENT_DAYS
 # days) or that weigh on the headline YoY (the same week last year). An older hole is a standing
 # fact, marked on the numbers it touches: asked every week, it is the same question for months.
@@ -105,6 +106,8 @@ def data_issue(f: Facts) -> Fill | None:
     if lowest <= 0 or value >= lowest * (1 - DROP_BELOW_MIN):
         return None
     drop = (1 - value / lowest) * 100
+    if _fell_last_year_too(f.weekly["py"], drop):
+        return None
     return Fill(
         {
             "metric": f.label,
@@ -115,6 +118,20 @@ def data_issue(f: Facts) -> Fill | None:
         },
         {"value": value, "trailing_min": lowest, "drop_pct": drop},
     )
+
+
+def _fell_last_year_too(py: np.ndarray, drop: float) -> bool:
+    """Did last year's week fall below the lowest of its own previous TRAILING_WEEKS weeks by at
+    least SEASONAL_SHARE of this year's drop (% points)? Then the fall is the season's (solar
+    generation every autumn, a business closed for the holidays), not the data's."""
+    if len(py) < TRAILING_WEEKS + 1 or not np.isfinite(py[-1]):
+        return False
+    before = py[-TRAILING_WEEKS - 1 : -1]
+    before = before[np.isfinite(before)]
+    if len(before) < TRAILING_WEEKS or float(before.min()) <= 0:
+        return False
+    fell = (1 - float(py[-1]) / float(before.min())) * 100
+    return fell >= SEASONAL_SHARE * drop
 
 
 @question(
