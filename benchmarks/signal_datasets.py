@@ -408,6 +408,9 @@ MELBOURNE_FOOTFALL = HeldOut(
     ),
 )
 HELD_OUT = (METRO_TRAFFIC, UK_GRID, MELBOURNE_FOOTFALL)
+# Held out for a single evaluation not yet made: signal_eval runs these only when named with
+# --only (the one run); whoever makes it removes the name here.
+NOT_YET_RUN = ("melbourne_footfall",)
 BUILDERS = {
     "metro_traffic": metro_daily,
     "uk_grid": uk_grid_daily,
