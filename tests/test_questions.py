@@ -1218,3 +1218,21 @@ def test_q26_no_collapse_when_last_years_week_fell_the_same_way() -> None:
     # last year's week was routine: this year's fall is asked about
     h = history(seasonal, py=BASE)
     assert "Q26" in ids(facts(block(h), h, complete_through=WEEK))
+
+
+def test_a_holiday_moved_off_a_weekend_is_the_same_holiday() -> None:
+    from wbr.analysis.annotate import recurring_events
+    from wbr.analysis.questions.engine import event_key, recurs
+
+    assert event_key("Boxing Day (substitute day)") == event_key("Boxing Day 2011") == "boxing day"
+    assert event_key("Independence Day (observed)") == "independence day"
+    assert event_key("Labor Day observed") == "labor day"
+    # other brackets are part of the name
+    assert event_key("Sale (spring)") == "sale (spring)"
+    moved = Event(dt.date(2010, 12, 28), "Boxing Day (substitute day)")
+    this_year = Event(dt.date(2011, 12, 26), "Boxing Day")
+    assert recurs(this_year, (moved, this_year))
+    events = pd.DataFrame(
+        {"date": ["2010-12-28", "2011-12-26"], "description": [moved.description, "Boxing Day"]}
+    )
+    assert (dt.date(2011, 12, 26), "Boxing Day") in recurring_events(events)

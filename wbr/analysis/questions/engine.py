@@ -273,9 +273,20 @@ _YEAR = re.compile(r"\b(19|20)\d\d\b")
 RECURRENCE_WINDOW_DAYS = 35
 
 
+# a holiday moved off a weekend keeps its name: "Boxing Day (substitute day)" and "Independence Day
+# (observed)" are Boxing Day and Independence Day, a year apart or not
+_MOVED = re.compile(
+    r"\s*\((?:[^()]*\b(?:substitute|observed|in lieu|additional day)\b[^()]*)\)"
+    r"|\s*[-,]?\s*\b(?:substitute day|observed|in lieu)\s*$",
+    re.IGNORECASE,
+)
+
+
 def event_key(description: str) -> str:
-    """An event's name with its years left out ("Black Friday 2025" = "black friday")."""
-    return _YEAR.sub("", description).strip().lower()
+    """An event's name with its years and a moved holiday's mark left out ("Black Friday 2025" =
+    "black friday"; "Boxing Day (substitute day)" = "boxing day")."""
+    name = _YEAR.sub("", description).strip()
+    return " ".join(_MOVED.sub("", name).lower().split())
 
 
 def a_year_earlier(earlier: dt.date, day: dt.date) -> bool:
