@@ -62,17 +62,53 @@ LONG_CHANNELS = ("web", "app", "store")
 LONG_RATIO_TARGET, LONG_PEAK_TARGET_MB = 3.0, 1024  # issue 14, at 3.3 M long rows
 LONG_DAYS_PER_CHUNK = 32  # days written at a time (50 M rows never held at once)
 
-# Runs one command as this wrapper's only child: wall seconds and the child's peak RSS (MB).
+# Runs one command as this wrapper's only child: wall seconds and the child's peak RSS (MB), and
+# the peak of its whole process tree (the analysis may fork a worker: wbr/analysis/parallel.py)
+# sampled every 50 ms from /proc: the sum of the tree's PSS (proportional set size: a page
+# shared by a parent and its forked child counts half in each, so the sum is the memory the
+# tree really holds) and the sum of their RSS (shared pages counted in each: an upper bound).
 _MEASURE = textwrap.dedent(
     """
-    import resource, subprocess, sys, time, json
+    import resource, subprocess, sys, threading, time, json
+    def tree(pid):
+        found, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            found.append(p)
+            try:
+                with open(f"/proc/{p}/task/{p}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+            except OSError:
+                pass
+        return found
+    def kb(pid, field):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+    peak = {"pss": 0, "rss": 0}
+    def sample(proc, stop):
+        while not stop.wait(0.05):
+            pids = tree(proc.pid)
+            peak["pss"] = max(peak["pss"], sum(kb(p, "Pss:") for p in pids))
+            peak["rss"] = max(peak["rss"], sum(kb(p, "Rss:") for p in pids))
     start = time.perf_counter()
-    done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+    proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stop = threading.Event()
+    sampler = threading.Thread(target=sample, args=(proc, stop))
+    sampler.start()
+    out, err = proc.communicate()
     seconds = time.perf_counter() - start
+    stop.set(); sampler.join()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024,
-                      "cpu_s": usage.ru_utime + usage.ru_stime, "code": done.returncode,
-                      "stderr": done.stderr[-2000:]}))
+                      "tree_pss_mb": peak["pss"] / 1024, "tree_rss_mb": peak["rss"] / 1024,
+                      "cpu_s": usage.ru_utime + usage.ru_stime, "code": proc.returncode,
+                      "stderr": err[-2000:]}))
     """
 )
 
@@ -244,6 +280,8 @@ def _summary(runs: list[dict]) -> dict:
         "best_s": min(r["seconds"] for r in runs),
         "median_s": sorted(r["seconds"] for r in runs)[len(runs) // 2],
         "peak_mb": max(r["peak_mb"] for r in runs),
+        "tree_pss_mb": max(r["tree_pss_mb"] for r in runs),
+        "tree_rss_mb": max(r["tree_rss_mb"] for r in runs),
         "cpu_s": min(r["cpu_s"] for r in runs),
     }
 
@@ -420,10 +458,11 @@ def main() -> None:
 
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(
-        "| metrics | CSV MB | blocks | best s | median s | CPU s | peak MB | floor s | ratio "
+        "| metrics | CSV MB | blocks | best s | median s | CPU s | peak MB | tree PSS / RSS MB "
+        "| floor s | ratio "
         "| floor CPU s | CPU ratio | ms per metric (CPU) | target |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         cases = [(n, False) for n in args.sizes] + [(n, True) for n in args.long]
         for n, long in cases:
@@ -449,9 +488,9 @@ def main() -> None:
                     ratio = result["best_s"] / floor["best_s"]
                     met = "met" if ratio <= LONG_RATIO_TARGET else "MISSED"
                     verdict = f"<= {LONG_RATIO_TARGET:g}x: {met}"
-                    if result["peak_mb"] >= LONG_PEAK_TARGET_MB:
+                    if max(result["peak_mb"], result["tree_pss_mb"]) >= LONG_PEAK_TARGET_MB:
                         verdict += f"; peak >= {LONG_PEAK_TARGET_MB} MB"
-                elif result["peak_mb"] >= PEAK_TARGET_MB:
+                elif max(result["peak_mb"], result["tree_pss_mb"]) >= PEAK_TARGET_MB:
                     verdict += f"; peak >= {PEAK_TARGET_MB} MB"
                 label = f"{n} ({args.shocked} shocked)" if args.shocked else str(n)
                 if long:
@@ -462,6 +501,7 @@ def main() -> None:
                 print(
                     f"| {label} | {csv_mb:.1f} | {blocks} | {result['best_s']:.2f} | "
                     f"{result['median_s']:.2f} | {result['cpu_s']:.2f} | {result['peak_mb']:.0f} | "
+                    f"{result['tree_pss_mb']:.0f} / {result['tree_rss_mb']:.0f} | "
                     f"{floor['best_s']:.2f} | {result['best_s'] / floor['best_s']:.1f}x | "
                     f"{floor['cpu_s']:.2f} | {result['cpu_s'] / floor['cpu_s']:.1f}x | "
                     f"{1000 * result['best_s'] / n:.2f} ({1000 * result['cpu_s'] / n:.2f}) | "

@@ -13,6 +13,10 @@ every metric; this module adds what a reviewer reads next, in one pass over the 
    engine's Block.quarter_forecast), then the questions (analysis.questions), most severe first.
 
 `rank_questions` then lists every block's questions for the deck's summary page.
+
+Steps 1 and 4 are per metric and per block given what is in memory (step 4 reads every metric's
+flags, so it starts once they are all known): on a big deck each is split between this process
+and a forked one (analysis.parallel), with the same answers in the same order.
 """
 
 from __future__ import annotations
@@ -24,15 +28,15 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from wbr.analysis import flag_batch, flags
-from wbr.analysis.commentary import MetricCommentary, commentary_by_metric
+from wbr.analysis import flag_batch, flags, parallel, residuals
+from wbr.analysis.commentary import commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
 from wbr.analysis.questions import Facts, XmrView, ask, rank, select
 from wbr.analysis.questions.engine import a_year_earlier, event_key
 from wbr.analysis.weekly_series import weekly_series
 from wbr.engine.config import Config
-from wbr.engine.deck import Block, DeckQuestion, Event, Flag, WeeklySeries
-from wbr.engine.series import MetricHistory
+from wbr.engine.deck import Block, DeckQuestion, Event, Flag, Question, WeeklySeries
+from wbr.engine.series import MetricHistory, WeeklyRows
 from wbr.engine.sources import Dataset
 
 
@@ -177,59 +181,91 @@ def analyse(
     weekly: dict[str, dict[str, np.ndarray] | None] = {}
     series: dict[str, WeeklySeries | None] = {}
     screens = flag_batch.screens(histories, linked)  # every metric's screens at once
+    judged = [m for m in linked if m in histories]
+
+    def judge(metric: str) -> tuple[tuple[Flag, ...], XmrView | None, bool, WeeklySeries | None]:
+        """One metric's flags (a fork may work this out: what it returns is pickled, so the
+        weekly rows, views of the history's arrays, are read again in this process)."""
+        found, view, rows, judged_series = _assess(
+            histories[metric],
+            config,
+            metric,
+            explaining[metric],
+            by_metric.get(metric),
+            events[metric],
+            screens.get(metric),
+        )
+        return found, view, rows is not None, judged_series
+
+    def prepare() -> None:
+        """Before forking: import statsmodels when the weekday screen sends a week to STL."""
+        for metric in judged:
+            found = screens.get(metric)
+            settings = config.flag_settings(metric)
+            if found and settings.seasonal and flag_batch.screen_passes(found, settings.seasonal_z):
+                residuals.import_stl()
+                return
+
+    judged_list = parallel.split_map(judge, judged, prepare=prepare)
+    judgements = dict(zip(judged, judged_list, strict=True))
     for metric in linked:
         if metric in histories:
-            found, view, rows, series[metric] = _assess(
-                histories[metric],
-                config,
-                metric,
-                explaining[metric],
-                by_metric.get(metric),
-                events[metric],
-                screens.get(metric),
-            )
+            found, view, has_rows, series[metric] = judgements[metric]
             flags_by_metric[metric] = tuple(f for f in found if f.set_aside is None)
             aside_by_metric[metric] = tuple(f for f in found if f.set_aside is not None)
-            views[metric], weekly[metric] = view, rows
+            rows = WeeklyRows.of(histories[metric]) if has_rows else None
+            views[metric] = view
+            weekly[metric] = None if rows is None else _weekly(rows)
         elif metric in by_metric:
             flags_by_metric[metric] = by_metric[metric].flags
 
     drivers = compute_drivers(dataset, config, week_ending, metrics)
     comments = commentary_by_metric(dataset.commentary, week_ending, metrics)
 
-    analysed = []
-    for block in blocks:
-        metric = block.metric
-        note: MetricCommentary = comments[metric]
-        filled = replace(
+    filled_blocks = [
+        replace(
             block,
-            flags=flags_by_metric.get(metric, block.flags),
-            drivers=drivers.get(metric),
-            commentary=note.current,
-            series=series.get(metric, block.series),
+            flags=flags_by_metric.get(block.metric, block.flags),
+            drivers=drivers.get(block.metric),
+            commentary=comments[block.metric].current,
+            series=series.get(block.metric, block.series),
         )
-        spec = config.metrics[metric]
+        for block in blocks
+    ]
+
+    def question(filled: Block) -> tuple[tuple[Question, ...], tuple[Question, ...]]:
+        """One block's questions: (its top ones, the rest); a fork may work this out."""
+        metric = filled.metric
         inputs = driven_by.get(metric, [])
         facts = Facts(
             block=filled,
             history=histories.get(metric),
-            metric=spec,
+            metric=config.metrics[metric],
             config=config,
             week_ending=week_ending,
             flags_by_metric=flags_by_metric,
-            commentary=note,
-            forecast=block.quarter_forecast,
+            commentary=comments[metric],
+            forecast=filled.quarter_forecast,
             events=events.get(metric, ()),
             input_events=tuple((m, e) for m in inputs for e in own.get(m, ())),
-            complete_through=block.status.complete_through,
+            complete_through=filled.status.complete_through,
             xmr=views.get(metric),
             weekly_rows=weekly.get(metric),
             driven_by=driven_by,
             set_aside=aside_by_metric.get(metric, ()),
         )
-        top, more = select(ask(facts))
-        analysed.append(replace(filled, questions=top, more_questions=more))
-    return tuple(analysed)
+        return select(ask(facts))
+
+    asked = parallel.split_map(question, filled_blocks)
+    return tuple(
+        replace(filled, questions=top, more_questions=more)
+        for filled, (top, more) in zip(filled_blocks, asked, strict=True)
+    )
+
+
+def _weekly(rows: WeeklyRows) -> dict[str, np.ndarray]:
+    """The weekly cy/py/plan arrays the flags read, for the questions."""
+    return {"cy": rows.cy, "py": rows.py, "plan": rows.plan}
 
 
 def rank_questions(blocks: tuple[Block, ...]) -> tuple[DeckQuestion, ...]:

@@ -1,0 +1,153 @@
+"""Both cores for the per-metric analysis: a list's items worked out half here, half in a fork.
+
+`split_map(fn, items)` is `[fn(x) for x in items]`, the same list in the same order. On a big
+enough list, on a system with `os.fork` and more than one usable core, it forks one child once
+everything `fn` reads is in memory: the parent works out the first part of the list, the child
+the rest, which it sends back pickled through a pipe. Each item's result depends only on its
+item and what was in memory at the fork, so the answers are those of the serial loop.
+
+What never changes with the split:
+
+- errors: when the parent's part raises, the child is killed and the error goes on as it came.
+  When the child fails in any way (an exception, a result that does not pickle, killed, out of
+  memory), the parent works out the child's part itself, so that an error is raised here, with
+  its own message and traceback, exactly as the serial loop raises it (the first failing item
+  in list order: the parent's part comes first);
+- no orphans: the child is reaped on every path out of `split_map` (KeyboardInterrupt
+  included: the parent kills it), dies when its parent dies (Linux) and leaves through
+  `os._exit`, so it runs none of the parent's `finally` blocks, `atexit` handlers or buffered
+  writes; it takes SIGINT's default action (no traceback on Ctrl-C);
+- small lists, one core, no `os.fork`, other Python threads running, or `WBR_WORKERS=1` in the
+  environment: the serial loop, in this process.
+
+A fork costs ~5-20 ms and the child's pages are copied as it touches them; the analysis of a
+metric is ~1-2 ms, hence MIN_ITEMS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ITEMS = 400  # below this many items, the serial loop (a fork's cost is not paid back)
+PARENT_SHARE = 0.5  # the parent's part of the list (it also unpickles the child's answers)
+_READ = 1 << 20
+
+
+def workers() -> int:
+    """Processes the analysis may use: 1 or 2 (`WBR_WORKERS=1` forces the serial loop)."""
+    wanted = os.environ.get("WBR_WORKERS", "").strip()
+    if wanted.isdigit() and int(wanted) <= 1:
+        return 1
+    if not hasattr(os, "fork"):
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return 2 if cores > 1 else 1
+
+
+def forks(items: Sequence[object], min_items: int | None = None) -> bool:
+    """Would split_map fork a child for these items?"""
+    least = MIN_ITEMS if min_items is None else min_items
+    return len(items) >= max(least, 2) and workers() > 1 and threading.active_count() == 1
+
+
+def split_map(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    min_items: int | None = None,
+    prepare: Callable[[], object] | None = None,
+) -> list[R]:
+    """`[fn(x) for x in items]`, the second part worked out by a forked child (module doc).
+    `prepare` is called before forking, only when it forks (an import both sides would pay)."""
+    if not forks(items, min_items):
+        return [fn(x) for x in items]
+    if prepare is not None:
+        prepare()
+    cut = max(1, min(len(items) - 1, round(len(items) * PARENT_SHARE)))
+    head_items, tail_items = items[:cut], items[cut:]
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+        with contextlib.suppress(Exception):
+            stream.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        _child(fn, tail_items, read_end, write_end, parent)
+    os.close(write_end)
+    child: int | None = pid
+    try:
+        head = [fn(x) for x in head_items]
+        data = _read_all(read_end)
+        _, status = os.waitpid(pid, 0)
+        child = None
+    finally:
+        os.close(read_end)
+        if child is not None:  # the parent's part raised, or was interrupted
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(child, 0)
+    tail: list[R] | None = None
+    if os.waitstatus_to_exitcode(status) == 0 and data:
+        with contextlib.suppress(Exception):
+            answer = pickle.loads(data)
+            if isinstance(answer, list) and len(answer) == len(tail_items):
+                tail = answer
+    if tail is None:  # the child failed: its part here, raising what the serial loop raises
+        tail = [fn(x) for x in tail_items]
+    return head + tail
+
+
+def _child(
+    fn: Callable[[T], R], items: Sequence[T], read_end: int, write_end: int, parent: int
+) -> None:
+    """The forked child: work out `items`, write the pickled list to `write_end`, exit."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.close(read_end)
+        _die_with(parent)
+        gc.freeze()  # the collector walks only what the child makes, not the parent's heap
+        data = pickle.dumps([fn(x) for x in items], protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write_end, view) :]
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies; exit now if it already has."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _read_all(fd: int) -> bytes:
+    """Everything written to a pipe until its write end is closed."""
+    parts = []
+    while chunk := os.read(fd, _READ):
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+__all__ = ["MIN_ITEMS", "forks", "split_map", "workers"]
