@@ -1236,3 +1236,16 @@ def test_a_holiday_moved_off_a_weekend_is_the_same_holiday() -> None:
         {"date": ["2010-12-28", "2011-12-26"], "description": [moved.description, "Boxing Day"]}
     )
     assert (dt.date(2011, 12, 26), "Boxing Day") in recurring_events(events)
+
+
+def test_q8_not_asked_of_a_slowdown_within_the_monthly_yoys_own_swing() -> None:
+    h = history(BASE)
+    # footfall-like: monthly YoY swings +/-8 points month to month; the last month is 10 below
+    # the best of the six before, which its own moving ranges (2.66 x ~14) make routine
+    noisy = months([2.0, 14.0, 0.0, 15.0, 1.0, 16.0, -2.0, 13.0, 0.0, 15.0, 1.0, 5.0])
+    asked = Facts(block(h, months=noisy), h, CONFIG.metrics["orders"], CONFIG, MONTH_CLOSED)
+    assert "Q8" not in ids(asked)
+    # the same slowdown on steady months is asked about
+    steady = months([15.0] * 11 + [5.0])
+    asked = Facts(block(h, months=steady), h, CONFIG.metrics["orders"], CONFIG, MONTH_CLOSED)
+    assert "slowed from +15.0% in Apr 2026 to +5.0% in Oct 2026" in text(asked, "Q8")

@@ -17,6 +17,7 @@ from wbr.analysis.questions.engine import (
     question,
     recurs,
 )
+from wbr.analysis.xmr import NPL_SCALING
 from wbr.engine.compare import compare
 
 # No sizes for comparison: abs (a unit's scale is the metric's own): Q7 is not asked, and Q8 only
@@ -59,6 +60,20 @@ def seasonal_wow(f: Facts) -> Fill | None:
         },
         {"wow": wow, "yoy": yoy, "yoy_6wk_mean": yoy_mean, "py_wow": py_wow},
     )
+
+
+MIN_NOISE_MONTHS = 6  # Q8: months of YoY needed to say how much it moves by itself
+
+
+def _routine_swing(f: Facts) -> float:
+    """How far a monthly YoY moves by itself: the natural process limits' half-width (2.66 x the
+    average moving range) of the complete months the block shows; 0 with too few of them. A
+    slowdown smaller than that is noise a reviewer has seen before, not a trend to explain."""
+    found = [compare(m.cy, m.py, f.method) for m in f.block.months if m.complete]
+    values = np.array([y for y in found if y is not None], dtype=float)
+    if len(values) < MIN_NOISE_MONTHS:
+        return 0.0
+    return NPL_SCALING * float(np.mean(np.abs(np.diff(values))))
 
 
 def _month_name(month: str) -> str:
@@ -106,6 +121,8 @@ def yoy_deceleration(f: Facts) -> Fill | None:
     if not fired and len(points) >= 2 and f.method in DECELERATION:
         start = int(np.argmax(scores))
         fired = scores[start] - scores[end] >= DECELERATION[f.method]
+    if fired and scores[start] - scores[end] < _routine_swing(f):
+        fired = False  # monthly YoY moves this much anyway (footfall with its events and weather)
     if not fired:
         if not trend:
             return None
