@@ -133,8 +133,9 @@ class WeekDays:
     def recurs_on_date(self, day: ResidualDay) -> dt.date | None:
         """Last year's same calendar date (or its 364-day twin) if the day's YoY against it is
         routine (within RECUR_Z robust sd of the daily YoY of the YEAR_AWARE_DAYS before, and
-        less than half the day's residual) and that date stood out from the days around it the
-        same way, at least half as much (positive series, log units). The
+        less than half the day's residual) and that date stood out from the same weekday of the
+        two weeks either side of it the same way, at least half as much (positive series, log
+        units). The
         year-aware check: a holiday can look ordinary in last year's weekday fit (Christmas on a
         Sunday looks like a Sunday) yet the day matches last year's date."""
         if day.value <= 0 or not self.week.names_near(day.date) <= self._names_a_year_back(day):
@@ -163,11 +164,13 @@ class WeekDays:
             if at not in daily.index:
                 continue
             value = float(daily[at])
-            around = daily_window(daily, at + pd.Timedelta(days=3), 7)
+            weeks = daily_window(daily, at + pd.Timedelta(days=14), 29)
+            around = None if weeks is None else weeks[[0, 7, 21, 28]]
             if value <= 0 or not day.log or around is None or not (around > 0).all():
                 continue
-            # last year's date stood out from the days around it, the same way and about as much
-            odd = math.log(value) - float(np.mean(np.log(np.delete(around, 3))))
+            # last year's date stood out from the same weekday of the two weeks either side, the
+            # same way and about as much (a station's Monday is not compared with its Sunday)
+            odd = math.log(value) - float(np.mean(np.log(around)))
             # (a day's own noise is the daily YoY's spread over sqrt 2: two days in each ratio)
             big = max(0.5 * abs(day.residual), RECUR_Z * spread / math.sqrt(2))
             if odd * day.residual <= 0 or abs(odd) < big:
