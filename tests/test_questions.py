@@ -1227,6 +1227,7 @@ def test_a_holiday_moved_off_a_weekend_is_the_same_holiday() -> None:
     assert event_key("Boxing Day (substitute day)") == event_key("Boxing Day 2011") == "boxing day"
     assert event_key("Independence Day (observed)") == "independence day"
     assert event_key("Labor Day observed") == "labor day"
+    assert event_key("Australia Day (Monday holiday) 2013") == "australia day"
     # other brackets are part of the name
     assert event_key("Sale (spring)") == "sale (spring)"
     moved = Event(dt.date(2010, 12, 28), "Boxing Day (substitute day)")

@@ -273,10 +273,11 @@ _YEAR = re.compile(r"\b(19|20)\d\d\b")
 RECURRENCE_WINDOW_DAYS = 35
 
 
-# a holiday moved off a weekend keeps its name: "Boxing Day (substitute day)" and "Independence Day
-# (observed)" are Boxing Day and Independence Day, a year apart or not
+# a holiday moved off a weekend keeps its name: "Boxing Day (substitute day)", "Independence Day
+# (observed)" and "Australia Day (Monday holiday)" are Boxing, Independence and Australia Day
 _MOVED = re.compile(
-    r"\s*\((?:[^()]*\b(?:substitute|observed|in lieu|additional day)\b[^()]*)\)"
+    r"\s*\((?:[^()]*\b(?:substitute|observed|in lieu|additional day"
+    r"|(?:mon|tues|wednes|thurs|fri)day holiday)\b[^()]*)\)"
     r"|\s*[-,]?\s*\b(?:substitute day|observed|in lieu)\s*$",
     re.IGNORECASE,
 )
