@@ -477,3 +477,29 @@ def test_a_metric_that_starts_later_than_its_file_is_fitted_on_its_own_weeks(tmp
     cited = [f for f in block.flags if f.type == "seasonal" and day in f.days]
     assert cited, [f.detail for f in block.flags]
     assert "the 7 weeks before (all the history there is" in cited[0].detail
+
+
+def test_a_holiday_week_low_on_a_commuter_metric_recurs_by_its_weekday_a_year_back():
+    # weekdays 1000, weekends 100 (a station); every year the weekdays from 27 December to
+    # 2 January run at a third. The earlier years' closures were recorded, this year's is not, so
+    # only the year-aware check can set this Monday aside: last year's twin (Mon 2024-01-01)
+    # stood out against the Mondays two weeks either side of it, though not against its
+    # neighbouring weekend days
+    days = pd.date_range("2021-09-01", "2025-01-04", freq="D")
+    rng = np.random.default_rng(5)
+    weekday = days.day_of_week < 5
+    daily = pd.Series(
+        np.where(weekday, 1000.0, 100.0) * np.exp(rng.normal(0, 0.03, len(days))), index=days
+    )
+    year_end = ((days.month == 12) & (days.day >= 27)) | ((days.month == 1) & (days.day <= 2))
+    low = weekday & year_end
+    daily[low] *= 0.35
+    recorded = [(d.date(), "Year-end closure") for d in days[low] if d < pd.Timestamp("2024-01-05")]
+    found = assess_metric(
+        history_from_daily(daily), VOLUME, FlagSettings(xmr=False), named=recorded
+    )
+    monday = dt.date(2024, 12, 30)
+    assert not [f for f in found.flags if f.type == "seasonal" and monday in f.days]
+    aside = [f for f in found.explained if monday in f.days]
+    assert [f.set_aside for f in aside] == ["recurring"]
+    assert "YoY against 2024-01-01 is routine" in aside[0].detail
