@@ -182,3 +182,24 @@ print("ok")
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+@needs_fork
+def test_no_child_when_fork_fails_and_a_child_reaped_elsewhere_still_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = list(range(9))
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the kernel
+    try:
+        found = parallel.split_map(lambda x: (x, os.getpid()), items, min_items=1)
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert [x for x, _ in found] == items and len({pid for _, pid in found}) == 2
+
+    def no_fork() -> int:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert parallel.split_map(lambda x: (x, os.getpid()), items, min_items=1) == [
+        (x, os.getpid()) for x in items
+    ]

@@ -17,8 +17,9 @@ What never changes with the split:
   included: the parent kills it), dies when its parent dies (Linux) and leaves through
   `os._exit`, so it runs none of the parent's `finally` blocks, `atexit` handlers or buffered
   writes; it takes SIGINT's default action (no traceback on Ctrl-C);
-- small lists, one core, no `os.fork`, other Python threads running, or `WBR_WORKERS=1` in the
-  environment: the serial loop, in this process.
+- small lists, one core, not Linux (no `os.fork` on Windows; on macOS system libraries may not
+  survive one), other Python threads running (a notebook kernel, a server), or `WBR_WORKERS=1`
+  in the environment: the serial loop, in this process.
 
 A fork costs ~5-20 ms and the child's pages are copied as it touches them; the analysis of a
 metric is ~1-2 ms, hence MIN_ITEMS.
@@ -49,8 +50,8 @@ def workers() -> int:
     wanted = os.environ.get("WBR_WORKERS", "").strip()
     if wanted.isdigit() and int(wanted) <= 1:
         return 1
-    if not hasattr(os, "fork"):
-        return 1
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        return 1  # no fork (Windows), or a fork that system libraries may not survive (macOS)
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -84,7 +85,12 @@ def split_map(
     for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
         with contextlib.suppress(Exception):
             stream.flush()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or no process left for a child: the serial loop
+        os.close(read_end)
+        os.close(write_end)
+        return [fn(x) for x in items]
     if pid == 0:  # the child: never returns
         _child(fn, tail_items, read_end, write_end, parent)
     os.close(write_end)
@@ -92,7 +98,7 @@ def split_map(
     try:
         head = [fn(x) for x in head_items]
         data = _read_all(read_end)
-        _, status = os.waitpid(pid, 0)
+        status = _wait(pid)
         child = None
     finally:
         os.close(read_end)
@@ -102,7 +108,7 @@ def split_map(
             with contextlib.suppress(OSError):
                 os.waitpid(child, 0)
     tail: list[R] | None = None
-    if os.waitstatus_to_exitcode(status) == 0 and data:
+    if status == 0 and data:
         with contextlib.suppress(Exception):
             answer = pickle.loads(data)
             if isinstance(answer, list) and len(answer) == len(tail_items):
@@ -140,6 +146,15 @@ def _die_with(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
+
+
+def _wait(pid: int) -> int:
+    """The child's exit code (0 when it was reaped elsewhere: SIGCHLD ignored; its answer is
+    then taken only if it unpickles to a list of the right length)."""
+    try:
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except ChildProcessError:
+        return 0
 
 
 def _read_all(fd: int) -> bytes:
