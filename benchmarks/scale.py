@@ -19,9 +19,14 @@ target there (issue 14) is 3x the floor and 1 GB at 3.3 M rows. `--sizes` with n
 the wide files.
 
 `--shocked K` makes one day of the deck's week 3x its usual value in K metrics: their seasonal
-residual flags cite that day. statsmodels (about 0.6 s to import, most of it scipy.signal) is
-imported at the first STL fit, for any week the weekday screen sends on: the plain business sends
-some too (39 weeks at 1,000 metrics), so both import it.
+residual flags cite that day. statsmodels' STL (about 0.2 s to import without scipy.signal:
+wbr/analysis/stl_import.py) is imported at the first STL fit, for any week the weekday screen
+sends on: the plain business sends some too (39 weeks at 1,000 metrics), so both import it.
+
+The peak memory is the `wbr deck` process's own (ru_maxrss) and its whole process tree's (the
+analysis forks a worker on big decks: wbr/analysis/parallel.py), sampled every 50 ms: the sum of
+PSS (shared pages split between the processes sharing them: the memory the tree holds) and of
+RSS (shared pages counted in each: an upper bound).
 
 Each size also times the floor, best of the same number of runs in the same run: a plain pandas
 script that reads the same CSV and sums every metric by week, interpreter start included (issue
@@ -396,15 +401,16 @@ _PHASES = textwrap.dedent(
     build_deck(config, dataset, analyse=False); t.append(time.perf_counter())
     deck = build_deck(config, dataset); t.append(time.perf_counter())
     deck.to_json(); t.append(time.perf_counter())
-    imported = "statsmodels.tsa.seasonal" in sys.modules
+    imported = "statsmodels.tsa.stl._stl" in sys.modules  # STL (analysis/stl_import.py)
     names = ["imports", "config", "data", "numbers", "numbers+analysis", "to_json"]
     line = " | ".join(f"{n} {b - a:.2f}" for n, a, b in zip(names, t, t[1:]))
     if imported:
-        line += " | statsmodels imported in the analysis (a day is cited)"
+        line += " | statsmodels' STL imported in the analysis (a week went to STL)"
     else:
         start = time.perf_counter()
-        import statsmodels.tsa.seasonal
-        line += f" | statsmodels not imported (its import: {time.perf_counter() - start:.2f})"
+        from wbr.analysis.stl_import import stl_class
+        stl_class()
+        line += f" | STL not imported (its import: {time.perf_counter() - start:.2f})"
     print(line)
     """
 )
