@@ -303,14 +303,18 @@ def test_at_most_three_questions_each_on_its_own_topic_with_a_number():
     assert [q.id for q in more] == ["Q14", "Q37", "Q22"]
 
 
-def test_the_deck_list_takes_one_question_per_block_first(tmp_path):
+def _three_same_shocks(tmp_path):
+    """A deck of three metrics with the same shock on the same day (one story, three blocks)."""
     shocked = {}
     for i in range(3):
         daily = business(50 + i, noise=0.05)
         daily.iloc[-3] *= 4.0
         shocked[f"m{i}"] = daily
-    config = write_deck(tmp_path, shocked)
-    deck = build_deck(config, week_ending=WEEK.date())
+    return build_deck(write_deck(tmp_path, shocked), week_ending=WEEK.date())
+
+
+def test_the_deck_list_takes_one_question_per_block_first(tmp_path):
+    deck = _three_same_shocks(tmp_path)
     assert all(len(b.questions) <= 3 for b in deck.blocks)
     assert any(b.more_questions for b in deck.blocks)
     asking = {b.metric for b in deck.blocks if b.questions}
@@ -325,14 +329,7 @@ def test_the_deck_list_takes_one_question_per_block_first(tmp_path):
 
 
 def test_the_same_question_of_correlated_blocks_is_listed_once_naming_the_others(tmp_path):
-    # three metrics with the same shock on the same day: one story, told once in the deck's list
-    shocked = {}
-    for i in range(3):
-        daily = business(50 + i, noise=0.05)
-        daily.iloc[-3] *= 4.0
-        shocked[f"m{i}"] = daily
-    config = write_deck(tmp_path, shocked)
-    deck = build_deck(config, week_ending=WEEK.date())
+    deck = _three_same_shocks(tmp_path)  # one story, told once in the deck's list
     top = deck.questions[0]
     assert (top.metric, top.also) == ("m0", ("m1", "m2"))
     asked = {b.metric: b.questions[0] for b in deck.blocks}
