@@ -59,9 +59,11 @@ class WeekDays:
 
     def screen(self) -> bool:
         """Cheap look: does a day of the week stand out from the same weekdays before it?"""
+        if self.week.screened is False:  # worked out for every metric at once: no, whatever
+            return False  # `intermittent` says (its median is then not taken: most metrics)
         if self.intermittent:
             return False
-        if self.week.screened is not None:  # worked out for every metric at once
+        if self.week.screened is not None:
             return self.week.screened
         daily = self.week.history.daily
         end = self.week.rows.last

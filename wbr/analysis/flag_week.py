@@ -297,8 +297,15 @@ def _small_base(cy: np.ndarray, base: np.ndarray, start: int) -> bool:
     if not read.any():
         return False
     bases = base[start:][read]
-    typical = float(np.median(np.abs(cy[start:][read])))
-    return bool((bases <= 0).any() or (bases < MIN_BASE_SHARE * typical).any())
+    lowest = float(bases.min())
+    if lowest <= 0:
+        return True
+    weeks = np.abs(cy[start:][read])
+    largest = float(weeks.max())
+    if largest < 1e300 and lowest >= MIN_BASE_SHARE * largest:
+        return False  # the median week is at most the largest: no base is under its share
+    typical = float(np.median(weeks))
+    return bool(lowest < MIN_BASE_SHARE * typical)
 
 
 class WeeklyViews:
