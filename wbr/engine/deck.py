@@ -292,7 +292,9 @@ class Deck:
                 # written in pieces (see JsonWriter's sink): the same text as to_json(), without
                 # holding all of it, and its millions of parts, at once
                 parts: list[str] = []
-                JsonWriter(parts, 1, sink=handle.write).fields(self, 0, lead="schema_version")
+                # the blocks (most of the text) half here, half in a forked child (fields_split)
+                writer = JsonWriter(parts, 1, sink=handle.write)
+                writer.fields_split(self, 0, "schema_version", "blocks")
                 handle.write("".join(parts))
             partial.replace(path)
         except BaseException:  # a full disk leaves a truncated partial file: never keep it

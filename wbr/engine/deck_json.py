@@ -97,6 +97,68 @@ class JsonWriter:
                 self.value(item, level + 1)
         write(self.pad(level) + "}")
 
+    def fields_split(self, value: Any, level: int, lead: str | None, name: str) -> None:
+        """`fields`, the list in field `name` written half here and half by a forked child
+        (analysis.parallel.split_map) when it is long enough and the text goes to a `sink`: the
+        same text. The parent streams its half to the sink while the child writes the other into
+        one string, which the parent then passes on; a child that fails has its half written here.
+        """
+        from wbr.analysis import parallel  # stdlib only; imported here to keep this module light
+
+        items = getattr(value, name)
+        if self.sink is None or type(items) not in (list, tuple) or not parallel.forks(items):
+            self.fields(value, level, lead)
+            return
+        layout = self.layouts.get((type(value), level, lead))
+        if layout is None:
+            layout = self.layouts[type(value), level, lead] = self.layout(type(value), level, lead)
+        for field_name, prefix in layout:
+            self.write(prefix)
+            if field_name == name:
+                self.split_sequence(items, level + 1, parallel)
+            else:
+                self.value(getattr(value, field_name), level + 1)
+        self.write(self.pad(level) + "}")
+
+    def split_sequence(self, items: list | tuple, level: int, parallel: Any) -> None:
+        """`sequence` for at least two items, the second part written by a forked child."""
+        inner = self.pad(level + 1)
+        separator = "," + inner
+        cut = max(1, min(len(items) - 1, round(len(items) * parallel.PARENT_SHARE)))
+
+        def part(which: int) -> str:
+            if which == 0:  # the parent's part, streamed to the sink as sequence() does
+                self.write("[" + inner)
+                self.run(items[:cut], separator, level, first=True)
+                return ""
+            # the child's part (or the parent's, if the child failed): one string
+            chunks: list[str] = []
+            writer = JsonWriter([], self.indent, sink=chunks.append)
+            writer.run(items[cut:], separator, level, first=False)
+            chunks.append("".join(writer.parts))
+            return "".join(chunks)
+
+        tail = parallel.split_map(part, [0, 1], min_items=2)[1]
+        sink = self.sink
+        assert sink is not None
+        if self.parts:
+            sink("".join(self.parts))
+            self.parts.clear()
+        sink(tail)
+        del tail
+        self.write(self.pad(level) + "]")
+
+    def run(self, items: list | tuple, separator: str, level: int, *, first: bool) -> None:
+        """Items of an array, each after `separator` (not the first one when `first`)."""
+        parts, sink, write = self.parts, self.sink, self.write
+        for i, item in enumerate(items):
+            if i or not first:
+                write(separator)
+            self.value(item, level + 1)
+            if sink is not None and len(parts) >= SINK_PARTS:
+                sink("".join(parts))
+                parts.clear()
+
     def layout(self, kind: type, level: int, lead: str | None) -> tuple[tuple[str, str], ...]:
         """Each field's name and the text before its value ('{' or ',', newline, indent, key)."""
         names = [f.name for f in fields(kind)]
