@@ -8,6 +8,8 @@ User errors (WbrError) print one clear message on stderr and exit 2, with no tra
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import signal
 import sys
@@ -39,6 +41,7 @@ __all__ = [  # the commands live in wbr.commands; these names stay importable fr
     "cmd_sql",
     "cmd_validate",
     "main",
+    "run",
 ]
 
 EXIT_USER_ERROR = 2
@@ -116,5 +119,25 @@ def _main(argv: Sequence[str] | None) -> int:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
+def run() -> None:
+    """The `wbr` console script: main(), then exit without freeing the heap object by object.
+
+    After a big deck the interpreter's teardown spends 0.07-0.18 s deallocating the dataset and
+    the deck, which the operating system reclaims at once anyway. What a normal exit does that
+    matters still runs: the atexit handlers (logging's flush, temporary folders), then the
+    standard streams' flush. With other threads alive, or when the handlers are not reachable,
+    the normal exit (it waits for non-daemon threads).
+    """
+    code = main()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if threading.active_count() > 1 or run_exit_handlers is None or not isinstance(code, int):
+        sys.exit(code)
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
