@@ -51,3 +51,35 @@ def test_a_history_given_a_frame_reads_its_rows_once() -> None:
     assert history.rows.week_end == ends[-1].date()
     np.testing.assert_array_equal(history.denominator_rows.plan, [2.0] * 4)
     pd.testing.assert_frame_equal(history.rows.frame(), frame)
+
+
+def test_daily_values_are_columns_of_one_matrix_and_the_series_is_built_on_demand(
+    tmp_path: Path,
+) -> None:
+    from wbr.engine.build import resolve_week_ending
+    from wbr.engine.sources import load_data
+
+    config = load_config(write_business(tmp_path))
+    dataset = load_data(config)
+    histories = metric_histories(config, dataset)
+    orders, sessions, conversion = (histories[m] for m in ("orders", "sessions", "conversion"))
+    assert "daily" not in vars(orders)  # no Series until something asks for one
+    assert orders.daily_index is sessions.daily_index  # one day index for every metric
+    week = resolve_week_ending(config, dataset, None)
+    daily = dataset.actuals.loc[: pd.Timestamp(week)]
+    # the Series each metric had when it was read out of the frame column by column
+    pd.testing.assert_series_equal(orders.daily, daily["orders"])
+    pd.testing.assert_series_equal(sessions.daily, daily["sessions"])
+    np.testing.assert_array_equal(orders.daily_values, daily["orders"].to_numpy(dtype=float))
+    # a ratio's days: its operands combined day by day
+    expected = daily["orders"] / daily["sessions"]
+    pd.testing.assert_series_equal(conversion.daily, expected.rename("conversion"))
+
+
+def test_a_history_given_a_daily_series_keeps_it() -> None:
+    days = pd.Series([1.0, np.nan, 3.0], index=pd.date_range("2026-01-01", periods=3), name="x")
+    ends = pd.DatetimeIndex(pd.date_range("2026-01-03", periods=1, freq="7D"), name="week_end")
+    frame = pd.DataFrame({"cy": [4.0], "py": np.nan, "plan": np.nan, "complete": True}, index=ends)
+    history = MetricHistory("m", frame, days)
+    assert history.daily is days and history.daily_index is days.index
+    np.testing.assert_array_equal(history.daily_values, [1.0, np.nan, 3.0])

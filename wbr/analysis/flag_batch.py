@@ -115,8 +115,8 @@ def screens(histories: Mapping[str, MetricHistory], metrics: list[str]) -> dict[
     chosen = [histories[m] for m in metrics if m in histories]
     if not chosen:
         return {}
-    ends, days = chosen[0].ends, chosen[0].daily.index
-    same = [h for h in chosen if _same(h.ends, ends) and _same(h.daily.index, days)]
+    ends, days = chosen[0].ends, chosen[0].daily_index
+    same = [h for h in chosen if _same(h.ends, ends) and _same(h.daily_index, days)]
     if len(ends) < 2 or not same:
         return {}
     is_seasonal = seasonal(np.vstack([h.rows.cy for h in same]))
@@ -128,7 +128,7 @@ def screens(histories: Mapping[str, MetricHistory], metrics: list[str]) -> dict[
     stop = int(days.searchsorted(end, side="right"))
     if weeks >= 5 and stop > 0 and days[stop - 1] == end:
         start = stop - weeks * 7
-        window = np.vstack([h.daily.to_numpy(dtype=float)[start:stop] for h in same])
+        window = np.vstack([h.daily_values[start:stop] for h in same])
         z = weekday_z(window)
         # a metric with no day this week: its screen says no at once
         any_day = np.asarray(~np.isnan(window[:, -7:]).all(axis=1))

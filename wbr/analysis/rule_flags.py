@@ -42,7 +42,7 @@ def rare_count_mean(history: MetricHistory, metric: MetricConfig) -> float | Non
     cy = count_weeks(history.rows.cy)
     if len(cy) < 8 or cy.mean() >= RARE_WEEKLY_MEAN:
         return None
-    days = history.daily.to_numpy(dtype=float)
+    days = history.daily_values
     days = days[np.isfinite(days)]
     if (days < 0).any() or (days != np.round(days)).any():
         return None

@@ -9,6 +9,7 @@ metric (engine/series.py builds one only when a caller asks for MetricHistory.we
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from wbr.engine.aggregate import DailyMatrix, combine, weekly_history, window_values
 from wbr.engine.calendar import Window
 from wbr.engine.config import Config, evaluation_order
-from wbr.engine.series import MetricHistory, WeeklyRows
+from wbr.engine.series import DailyValues, MetricHistory, WeeklyRows
 from wbr.engine.sources import Dataset
 
 
@@ -71,20 +72,25 @@ def weekly_histories(
     return histories
 
 
-def _daily_values(config: Config, daily: pd.DataFrame) -> dict[str, pd.Series]:
+def _daily_values(config: Config, daily: pd.DataFrame) -> dict[str, DailyValues]:
     """Every metric's daily values; a ratio's or derived metric's combine its operands day by day.
 
     Operands come first in evaluation order, so each metric is combined once, without
     recursion, however deep a chain of derived metrics runs. Used for residual checks only,
-    never for window values (those combine window aggregates).
+    never for window values (those combine window aggregates). The frame is read as one float
+    matrix (a view when it is one float block, as loaded) and each metric's values are a column of
+    it over the one shared day index: a Series per metric cost 50-60 us each.
     """
-    values: dict[str, pd.Series] = {}
+    matrix = daily.to_numpy(dtype=float)
+    column = {name: j for j, name in enumerate(daily.columns)}
+    index = cast(pd.DatetimeIndex, daily.index)
+    values: dict[str, DailyValues] = {}
     for metric in evaluation_order(config):
         spec = config.metrics[metric]
         if not spec.operands:
-            values[metric] = daily[metric]
+            values[metric] = DailyValues(matrix[:, column[metric]], index)
             continue
-        stacked = np.vstack([values[operand].to_numpy(dtype=float) for operand in spec.operands])
+        stacked = np.vstack([values[operand].values for operand in spec.operands])
         combined, _ = combine(spec, stacked, ~np.isnan(stacked))
-        values[metric] = pd.Series(combined, index=daily.index, name=metric)
+        values[metric] = DailyValues(combined, index)
     return values

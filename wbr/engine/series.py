@@ -6,7 +6,9 @@ questions) read it and never recompute window values themselves.
 
 The engine hands the weekly rows over as arrays (`WeeklyRows`, views of one weeks x metrics
 matrix) and the DataFrame `MetricHistory.weekly` is built only when something asks for it: a deck
-of 10,000 metrics spent seconds building and reading one small DataFrame per metric.
+of 10,000 metrics spent seconds building and reading one small DataFrame per metric. The daily
+values likewise (`DailyValues`: an array and the shared day index; the Series `daily` is built on
+demand): reading 10,000 columns out of the daily frame as Series took 0.4-0.6 s.
 """
 
 from __future__ import annotations
@@ -14,11 +16,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 WEEKLY_COLUMNS = ("cy", "py", "plan", "complete")
+
+
+@dataclass(frozen=True, eq=False)
+class DailyValues:
+    """A metric's daily values as an array over a day index shared by every metric."""
+
+    values: np.ndarray  # float; NaN = missing day
+    index: pd.DatetimeIndex
 
 
 @dataclass(frozen=True)
@@ -88,17 +99,38 @@ class MetricHistory:
         self,
         metric: str,
         weekly: pd.DataFrame | WeeklyRows,
-        daily: pd.Series,
+        daily: pd.Series | DailyValues,
         numerator: pd.DataFrame | WeeklyRows | None = None,
         denominator: pd.DataFrame | WeeklyRows | None = None,
     ) -> None:
         self.metric = metric
-        self.daily = daily
+        self._daily = daily
         self._weekly = weekly
         self._operands = (numerator, denominator)
 
     def __repr__(self) -> str:
         return f"MetricHistory({self.metric!r}, {len(self.ends)} weeks)"
+
+    @cached_property
+    def daily(self) -> pd.Series:
+        """The daily values as a Series (see the class docstring), named after the metric."""
+        given = self._daily
+        if isinstance(given, DailyValues):
+            return pd.Series(given.values, index=given.index, name=self.metric)
+        return given
+
+    @property
+    def daily_index(self) -> pd.DatetimeIndex:
+        """The days of the daily values."""
+        return cast(pd.DatetimeIndex, self._daily.index)
+
+    @cached_property
+    def daily_values(self) -> np.ndarray:
+        """The daily values as floats (NaN = missing day)."""
+        given = self._daily
+        if isinstance(given, DailyValues):
+            return given.values
+        return given.to_numpy(dtype=float)
 
     @cached_property
     def rows(self) -> WeeklyRows:
