@@ -1,0 +1,118 @@
+"""read_table's fast read of a wide file (one NA list for every column, the whole file typed at
+once, the text columns read again alone when needed) gives the frame the per-column read gave,
+and the loader's messages are unchanged."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import write_business
+from wbr.engine import csv_table
+from wbr.engine.config import load_config
+from wbr.engine.csv_table import NA_TOKENS, read_table
+from wbr.engine.sources import load_data
+from wbr.errors import DataError
+
+WIDE = """\
+title: T
+sources:
+  actuals: {path: metrics.csv, format: wide}
+metrics:
+  a: {}
+  b: {}
+"""
+
+
+def _per_column_read(path, text_columns):
+    """read_table as it read every file before the fast read: NA_TOKENS per number column, the
+    file read again with the text columns asked as text when one was inferred otherwise."""
+    original = csv_table._read_flat
+    csv_table._read_flat = lambda *args: None
+    try:
+        return read_table(path, text_columns)
+    finally:
+        csv_table._read_flat = original
+
+
+def _assert_same_frame(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
+    assert fast.columns.tolist() == slow.columns.tolist()
+    assert fast.dtypes.tolist() == slow.dtypes.tolist()
+    assert fast.index.equals(slow.index)
+    assert fast.attrs == slow.attrs
+    for j in range(fast.shape[1]):
+        x, y = fast.iloc[:, j], slow.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(x.dtype):
+            assert np.array_equal(x.to_numpy(), y.to_numpy(), equal_nan=True)
+        else:
+            assert [None if v is np.nan else v for v in x] == [
+                None if v is np.nan else v for v in y
+            ]
+
+
+CASES = {
+    "plain": "date,region,a,b\n2024-01-01,north,1,2\n2024-01-02,south,3,4\n",
+    "every NA token in a number column": "date,region,a\n"
+    + "".join(f"2024-01-{i + 1:02d},north,{token}\n" for i, token in enumerate(NA_TOKENS)),
+    "text cells spelled like NA": "date,region,a\n2024-01-01,NA,1\n2024-01-02,null,2\n"
+    "2024-01-03,None,3\n2024-01-04,,4\n",
+    "a date spelled NA": "date,region,a\n2024-01-01,north,1\nNA,north,2\nnull,north,3\n",
+    "blank lines and a blank date": "date,region,a\n2024-01-01,north,1\n\n,north,2\n\n",
+    "numeric dates": "date,region,a\n20240101,1,1\n20240102,2,NA\n",
+    "every date NA": "date,region,a\nNA,north,1\nnan,north,2\n",
+    "ints, floats and signed zero": "date,region,a,b\n2024-01-01,n,1,-0\n2024-01-02,n,2,0.1\n",
+    "text in a number column": "date,region,a\n2024-01-01,n,12%\n2024-01-02,n,NA\n",
+    "a value too large": "date,region,a\n2024-01-01,n,1e19\n2024-01-02,n,1e400\n",
+    "booleans": "date,region,a\n2024-01-01,n,True\n2024-01-02,n,False\n",
+    "header read otherwise by pandas": "date, a, b\n2024-01-01,NA,1\n",
+    "trailing empty fields": "date,region,a\n2024-01-01,n,1,,\n2024-01-02,n,2\n",
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("text_columns", [{"date"}, {"date", "region"}])
+def test_the_fast_read_gives_the_per_column_frame(tmp_path, name, text_columns):
+    path = tmp_path / "metrics.csv"
+    path.write_text(CASES[name])
+    _assert_same_frame(read_table(path, text_columns), _per_column_read(path, text_columns))
+
+
+def test_text_cells_keep_their_spelling(tmp_path):
+    path = tmp_path / "metrics.csv"
+    path.write_text(CASES["text cells spelled like NA"])
+    frame = read_table(path, {"date", "region"})
+    assert frame["region"].tolist() == ["NA", "null", "None", ""]
+    assert frame["a"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_the_fast_read_is_taken_for_numbers_and_left_for_text_in_number_columns(tmp_path):
+    path = tmp_path / "metrics.csv"
+    names = ["date", "region", "a"]
+    path.write_text(CASES["every NA token in a number column"])
+    assert csv_table._read_flat(path, names, ["date", "region"]) is not None
+    path.write_text(CASES["text in a number column"])
+    assert csv_table._read_flat(path, names, ["date", "region"]) is None  # mixed chunks
+
+
+def test_a_wide_date_spelled_na_is_reported_as_written(tmp_path):
+    csv = "date,a,b\n2024-01-01,1,2\nNA,3,4\n2024-01-03,,NULL\n"
+    with pytest.raises(DataError) as caught:
+        load_data(load_config(write_business(tmp_path, WIDE, {"metrics.csv": csv})))
+    assert "'NA' is not a date in this file's format YYYY-MM-DD" in str(caught.value)
+    assert ":3:" in str(caught.value) or "line 3" in str(caught.value)
+
+
+def test_a_wide_blank_date_is_an_empty_date(tmp_path):
+    csv = "date,a,b\n2024-01-01,1,2\n,3,4\n"
+    with pytest.raises(DataError, match="empty date"):
+        load_data(load_config(write_business(tmp_path, WIDE, {"metrics.csv": csv})))
+
+
+def test_a_wide_file_with_every_na_token_loads_as_missing_days(tmp_path):
+    rows = "".join(f"2024-01-{i + 1:02d},{token},1\n" for i, token in enumerate(NA_TOKENS))
+    data = load_data(
+        load_config(write_business(tmp_path, WIDE, {"metrics.csv": "date,a,b\n" + rows}))
+    )
+    assert data.actuals["a"].isna().all()
+    assert data.actuals["b"].tolist() == [1.0] * len(NA_TOKENS)
