@@ -55,8 +55,16 @@ def weekly_series(
     return WeeklySeries(
         kind=kind,
         first_end=index[first],
-        values=tuple(None if not math.isfinite(v) else v for v in values[first:].tolist()),
+        values=_values_or_none(values[first:]),
         limits=tuple(spans),
         signals=tuple(signal.rule for signal in chart.signals) if chart else (),
         note=note,
     )
+
+
+def _values_or_none(values: np.ndarray) -> tuple[float | None, ...]:
+    """The values as floats, None where one is missing (NaN) or infinite."""
+    listed = values.tolist()
+    if np.isfinite(values).all():  # the usual series: no value to replace, no Python test each
+        return tuple(listed)
+    return tuple(None if not math.isfinite(v) else v for v in listed)

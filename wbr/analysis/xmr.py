@@ -7,7 +7,7 @@ change with its reason, and the rules the latest point trips.
 
 from __future__ import annotations
 
-import itertools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -100,7 +100,10 @@ def xmr_limits(values: Sequence[float] | np.ndarray) -> XmrLimits:
     x = x[~np.isnan(x)]
     if len(x) < 2:
         raise ValueError(f"XmR limits need at least 2 values, got {len(x)}")
-    return XmrLimits(float(x.mean()), float(np.abs(np.diff(x)).mean()), len(x))
+    ranges = np.abs(np.diff(x))
+    # sum / count is ndarray.mean's own arithmetic (the same sum, one division), without its
+    # ~5 us of dispatch: this runs ~4 times per chart, 44,000 times at 10,000 metrics
+    return XmrLimits(float(x.sum() / len(x)), float(ranges.sum() / len(ranges)), len(x))
 
 
 def _stable_limits(x: np.ndarray) -> XmrLimits:
@@ -129,7 +132,7 @@ def _young_limits(total: float, ranges: float, count: int, prior: XmrLimits | No
 
 def _range_sum(points: Sequence[float]) -> float:
     """Sum of the moving ranges of consecutive points."""
-    return sum(abs(b - a) for a, b in itertools.pairwise(points))
+    return sum(map(abs, map(operator.sub, points[1:], points)))  # pairwise, in order
 
 
 _BITS = tuple(bin(i).count("1") for i in range(16))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -172,6 +171,7 @@ def _block(
     complete_through: dt.date | None,
     events: tuple[Event, ...],
     quarter_forecast: QuarterForecast | None,
+    history_starts: dt.date | None = None,
 ) -> Block:
     spec = config.metrics[metric]
     method = spec.comparison_method
@@ -252,7 +252,10 @@ def _block(
         box=box,
         plan=plan,
         status=Status(
-            complete=not missing, missing_days=missing, complete_through=complete_through
+            complete=not missing,
+            missing_days=missing,
+            complete_through=complete_through,
+            history_starts=history_starts,
         ),
         events=events,
         quarter_forecast=quarter_forecast,
@@ -320,6 +323,8 @@ def build_deck(
     through = complete_through(config, last_value_days(dataset.actuals, week))
     forecasts = quarter_forecasts(config, calendar, actual, plan, week)
 
+    starts = history_starts(config, actual, windows.current + windows.prior)
+
     blocks: list[Block] = []
     sections: list[Section] = []
     for title in config.ordered_sections():
@@ -342,13 +347,11 @@ def build_deck(
                     through[metric],
                     _events_for(dataset, metric, windows),
                     forecasts.get(metric),
+                    starts[metric],
                 )
             )
             numbers.append(number)
         sections.append(Section(title, tuple(numbers)))
-
-    starts = history_starts(config, actual, windows.current + windows.prior)
-    blocks = [replace(b, status=replace(b.status, history_starts=starts[b.metric])) for b in blocks]
 
     # deck memory and action items (wbr.engine.memory, wbr.engine.actions)
     open_items = actions.open_actions(actions.load_actions(config), week)
