@@ -193,7 +193,7 @@ def _odd_prior_days(
     z PINPOINT_Z against that year's weekday fit) the opposite way, without which this week's
     YoY is back inside its limits. Volumes only (a rate's days do not add up to its week)."""
     assert view.chart is not None
-    if week.method != "pct" or week.history.denominator is not None:
+    if week.method != "pct" or week.history.denominator_rows is not None:
         return None
     py_end = week.week_end - dt.timedelta(days=PY_DAYS)
     py_start = py_end - dt.timedelta(days=6)

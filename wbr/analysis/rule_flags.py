@@ -37,7 +37,7 @@ TREND_BLOCKS = 4
 def rare_count_mean(history: MetricHistory, metric: MetricConfig) -> float | None:
     """The expected weekly count of a rare count metric (whole numbers, a sum, averaging under
     RARE_WEEKLY_MEAN a week over the last COUNT_WEEKS weeks), or None for any other metric."""
-    if metric.aggregation != "sum" or history.denominator is not None:
+    if metric.aggregation != "sum" or history.denominator_rows is not None:
         return None
     cy = count_weeks(history.rows.cy)
     if len(cy) < 8 or cy.mean() >= RARE_WEEKLY_MEAN:

@@ -99,11 +99,11 @@ def data_issue(f: Facts) -> Fill | None:
     if value is None or len(trailing) < TRAILING_WEEKS or events_in(f.events, f.week_ending):
         return None
     lowest = float(trailing.min())
+    if lowest <= 0 or value >= lowest * (1 - DROP_BELOW_MIN):
+        return None
     # weeks this uneven (the lowest under half the middle one: rain hours, a small count) fall
     # below their lowest by chance; "below the lowest" says something only of steady weeks
     if lowest < STEADY_SHARE * float(np.median(trailing)):
-        return None
-    if lowest <= 0 or value >= lowest * (1 - DROP_BELOW_MIN):
         return None
     drop = (1 - value / lowest) * 100
     if _fell_last_year_too(f.weekly["py"], drop):

@@ -152,8 +152,10 @@ class Facts:
         if self.method != "pct":
             return False
         recent = self.weekly["cy"][-53:]
-        recent = recent[np.isfinite(recent)]
-        return bool(len(recent)) and base < MIN_BASE_SHARE * float(np.median(np.abs(recent)))
+        recent = np.abs(recent[np.isfinite(recent)])
+        if not len(recent) or base >= MIN_BASE_SHARE * float(recent.max()):
+            return False  # the median is at most the largest week (asked of nearly every block)
+        return base < MIN_BASE_SHARE * float(np.median(recent))
 
     def size(self, number: float | None) -> str:
         """A % or bps change without its sign (how big, when the words give the direction)."""

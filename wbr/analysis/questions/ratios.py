@@ -128,11 +128,13 @@ def denominator_moved(f: Facts) -> Fill | None:
     rate_yoy = f.block.box.yoy
     if rate_yoy is None or abs(rate_yoy) < f.material:
         return None
-    if history.numerator is None or history.denominator is None:
+    num_rows, den_rows = history.numerator_rows, history.denominator_rows
+    if num_rows is None or den_rows is None:
         return None
     if not f.signalled(f.block.metric):  # a routine rate: asked every week of a growth year
         return None
-    den, num = history.denominator.iloc[-1], history.numerator.iloc[-1]
+    den = {"cy": float(den_rows.cy[-1]), "py": float(den_rows.py[-1])}
+    num = {"cy": float(num_rows.cy[-1]), "py": float(num_rows.py[-1])}
     den_yoy, num_yoy = pct_change(den["cy"], den["py"]), pct_change(num["cy"], num["py"])
     if den_yoy is None or num_yoy is None or abs(den_yoy) < DENOMINATOR_MOVE_PCT:
         return None
