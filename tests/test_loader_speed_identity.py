@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from tests.conftest import write_business
-from wbr.engine import csv_table
+from wbr.engine import csv_table, yaml_reader
 from wbr.engine.config import load_config
 from wbr.engine.csv_table import NA_TOKENS, read_table
 from wbr.engine.sources import load_data
@@ -116,3 +117,47 @@ def test_a_wide_file_with_every_na_token_loads_as_missing_days(tmp_path):
     )
     assert data.actuals["a"].isna().all()
     assert data.actuals["b"].tolist() == [1.0] * len(NA_TOKENS)
+
+
+YAML_DOCS = [
+    "title: T\nmetrics:\n  a: {}\n  b: {unit: percent}\nsections: [x, y]\n",
+    "a: {b: {yes: 1}, c: {no: 2}}\n",
+    "metrics:\n  yes: {}\n  1: {}\n  '2': {}\n",
+    "title: T\ntitle: U\nm: {a: 1, a: 2}\n",
+    "l:\n  - {a: 1}\n  - [1, {b: 2}]\n  -\n    c: 3\n",
+    "title: T\n<<: {x: 1}\n",
+    "title: T\n=: 1\n",
+    "x: !!str 1\n1: 2\n2026-01-01: x\n~: y\n",
+]
+
+
+@pytest.mark.parametrize("text", YAML_DOCS)
+def test_the_one_walk_finds_what_the_four_walks_find(text):
+    root, _, walk = yaml_reader.parse_yaml_keys(text)
+    if "<<" in text or "=:" in text:
+        assert walk is None  # construction rewrote those keys: the walks run after it
+        return
+    assert walk is not None
+    assert walk.twice == bool(yaml_reader.duplicate_keys(root, "s"))
+    assert walk.not_text == bool(yaml_reader.keys_not_text(root, "s"))
+    if not walk.twice:
+        assert walk.lines == yaml_reader.line_index(root)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "anchor_line"),
+    [
+        ("a: &x [1]\nb: *x\n", 2, 1),
+        ("a: &x {b: 1}\nc:\n  - 1\n  - *x\n", 3, 1),
+        ("a: &a {b: &b [1, 2]}\nc: [*b]\n", 2, 1),
+        ("? &k x\n: 1\ny: *k\n", 3, 1),
+    ],
+)
+def test_the_one_walk_refuses_aliases_where_the_alias_walk_did(text, line, anchor_line):
+    root = yaml.SafeLoader(text).get_single_node()
+    with pytest.raises(yaml_reader.AliasError) as old:
+        yaml_reader._refuse_aliases(root)
+    with pytest.raises(yaml_reader.AliasError) as new:
+        yaml_reader.parse_yaml_keys(text)
+    assert (new.value.line, new.value.anchor_line) == (old.value.line, old.value.anchor_line)
+    assert (new.value.line, new.value.anchor_line) == (line, anchor_line)

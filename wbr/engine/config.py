@@ -41,6 +41,7 @@ from wbr.engine.yaml_reader import (
     line_index,
     line_of,
     parse_yaml_document,
+    parse_yaml_keys,
 )
 from wbr.errors import ConfigError, Problem
 from wbr.files import ensure_regular_file
@@ -79,7 +80,7 @@ MAX_CONFIG_BYTES = 10 * 2**20
 def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = None) -> Config:
     """Validate YAML text into a Config; raise ConfigError listing every problem with its line."""
     try:
-        root, raw = parse_yaml_document(text)
+        root, raw, walk = parse_yaml_keys(text)
     except AliasError as exc:
         raise ConfigError(exc.message(source)) from None
     except yaml.YAMLError as exc:
@@ -94,11 +95,15 @@ def parse_config(text: str, source: str = "wbr.yaml", base_dir: Path | None = No
             source, None, None, "expected a mapping of settings at the top level"
         )
         raise ConfigError(problems=[not_a_mapping])
-    lines = line_index(root) if root is not None else {}
-    duplicates = duplicate_keys(root, source) if root is not None else []
+    # The walk that refused aliases found the lines and whether a key is given twice or is not
+    # text: the problems are then worded by the walks that find them.
+    lines = walk.lines if walk else line_index(root) if root is not None else {}
+    twice = walk.twice if walk else root is not None
+    duplicates = duplicate_keys(root, source) if root is not None and twice else []
     if duplicates:
         raise ConfigError(problems=duplicates)
-    not_text = keys_not_text(root, source) if root is not None else []
+    not_text_found = walk.not_text if walk else root is not None
+    not_text = keys_not_text(root, source) if root is not None and not_text_found else []
     if not_text:
         raise ConfigError(problems=not_text)
     if "base_dir" in raw:
