@@ -161,3 +161,35 @@ def test_the_one_walk_refuses_aliases_where_the_alias_walk_did(text, line, ancho
         yaml_reader.parse_yaml_keys(text)
     assert (new.value.line, new.value.anchor_line) == (old.value.line, old.value.anchor_line)
     assert (new.value.line, new.value.anchor_line) == (line, anchor_line)
+
+
+BUILT_DOCS = [
+    *YAML_DOCS,
+    "a: 2026-01-01\nb: 2026-01-01 10:00:00\nc: 2026-01-01T10:00:00Z\n",
+    "a: .inf\nb: -.inf\nd: 1_000\ne: 0x1F\nf: 0o17\ng: 017\nh: 1:30\ni: +12\nj: 1e3\nk: -0.0\n",
+    "a: !!binary aGVsbG8=\nb: !!set {x, y}\nc: !!omap [{x: 1}]\n",
+    "a: !!str 1\nb: !!int '2'\nc: !!float '3'\nd: !!map {b: 1}\ne: !!seq [1]\n",
+    "1: a\ntrue: b\n1.0: c\nyes: 1\n~: 3\nnull: 4\n",
+    "- [a, {b: [c, {d: e}]}]\n- {}\n- []\n- \n",
+    "a: {b: 1, b: 2, c: 3}\nd: |\n  x\n  y\n'e': ''\n",
+    "hello\n",
+]
+
+
+@pytest.mark.parametrize("text", BUILT_DOCS)
+def test_the_one_walk_builds_the_data_construct_document_builds(text):
+    loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
+    expected = loader.construct_document(loader.get_single_node())
+    _, data, _ = yaml_reader.parse_yaml_keys(text)
+    assert repr(data) == repr(expected)
+    assert data == expected
+
+
+@pytest.mark.parametrize("text", ["a: 2026-13-45\n", "a: !!int x\n", "a: !local x\n"])
+def test_a_scalar_the_walk_cannot_build_raises_as_construct_document_does(text):
+    loader = yaml.SafeLoader(text)
+    with pytest.raises(Exception) as old:
+        loader.construct_document(loader.get_single_node())
+    with pytest.raises(Exception) as new:
+        yaml_reader.parse_yaml_keys(text)
+    assert (type(new.value), str(new.value)) == (type(old.value), str(old.value))

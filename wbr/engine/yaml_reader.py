@@ -129,9 +129,11 @@ class KeyWalk(NamedTuple):
 
 def parse_yaml_keys(text: str) -> tuple[yaml.Node | None, Any, KeyWalk | None]:
     """parse_yaml_document's (root, data) and the walk that refused aliases: the lines of every
-    key path and whether a key is given twice or is not text, found in the same walk. The walk
-    is None when building the data rewrote the keys it saw (`<<:` merges, `=:` value keys) or a
-    key is not a single value: line_index, duplicate_keys and keys_not_text then walk the tree."""
+    key path and whether a key is given twice or is not text, found in the same walk, which
+    also builds the data when every node is a plain str, null, bool, int, float, timestamp,
+    list or dict (construct_document builds it otherwise). The walk is None when building the
+    data rewrote the keys it saw (`<<:` merges, `=:` value keys) or a key is not a single
+    value: line_index, duplicate_keys and keys_not_text then walk the tree."""
     fast = getattr(yaml, "CSafeLoader", None)
     for loader_class in (fast, yaml.SafeLoader) if fast else (yaml.SafeLoader,):
         loader = loader_class(text)
@@ -139,8 +141,10 @@ def parse_yaml_keys(text: str) -> tuple[yaml.Node | None, Any, KeyWalk | None]:
             root = loader.get_single_node()
             if root is None:
                 return None, None, None
-            walk = _walk_keys(root)  # refuses aliases before anything builds the tree
-            return root, loader.construct_document(root), walk
+            walk, data = _walk_keys(root, loader)  # refuses aliases before building data
+            if data is _NOT_BUILT:
+                data = loader.construct_document(root)
+            return root, data, walk
         except yaml.YAMLError:
             if loader_class is yaml.SafeLoader:
                 raise  # the pure-Python parser words its errors better: report its message
@@ -165,51 +169,109 @@ class AliasError(yaml.YAMLError):
 
 
 _REWRITTEN_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+# Scalars built here with the constructor's own functions; any other tag (!!binary, !!set, a
+# local tag) leaves the building to construct_document.
+_SCALARS = frozenset(
+    f"tag:yaml.org,2002:{k}" for k in ("null", "bool", "int", "float", "timestamp")
+)
+_NOT_BUILT = object()
 
 
-def _walk_keys(root: yaml.Node) -> KeyWalk | None:
-    """_refuse_aliases, line_index and whether duplicate_keys or keys_not_text would find a
-    problem, in one walk in document order (a config of 10,000 metrics: one walk, not four).
+def _walk_keys(root: yaml.Node, loader: Any) -> tuple[KeyWalk | None, Any]:
+    """(walk, data): _refuse_aliases, line_index and whether duplicate_keys or keys_not_text
+    would find a problem, in one walk in document order (a config of 10,000 metrics: one walk,
+    not four), building the data as it goes as construct_document would.
 
-    Raises AliasError as _refuse_aliases does. None when a key is a merge (<<) or value (=)
-    key, which construction rewrites before the other walks would run, or not a scalar.
+    Raises AliasError as _refuse_aliases does. The walk is None when a key is a merge (<<) or
+    value (=) key, which construction rewrites before the other walks would run, or not a
+    scalar. The data is _NOT_BUILT when the walk is None or a node is not a plain str, null,
+    bool, int, float, timestamp, list or dict, or building a scalar raised: construct_document
+    then builds it (and raises what it raises).
     """
     seen: set[int] = set()
     lines: dict[tuple, int] = {(): root.start_mark.line + 1}
     twice = not_text = rewritten = False
-    # (node, the line an alias there is reported on, its key path or None inside a key)
-    stack: list[tuple[yaml.Node, int, tuple | None]] = [(root, root.start_mark.line + 1, ())]
+    built = True
+    data: list[Any] = [None]  # the root's value, set as children are
+    # (node, the line an alias there is reported on, its key path or None inside a key,
+    # and the container and slot its value goes to)
+    stack: list[tuple[yaml.Node, int, tuple | None, Any, Any]] = [
+        (root, root.start_mark.line + 1, (), data, 0)
+    ]
     while stack:
-        node, line, path = stack.pop()
+        node, line, path, into, slot = stack.pop()
         if id(node) in seen:
             raise AliasError(line, node.start_mark.line + 1)
         seen.add(id(node))
-        children: list[tuple[yaml.Node, int, tuple | None]] = []
+        children: list[tuple[yaml.Node, int, tuple | None, Any, Any]] = []
         if isinstance(node, yaml.MappingNode):
             keys: set[str] = set()
+            value: Any = {}
+            built = built and node.tag == _MAP
             for key_node, value_node in node.value:
                 line = key_node.start_mark.line + 1
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag in _REWRITTEN_KEYS:
                     rewritten = True
-                    children += [(key_node, line, None), (value_node, line, None)]
+                    children += [
+                        (key_node, line, None, None, None),
+                        (value_node, line, None, None, None),
+                    ]
                     continue
                 key = key_node.value
                 twice = twice or key in keys
                 keys.add(key)
+                is_text = key_node.tag == _STR
                 not_text = not_text or not key_node.tag.endswith(":str")
                 key_path = None if path is None else (*path, key)
                 if key_path is not None:
                     lines[key_path] = line
-                children += [(key_node, line, None), (value_node, line, key_path)]
+                if built:
+                    built_key = key if is_text else _build_scalar(key_node, loader)
+                    if built_key is _NOT_BUILT:
+                        built = False
+                    else:
+                        value[built_key] = None  # its place: the first time the key is given
+                children += [(key_node, line, None, None, None)]
+                children += [
+                    (
+                        value_node,
+                        line,
+                        key_path,
+                        value if built else None,
+                        built_key if built else None,
+                    )
+                ]
         elif isinstance(node, yaml.SequenceNode):
+            value = [None] * len(node.value)
+            built = built and node.tag == _SEQ
             line = node.start_mark.line + 1  # an alias item carries its anchor's marks
             for i, item in enumerate(node.value):
                 item_path = None if path is None else (*path, i)
                 if item_path is not None:
                     lines[item_path] = item.start_mark.line + 1
-                children.append((item, line, item_path))
+                children.append((item, line, item_path, value, i))
+        elif built and into is not None:
+            value = node.value if node.tag == _STR else _build_scalar(node, loader)
+            built = value is not _NOT_BUILT
+        else:
+            value = None
+        if built and into is not None:
+            into[slot] = value
         stack += reversed(children)  # document order: an anchor is met before its aliases
-    return None if rewritten else KeyWalk(lines, twice, not_text)
+    if rewritten:
+        return None, _NOT_BUILT
+    return KeyWalk(lines, twice, not_text), data[0] if built else _NOT_BUILT
+
+
+def _build_scalar(node: yaml.Node, loader: Any) -> Any:
+    """A scalar as the loader's constructor builds it, or _NOT_BUILT."""
+    if node.tag not in _SCALARS:
+        return _NOT_BUILT
+    try:
+        return loader.yaml_constructors[node.tag](loader, node)
+    except Exception:
+        return _NOT_BUILT
 
 
 def _refuse_aliases(root: yaml.Node) -> None:
