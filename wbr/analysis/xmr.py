@@ -306,8 +306,9 @@ def xmr_chart(
         half_down = ((half_down << 1) | (value < lower_half)) & 15
         out_up = ((out_up << 1) | (value > upper)) & 7
         out_down = ((out_down << 1) | (value < lower)) & 7
-        total += value
-        ranges += abs(value - x[t - 1]) if t > seg else 0.0
+        if not locked:  # locked limits never read these; they are recomputed when limits unlock
+            total += value
+            ranges += abs(value - x[t - 1]) if t > seg else 0.0
         if pending is None and (
             run_up >= RUN_LENGTH
             or run_down >= RUN_LENGTH
