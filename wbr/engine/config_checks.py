@@ -137,6 +137,16 @@ def dependency_order(config: Config) -> tuple[list[str], list[str] | None]:
     return ordered, None
 
 
+_LAST_ORDER: list[tuple[dict, list[str]]] = []  # the last metrics dict and its order
+
+
 def evaluation_order(config: Config) -> list[str]:
     """Metric ids ordered so every ratio or derived metric comes after its operands."""
-    return dependency_order(config)[0]
+    # A deck asks for the order of the same metrics 7 times (~20 ms each at 10,000 metrics).
+    # Kept for the one metrics dict it was worked out from (a config copied with other metrics
+    # has another dict; nothing changes a validated config's metrics in place).
+    if _LAST_ORDER and _LAST_ORDER[0][0] is config.metrics:
+        return list(_LAST_ORDER[0][1])
+    order = dependency_order(config)[0]
+    _LAST_ORDER[:] = [(config.metrics, order)]
+    return list(order)
