@@ -68,6 +68,9 @@ CASES = {
     "booleans": "date,region,a\n2024-01-01,n,True\n2024-01-02,n,False\n",
     "header read otherwise by pandas": "date, a, b\n2024-01-01,NA,1\n",
     "trailing empty fields": "date,region,a\n2024-01-01,n,1,,\n2024-01-02,n,2\n",
+    "a trailing comma": "date,region,a\n2024-01-01,n,1,\n2024-01-02,n,2,\n",
+    "text in a number column and a blank date": "date,region,a\n,n,12%\n2024-01-02,n,3\n",
+    "quoted cells": 'date,region,a\n2024-01-01,"n, s","1,234"\n2024-01-02,n,"2"\n',
 }
 
 
@@ -87,13 +90,27 @@ def test_text_cells_keep_their_spelling(tmp_path):
     assert frame["a"].tolist() == [1.0, 2.0, 3.0, 4.0]
 
 
-def test_the_fast_read_is_taken_for_numbers_and_left_for_text_in_number_columns(tmp_path):
+def test_the_fast_read_is_taken_for_numbers_and_chunked_for_text_in_number_columns(tmp_path):
     path = tmp_path / "metrics.csv"
     names = ["date", "region", "a"]
     path.write_text(CASES["every NA token in a number column"])
     assert csv_table._read_flat(path, names, ["date", "region"]) is not None
-    path.write_text(CASES["text in a number column"])
-    assert csv_table._read_flat(path, names, ["date", "region"]) is None  # mixed chunks
+    path.write_text(CASES["text in a number column"])  # read chunk by chunk, as pandas does
+    assert csv_table._read_flat(path, names, ["date", "region"]) is not None
+    path.write_text(CASES["text in a number column and a blank date"])
+    assert csv_table._read_flat(path, names, ["date", "region"]) is None
+
+
+@pytest.mark.parametrize("extra", ["none", "NA", "x"])
+def test_an_extra_field_is_reported_though_it_reads_as_missing(tmp_path, extra):
+    # With NA_TOKENS for every column pandas would drop an extra "none" without its warning.
+    path = tmp_path / "metrics.csv"
+    path.write_text(f"date,a\n2024-01-01,1,{extra}\n2024-01-02,2\n")
+    assert not csv_table._fields_at_most(path, 2)
+    with pytest.raises(
+        DataError, match=f"3 fields but the header names 2 columns .extra: '{extra}'"
+    ):
+        read_table(path, {"date"})
 
 
 def test_a_wide_date_spelled_na_is_reported_as_written(tmp_path):
@@ -193,3 +210,25 @@ def test_a_scalar_the_walk_cannot_build_raises_as_construct_document_does(text):
     with pytest.raises(Exception) as new:
         yaml_reader.parse_yaml_keys(text)
     assert (type(new.value), str(new.value)) == (type(old.value), str(old.value))
+
+
+def _fields_at_most_line_by_line(path, width):
+    with open(path, "rb") as handle:
+        return all(b'"' not in line and line.count(b",") < width for line in handle)
+
+
+@pytest.mark.parametrize("block", [5, 64, 1 << 22])
+@pytest.mark.parametrize("one_by_one", [0, 4096])
+def test_the_field_scan_counts_every_line_across_blocks(tmp_path, monkeypatch, block, one_by_one):
+    monkeypatch.setattr(csv_table, "SCAN_BLOCK_BYTES", block)
+    monkeypatch.setattr(csv_table, "SCAN_LINES_ONE_BY_ONE", one_by_one)
+    rows = ["a,b,c", "1,2,3", "", "4,,6", "7,8", "9,10,11"]
+    path = tmp_path / "t.csv"
+    for extra, end in [("", "\n"), ("", ""), (",", "\n"), (",x", ""), ('"', "\n")]:
+        for at in range(1, len(rows)):
+            lines = [*rows[:at], rows[at] + extra, *rows[at + 1 :]]
+            path.write_text("\n".join(lines) + end)
+            for width in (2, 3, 4):
+                assert csv_table._fields_at_most(path, width) == _fields_at_most_line_by_line(
+                    path, width
+                )

@@ -44,6 +44,8 @@ __all__ = [
 
 MAX_PROBLEMS_SHOWN = 20
 CODED_CHUNK_ROWS = 1_000_000  # rows read at a time by read_table(coded=True)
+SCAN_BLOCK_BYTES = 1 << 22  # bytes read at a time by _fields_at_most
+SCAN_LINES_ONE_BY_ONE = 4096  # at most this many lines in a block: each counted on its own
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # outside: placeholder dates such as 9999-12-31
 DATE_FORMATS = (
     ("%Y-%m-%d", "YYYY-MM-DD"),
@@ -146,7 +148,13 @@ def read_table(
             # ("01" -> 1), and then the file is read again with text asked for.
             repeated = len(set(names)) < len(names)
             frame = _read_coded(path, names, text) if coded and not repeated else None
-            if frame is None and text_columns is not None and not coded and not repeated:
+            if (
+                frame is None
+                and text_columns is not None
+                and not coded
+                and not repeated
+                and _fields_at_most(path, len(names))
+            ):
                 frame = _read_flat(path, names, text)
             if frame is None:
                 frame = _read_csv(path, names, text, ask_text=False)
@@ -193,6 +201,39 @@ def _read_csv(path: Path, names: list[str], text: list[str], ask_text: bool) -> 
     return cast(pd.DataFrame, pd.read_csv(path, **_read_options(names, text, ask_text)))
 
 
+def _fields_at_most(path: Path, width: int) -> bool:
+    """True when no line can hold more than `width` fields: no quotes, at most width - 1 commas.
+
+    pandas warns of a row with more fields than the header (and _check_extra_fields then
+    reads the file) unless the one extra column is all missing: with NA_TOKENS for every column,
+    an extra "NA" would be missing and go unreported, so _read_flat reads only files without.
+    """
+    carried = 0  # the commas of the line still open at the end of the blocks read so far
+    with open(path, "rb") as handle:
+        while block := handle.read(SCAN_BLOCK_BYTES):
+            if b'"' in block:
+                return False
+            data = np.frombuffer(block, dtype=np.uint8)
+            is_comma = data == ord(",")
+            ends = np.flatnonzero(data == ord("\n"))
+            if len(ends) <= SCAN_LINES_ONE_BY_ONE:  # long lines: counted one by one
+                starts = [0, *(ends + 1).tolist()]
+                counts = [
+                    int(np.count_nonzero(is_comma[start:end]))
+                    for start, end in zip(starts, [*ends.tolist(), len(data)], strict=True)
+                ]
+            else:  # short lines: each line's commas from where they all are
+                before = np.searchsorted(np.flatnonzero(is_comma), ends)
+                counts = [*np.diff(before, prepend=0).tolist(), int(is_comma.sum() - before[-1])]
+            counts[0] += carried
+            if len(counts) > 1 and max(counts[:-1]) >= width:
+                return False
+            carried = int(counts[-1])  # the last line goes on in the next block, or ends the file
+            if carried >= width:
+                return False
+    return True
+
+
 def _read_flat(path: Path, names: list[str], text: list[str]) -> pd.DataFrame | None:
     """The frame `_read_csv` gives (after its second read when that is needed), read faster:
     NA_TOKENS as one list for every column (a dict of thousands of columns costs pandas a
@@ -200,9 +241,10 @@ def _read_flat(path: Path, names: list[str], text: list[str]) -> pd.DataFrame | 
     text, alone, when a cell of theirs came back missing or as anything but text (an "NA"
     date keeps its spelling, and a blank one is "").
 
-    None when the whole-file typing may differ from pandas' chunked one: a number column read
-    as anything but ints or floats (a chunk of numbers beside one of text is a column of
-    mixed cells there), or a header pandas reads differently; the caller then reads as before.
+    A number column read as anything but ints or floats may be typed otherwise chunk by chunk
+    (a chunk of numbers beside one of text is a column of mixed cells): the file is then read
+    chunk by chunk, with the one list. None when that read's text columns are not all text
+    without a missing cell, or pandas reads the header otherwise: the caller reads as before.
     """
     options = {**_read_options([], [], ask_text=False), "low_memory": False}
     frame = cast(pd.DataFrame, pd.read_csv(path, **{**options, "na_values": NA_TOKENS}))
@@ -211,10 +253,18 @@ def _read_flat(path: Path, names: list[str], text: list[str]) -> pd.DataFrame | 
     text_set = set(text)
     is_text = [name in text_set for name in names]
     dtypes = frame.dtypes.tolist()
+    positions = [j for j, as_text in enumerate(is_text) if as_text]
     for dtype, as_text in zip(dtypes, is_text, strict=True):
         if not as_text and not (isinstance(dtype, np.dtype) and dtype.kind in "if"):
-            return None
-    positions = [j for j, as_text in enumerate(is_text) if as_text]
+            # Read as pandas reads by default, chunk by chunk: the number columns then come
+            # back as in the per-column read, and so do text columns with no missing cell (no
+            # cell of theirs is an NA token, the one difference in the options).
+            chunked = {**options, "na_values": NA_TOKENS, "low_memory": True}
+            frame = cast(pd.DataFrame, pd.read_csv(path, **chunked))
+            dtypes = frame.dtypes.tolist()
+            if any(dtypes[j] != "str" or frame.iloc[:, j].isna().any() for j in positions):
+                return None
+            return frame
     if any(dtypes[j] != "str" or frame.iloc[:, j].isna().any() for j in positions):
         cells = pd.read_csv(path, **{**options, "usecols": positions, "dtype": str})
         for k, j in enumerate(positions):
