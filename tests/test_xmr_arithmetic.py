@@ -55,3 +55,35 @@ def test_weekly_values_keep_every_value_and_blank_only_what_is_not_finite() -> N
     finite = np.array([1.0, 2.5, -3.0])
     assert _values_or_none(finite) == (1.0, 2.5, -3.0)
     assert all(type(v) is float for v in _values_or_none(finite))
+
+
+def test_two_years_back_is_the_reindex_by_date_on_regular_and_irregular_weeks() -> None:
+    import pandas as pd
+
+    from wbr.analysis.flag_week import _two_years_back
+
+    rng = np.random.default_rng(16)
+    for size in (1, 50, 104, 105, 160):
+        ends = pd.DatetimeIndex(pd.date_range("2022-01-01", periods=size, freq="7D"))
+        cy = rng.normal(100, 10, size)
+        expected = pd.Series(cy, index=ends).reindex(ends - pd.Timedelta(days=728))
+        np.testing.assert_array_equal(_two_years_back(cy, ends), expected.to_numpy(dtype=float))
+        irregular = ends.delete(size // 2) if size > 2 else ends
+        cy = cy[: len(irregular)]
+        expected = pd.Series(cy, index=irregular).reindex(irregular - pd.Timedelta(days=728))
+        np.testing.assert_array_equal(
+            _two_years_back(cy, irregular), expected.to_numpy(dtype=float)
+        )
+
+
+def test_week_end_and_last_read_once_for_all_rows_are_the_index_s() -> None:
+    import pandas as pd
+
+    from wbr.engine.series import WeeklyRows
+
+    ends = pd.DatetimeIndex(pd.date_range("2026-01-03", periods=3, freq="7D"), name="week_end")
+    values = np.ones(3)
+    shared = WeeklyRows(ends, values, values, values, values > 0, tuple(ends.date), ends[-1])
+    alone = WeeklyRows(ends, values, values, values, values > 0)
+    assert shared.last == alone.last == ends[-1]
+    assert shared.week_end == alone.week_end == ends[-1].date()

@@ -276,8 +276,7 @@ def _view(week: MetricWeek, name: str) -> WeeklyView:
     elif name == "trend":  # a young metric's check: each week against its recent trend
         values, label = trend_errors(week.cy, TREND_WEEKS)[0], "error against the recent trend"
     else:  # growth on the week 728 days earlier: the check on a YoY signal
-        two_back = pd.Series(week.cy, index=week.ends).reindex(week.ends - pd.Timedelta(days=728))
-        base = two_back.to_numpy(dtype=float)
+        base = _two_years_back(week.cy, week.ends)
         values = compare_arrays(week.cy, base, week.method)
         label = "growth on two years ago"
     start = 0
@@ -288,6 +287,23 @@ def _view(week: MetricWeek, name: str) -> WeeklyView:
     return WeeklyView(
         name, label, values, xmr_chart(values, week.settings.xmr_baseline_weeks, start)
     )
+
+
+TWO_YEARS = pd.Timedelta(days=728)
+_WEEK_NS = pd.Timedelta(days=7).value
+_REGULAR: list[tuple[pd.DatetimeIndex, bool]] = []  # the last week-end index seen, and its answer
+
+
+def _two_years_back(cy: np.ndarray, ends: pd.DatetimeIndex) -> np.ndarray:
+    """Each week's value 728 days (104 weeks) earlier; NaN where the history has no such week."""
+    if not _REGULAR or _REGULAR[0][0] is not ends:  # every metric's rows share one index
+        regular = len(ends) < 2 or bool((np.diff(ends.asi8) == _WEEK_NS).all())
+        _REGULAR[:] = [(ends, regular)]
+    if _REGULAR[0][1]:  # a week every 7 days: 104 rows back is 728 days back
+        back = np.full(len(cy), np.nan)
+        back[104:] = cy[: max(len(cy) - 104, 0)]
+        return back
+    return pd.Series(cy, index=ends).reindex(ends - TWO_YEARS).to_numpy(dtype=float)
 
 
 def _small_base(cy: np.ndarray, base: np.ndarray, start: int) -> bool:

@@ -44,6 +44,7 @@ def weekly_histories(
         plan_rows = np.full_like(cy_rows, np.nan)
     complete_rows = np.ascontiguousarray(weekly.complete.T, dtype=bool)
     dates = tuple(index.date)  # converted once, shared by every metric's rows
+    last = index[-1] if len(index) else None
     rows = {
         metric: WeeklyRows(
             index,
@@ -52,6 +53,7 @@ def weekly_histories(
             plan_rows[column],
             complete_rows[column],
             dates,
+            last,
         )
         for column, metric in enumerate(weekly.metrics)
     }

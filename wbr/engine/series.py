@@ -43,6 +43,8 @@ class WeeklyRows:
     complete: np.ndarray  # bool: all 7 days of CY present
     # `ends` as dates, when the caller converted them once for many metrics' rows
     known_dates: tuple[dt.date, ...] | None = field(default=None, compare=False, repr=False)
+    # `ends[-1]`, when the caller read it once for many metrics' rows (a Timestamp is ~10 us)
+    known_last: pd.Timestamp | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def dates(self) -> tuple[dt.date, ...]:
@@ -52,12 +54,12 @@ class WeeklyRows:
     @cached_property
     def last(self) -> pd.Timestamp:
         """The deck's week ending."""
-        return self.ends[-1]
+        return self.known_last if self.known_last is not None else self.ends[-1]
 
     @cached_property
     def week_end(self) -> dt.date:
         """The deck's week ending, as a date."""
-        return self.last.date()
+        return self.known_dates[-1] if self.known_dates else self.last.date()
 
     @staticmethod
     def of(history: MetricHistory) -> WeeklyRows:
