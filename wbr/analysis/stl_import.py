@@ -1,13 +1,14 @@
-"""statsmodels' STL class without the 0.7 s of scipy.signal and scipy.stats its package imports.
+"""statsmodels' STL class without the 0.8 s of scipy its packages import.
 
 `from statsmodels.tsa.seasonal import STL` costs ~0.85 s: the package `statsmodels.tsa.seasonal`
 imports `filtertools` (for `seasonal_decompose`, which pulls in scipy.signal: 0.7 s, most of it
-scipy parsing its docstrings) and `MSTL` (scipy.stats). STL itself is the Cython class in
-`statsmodels.tsa.stl._stl` and needs neither. `stl_class()` imports that module with those two
-modules stood in for by forwarders while it loads (0.18 s), then takes the stand-ins and the
-`statsmodels.tsa.seasonal` modules built on them out of `sys.modules` again, so any later
-`import statsmodels.tsa.seasonal` loads the real ones. The STL class is the same compiled class
-either way, so the fits are the same to the last bit (tests/test_stl_import.py).
+scipy parsing its docstrings) and `MSTL` (scipy.stats), and the package `statsmodels.tools`
+imports `tools.tools` (scipy.linalg, 0.11 s) to re-export `add_constant`. STL itself is the
+Cython class in `statsmodels.tsa.stl._stl` and needs none of them. `stl_class()` imports that
+module with those three modules stood in for by forwarders while it loads (0.02 s, no scipy at
+all), then takes the stand-ins and the `statsmodels.tsa.seasonal` modules built on them out of
+`sys.modules` again, so any later import of them loads the real ones. The STL class is the same
+compiled class either way, so the fits are the same to the last bit (tests/test_parallel.py).
 
 Only when none of those modules is loaded yet; otherwise, or if anything goes wrong, the plain
 import. What differs after the light import: `STL.fit()` returns the `DecomposeResult` class of
@@ -23,6 +24,9 @@ from typing import Any
 _STANDINS = {
     "statsmodels.tsa.filters.filtertools": ("convolution_filter", "statsmodels.tsa.filters"),
     "statsmodels.tsa.stl.mstl": ("MSTL", "statsmodels.tsa.stl"),
+    # the package statsmodels.tools re-exports add_constant, so importing any statsmodels module
+    # loads tools.tools and with it scipy.linalg (~0.11 s, numpy.f2py included)
+    "statsmodels.tools.tools": ("add_constant", "statsmodels.tools"),
 }
 _BUILT_ON_THEM = ("statsmodels.tsa.seasonal", "statsmodels.tsa.seasonal._seasonal")
 _STL: Any = None
