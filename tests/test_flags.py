@@ -404,6 +404,21 @@ def test_plan_miss_to_date_from_the_plan_score():
     assert "MTD -3.0%" in next(f.detail for f in flags if f.rule == "miss")
 
 
+def test_a_week_without_plan_ends_the_streak_and_the_miss_but_not_the_to_date_misses():
+    history = plan_history([-3.0] * 6)
+    weekly = history.weekly.copy()
+    weekly.iloc[-1, weekly.columns.get_loc("plan")] = np.nan  # no plan for the latest week
+    gapped = MetricHistory("orders", weekly, history.daily)
+    assert {f.rule for f in flag_metric(history, VOLUME, SETTINGS) if f.type == "plan"} >= {
+        "miss",
+        "miss_streak",
+    }
+    assert not [f for f in flag_metric(gapped, VOLUME, SETTINGS) if f.type == "plan"]
+    score = PlanScore(1000.0, None, 1000.0, -4.0, 1000.0, -4.0, 1000.0, -4.0)
+    to_date = [f for f in flag_metric(gapped, VOLUME, SETTINGS, plan_score=score) if f.type == "plan"]
+    assert [f.rule for f in to_date] == ["miss"] and "MTD" in to_date[0].detail
+
+
 def test_lower_is_better_misses_above_plan():
     cost = MetricConfig(polarity="lower_is_better")
     assert [f.rule for f in flag_metric(plan_history([+3.0]), cost, SETTINGS)] == ["miss"]

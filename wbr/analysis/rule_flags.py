@@ -103,6 +103,8 @@ def plan_flags(
     `rows`: the history's WeeklyRows when the caller has them already (as for every rule here).
     """
     rows = rows or WeeklyRows.of(history)
+    if plan_score is None and np.isnan(rows.plan[-1]):
+        return []  # no plan for the week nor to date: every rule below reads NaN, none fires
     method = metric.comparison_method
     variance = compare_arrays(rows.cy, rows.plan, method)
     polarity = metric.polarity
@@ -211,9 +213,9 @@ def data_flags(
     end = rows.last
     found = week_days if week_days is not None else daily_window(history.daily, end, 7)
     days = np.full(7, np.nan) if found is None else found
-    dates = [week_end - dt.timedelta(days=6 - i) for i in range(7)]
     flags = []
     if not bool(rows.complete[-1]):
+        dates = [week_end - dt.timedelta(days=6 - i) for i in range(7)]
         missing = [d.isoformat() for d, v in zip(dates, days, strict=True) if np.isnan(v)]
         present = int((~np.isnan(days)).sum())
         flags.append(
@@ -259,7 +261,7 @@ def data_flags(
                     series="data",
                 )
             )
-    zero_days = [d for d, v in zip(dates, days, strict=True) if v == 0]
+    zero_days = [week_end - dt.timedelta(days=6 - int(i)) for i in np.flatnonzero(days == 0)]
     if zero_days or last == 0:
         year = _days_before(history.daily, end - dt.timedelta(days=6), 364)
         zeros = int((year == 0).sum())
