@@ -415,7 +415,8 @@ def test_a_week_without_plan_ends_the_streak_and_the_miss_but_not_the_to_date_mi
     }
     assert not [f for f in flag_metric(gapped, VOLUME, SETTINGS) if f.type == "plan"]
     score = PlanScore(1000.0, None, 1000.0, -4.0, 1000.0, -4.0, 1000.0, -4.0)
-    to_date = [f for f in flag_metric(gapped, VOLUME, SETTINGS, plan_score=score) if f.type == "plan"]
+    flags = flag_metric(gapped, VOLUME, SETTINGS, plan_score=score)
+    to_date = [f for f in flags if f.type == "plan"]
     assert [f.rule for f in to_date] == ["miss"] and "MTD" in to_date[0].detail
 
 
