@@ -179,13 +179,15 @@ _NOT_BUILT = object()
 
 
 def _walk_keys(root: yaml.Node, loader: Any) -> tuple[KeyWalk | None, Any]:
-    """(walk, data): _refuse_aliases, line_index and whether duplicate_keys or keys_not_text
+    """(walk, data): aliases refused, line_index and whether duplicate_keys or keys_not_text
     would find a problem, in one walk in document order (a config of 10,000 metrics: one walk,
     not four), building the data as it goes as construct_document would.
 
-    Raises AliasError as _refuse_aliases does. The walk is None when a key is a merge (<<) or
-    value (=) key, which construction rewrites before the other walks would run, or not a
-    scalar. The data is _NOT_BUILT when the walk is None or a node is not a plain str, null,
+    Raises AliasError at the first node reached twice: an alias (*name) of an anchor (&name). A
+    config never needs them, and nine levels of aliases to aliases expand to billions of paths
+    for every walk over the tree: refusing them first keeps every later walk linear in the text.
+    The walk is None when a key is a merge (<<) or value (=) key, which construction rewrites
+    before the other walks would run, or not a scalar. The data is _NOT_BUILT when the walk is None or a node is not a plain str, null,
     bool, int, float, timestamp, list or dict, or building a scalar raised: construct_document
     then builds it (and raises what it raises).
     """
@@ -272,27 +274,3 @@ def _build_scalar(node: yaml.Node, loader: Any) -> Any:
         return loader.yaml_constructors[node.tag](loader, node)
     except Exception:
         return _NOT_BUILT
-
-
-def _refuse_aliases(root: yaml.Node) -> None:
-    """Raise AliasError at the first node reached twice: an alias (*name) of an anchor (&name).
-
-    A config never needs them, and nine levels of aliases to aliases expand to billions of
-    paths for every walk over the tree: refusing them keeps every later walk linear in the text.
-    """
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, root.start_mark.line + 1)]
-    while stack:
-        node, line = stack.pop()
-        if id(node) in seen:
-            raise AliasError(line, node.start_mark.line + 1)
-        seen.add(id(node))
-        children: list[tuple[yaml.Node, int]] = []
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                line = key_node.start_mark.line + 1
-                children += [(key_node, line), (value_node, line)]
-        elif isinstance(node, yaml.SequenceNode):
-            # an alias item carries its anchor's marks: name the sequence that holds it
-            children = [(item, node.start_mark.line + 1) for item in node.value]
-        stack += reversed(children)  # document order: an anchor is met before its aliases
