@@ -187,9 +187,9 @@ def _walk_keys(root: yaml.Node, loader: Any) -> tuple[KeyWalk | None, Any]:
     config never needs them, and nine levels of aliases to aliases expand to billions of paths
     for every walk over the tree: refusing them first keeps every later walk linear in the text.
     The walk is None when a key is a merge (<<) or value (=) key, which construction rewrites
-    before the other walks would run, or not a scalar. The data is _NOT_BUILT when the walk is None or a node is not a plain str, null,
-    bool, int, float, timestamp, list or dict, or building a scalar raised: construct_document
-    then builds it (and raises what it raises).
+    before the other walks would run, or not a scalar. The data is _NOT_BUILT when the walk is
+    None or a node is not a plain str, null, bool, int, float, timestamp, list or dict, or
+    building a scalar raised: construct_document then builds it (and raises what it raises).
     """
     seen: set[int] = set()
     lines: dict[tuple, int] = {(): root.start_mark.line + 1}
