@@ -247,25 +247,27 @@ def _read_flat(path: Path, names: list[str], text: list[str]) -> pd.DataFrame | 
     without a missing cell, or pandas reads the header otherwise: the caller reads as before.
     """
     options = {**_read_options([], [], ask_text=False), "low_memory": False}
-    frame = cast(pd.DataFrame, pd.read_csv(path, **{**options, "na_values": NA_TOKENS}))
+    flat = {**options, "na_values": NA_TOKENS}
+    frame = cast(pd.DataFrame, pd.read_csv(path, **flat))
     if frame.columns.tolist() != names:
         return None
     text_set = set(text)
     is_text = [name in text_set for name in names]
-    dtypes = frame.dtypes.tolist()
     positions = [j for j, as_text in enumerate(is_text) if as_text]
-    for dtype, as_text in zip(dtypes, is_text, strict=True):
+
+    def text_as_spelled(read: pd.DataFrame) -> bool:
+        """Did every text column come back as text with no cell taken for missing?"""
+        dtypes = read.dtypes.tolist()
+        return all(dtypes[j] == "str" and not read.iloc[:, j].isna().any() for j in positions)
+
+    for dtype, as_text in zip(frame.dtypes.tolist(), is_text, strict=True):
         if not as_text and not (isinstance(dtype, np.dtype) and dtype.kind in "if"):
             # Read as pandas reads by default, chunk by chunk: the number columns then come
             # back as in the per-column read, and so do text columns with no missing cell (no
             # cell of theirs is an NA token, the one difference in the options).
-            chunked = {**options, "na_values": NA_TOKENS, "low_memory": True}
-            frame = cast(pd.DataFrame, pd.read_csv(path, **chunked))
-            dtypes = frame.dtypes.tolist()
-            if any(dtypes[j] != "str" or frame.iloc[:, j].isna().any() for j in positions):
-                return None
-            return frame
-    if any(dtypes[j] != "str" or frame.iloc[:, j].isna().any() for j in positions):
+            frame = cast(pd.DataFrame, pd.read_csv(path, **{**flat, "low_memory": True}))
+            return frame if text_as_spelled(frame) else None
+    if not text_as_spelled(frame):
         cells = pd.read_csv(path, **{**options, "usecols": positions, "dtype": str})
         for k, j in enumerate(positions):
             frame.isetitem(j, cells.iloc[:, k])
