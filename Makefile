@@ -23,6 +23,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name wbr --display-name "wbr (venv)" >/dev/null
+	@# wbr's bytecode, as a wheel install compiles it: an editable install writes none, and with
+	@# PYTHONDONTWRITEBYTECODE set (as on some CI images) every run compiled ~100 modules (~0.1 s)
+	$(PY) -m compileall -q wbr >/dev/null
 	@touch $@
 
 wbr: setup

@@ -18,6 +18,9 @@ split by 20 regions x 3 channels over the same 3 years (50 metrics: 3.3 M rows; 
 target there (issue 14) is 3x the floor and 1 GB at 3.3 M rows. `--sizes` with no number skips
 the wide files.
 
+Before timing, scale.py compiles the bytecode of each tree it runs, as a wheel install does (this
+machine sets PYTHONDONTWRITEBYTECODE: otherwise every run compiles wbr's ~100 modules, ~0.1 s).
+
 `--shocked K` makes one day of the deck's week 3x its usual value in K metrics: their seasonal
 residual flags cite that day. statsmodels' STL (about 0.2 s to import without scipy.signal:
 wbr/analysis/stl_import.py) is imported at the first STL fit, for any week the weekday screen
@@ -39,6 +42,7 @@ Targets (issue 6): 500 metrics < 2 s, 1,000 < 4 s, peak < 300 MB. The WBR App, m
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import json
 import os
@@ -311,6 +315,17 @@ def measure_trees(
     return {tree: _summary(tree_runs) for tree, tree_runs in runs.items()}, _summary(floor_runs)
 
 
+def compile_bytecode(trees: list[str]) -> None:
+    """Compile each tree's wbr package, as a wheel install does: an editable install writes no
+    bytecode, and with PYTHONDONTWRITEBYTECODE set (as on this machine) every run would compile
+    wbr's ~100 modules from source (~0.1 s), a cost no installed copy pays; pandas' and the
+    floor's modules come compiled."""
+    for tree in trees:
+        package = Path(tree) / "wbr" if tree else ROOT / "wbr"
+        if not compileall.compile_dir(str(package), quiet=1):
+            raise SystemExit(f"{package}: does not compile")
+
+
 def deck_command(config: Path) -> list[str]:
     return [
         str(WBR),
@@ -471,6 +486,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         cases = [(n, False) for n in args.sizes] + [(n, True) for n in args.long]
+        trees = args.trees or [""]
+        compile_bytecode(trees)
         for n, long in cases:
             folder = Path(tmp) / (f"long{n}" if long else f"m{n}")
             folder.mkdir()
@@ -478,7 +495,6 @@ def main() -> None:
                 config = write_long_business(folder, n)
             else:
                 config = write_business(folder, n, shocked=args.shocked)
-            trees = args.trees or [""]
             floor_command_ = floor_command(folder / "metrics.csv", long)
             results, floor = measure_trees(deck_command(config), trees, args.repeat, floor_command_)
             blocks = len(json.loads((folder / "deck.json").read_text())["blocks"])
