@@ -146,13 +146,16 @@ def test_analysis_passes_the_metric_and_business_events_to_the_flags(
     seen: dict[str, tuple] = {}
     named: dict[str, tuple] = {}
 
-    def fake(history, metric, settings, events=(), *, plan_score=None, **kw):
-        seen[history.metric] = tuple(events)
-        named[history.metric] = tuple(kw.get("named", ()))
+    def fake(inputs: list[flags.MetricInputs]) -> list[flags.Assessment]:
         flag = Flag("xmr", "outside_limits", WEEK, 1.0, 0.0, 0.5, False, "weekly values: fake")
-        return flags.Assessment(flags=(flag,), explained=(), xmr_series=None, chart=None)
+        for one in inputs:
+            seen[one.history.metric] = one.events
+            named[one.history.metric] = one.named
+        return [flags.Assessment(flags=(flag,), explained=(), xmr_series=None, chart=None)] * len(
+            inputs
+        )
 
-    monkeypatch.setattr(flags, "assess_metric", fake)
+    monkeypatch.setattr(flags, "assess_metrics", fake)
     config = load_config(business)
     deck = build_deck(config, load_data(config), WEEK)
     # Only events with a twin a year earlier may explain a flag away; the one-off outage may not.

@@ -143,15 +143,15 @@ def test_a_flag_error_in_the_forked_part_surfaces_from_the_build(
 ) -> None:
     config = load_config(_business(tmp_path / "b"))
     monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
-    assess = flags.assess_metric
+    assess = flags.assess_metrics
     last = list(config.metrics)[-1]
 
-    def broken(history, metric, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if history.metric == last:
-            raise RuntimeError(f"cannot assess {history.metric}")
-        return assess(history, metric, *args, **kwargs)
+    def broken(inputs):  # type: ignore[no-untyped-def]
+        if any(one.history.metric == last for one in inputs):
+            raise RuntimeError(f"cannot assess {last}")
+        return assess(inputs)
 
-    monkeypatch.setattr(flags, "assess_metric", broken)
+    monkeypatch.setattr(flags, "assess_metrics", broken)
     with pytest.raises(RuntimeError, match=f"^cannot assess {last}$"):
         build_deck(config, generated_at=STAMP)
     assert _children() == []

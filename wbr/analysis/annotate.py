@@ -22,7 +22,7 @@ and a forked one (analysis.parallel), with the same answers in the same order.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -31,6 +31,7 @@ import pandas as pd
 from wbr.analysis import flag_batch, flags, parallel, residuals
 from wbr.analysis.commentary import commentary_by_metric
 from wbr.analysis.drivers import compute_drivers
+from wbr.analysis.flag_week import Assessment
 from wbr.analysis.questions import Facts, XmrView, ask, rank, select
 from wbr.analysis.questions.engine import a_year_earlier, event_key
 from wbr.analysis.weekly_series import weekly_series
@@ -38,6 +39,10 @@ from wbr.engine.config import Config
 from wbr.engine.deck import Block, DeckQuestion, Event, Flag, Question, WeeklySeries
 from wbr.engine.series import MetricHistory, WeeklyRows
 from wbr.engine.sources import Dataset
+
+# a metric's flags (signals set aside included), the XmR view the questions read, whether the
+# flags read weekly rows, and the judged weekly series for Block.series
+Judgement = tuple[tuple[Flag, ...], XmrView | None, bool, WeeklySeries | None]
 
 
 def _driven_by(config: Config) -> dict[str, list[str]]:
@@ -105,7 +110,7 @@ def recurring_events(events: pd.DataFrame | None) -> set[tuple[dt.date, str]]:
     return recurring
 
 
-def _assess(
+def _inputs(
     history: MetricHistory,
     config: Config,
     metric: str,
@@ -113,25 +118,28 @@ def _assess(
     block: Block | None,
     named: tuple[Event, ...] = (),
     screens: flag_batch.Screens | None = None,
+) -> flags.MetricInputs:
+    """What the flag pass reads of one metric: `named` are all the metric's events, `events`
+    the recurring ones that may explain a signal."""
+    return flags.MetricInputs(
+        history,
+        config.metrics[metric],
+        config.flag_settings(metric),
+        tuple((e.date, e.description) for e in events),
+        block.plan if block else None,
+        tuple((e.date, e.description) for e in named),
+        screens,
+    )
+
+
+def _judged(
+    assessment: Assessment, inputs: flags.MetricInputs
 ) -> tuple[tuple[Flag, ...], XmrView | None, dict[str, np.ndarray] | None, WeeklySeries | None]:
     """Flags of one metric's week, the XmR chart they were judged on (None without one),
     the weekly cy/py/plan arrays the flags read (None when they do not say) and the judged
     weekly series with its limits for Block.series. The flags include the signals set aside
-    (`Flag.set_aside` says why); `named` are all the metric's events, `events` the recurring ones
-    that may explain a signal."""
-    spec = config.metrics[metric]
-    settings = config.flag_settings(metric)
-    pairs = tuple((e.date, e.description) for e in events)
-    plan_score = block.plan if block else None
-    assessment = flags.assess_metric(
-        history,
-        spec,
-        settings,
-        pairs,
-        plan_score=plan_score,
-        named=tuple((e.date, e.description) for e in named),
-        screens=screens,
-    )
+    (`Flag.set_aside` says why)."""
+    history = inputs.history
     rows = assessment.rows
     weekly = None if rows is None else {"cy": rows.cy, "py": rows.py, "plan": rows.plan}
     view = None
@@ -141,7 +149,7 @@ def _assess(
         if values is None and assessment.xmr_series == "raw":
             values = history.weekly["cy"].to_numpy(dtype=float)
         elif values is None:
-            values = flags.yoy_series(history.weekly, spec.comparison_method)
+            values = flags.yoy_series(history.weekly, inputs.metric.comparison_method)
         limits = chart.limits
         no_lower = bool(
             assessment.xmr_series == "raw" and limits.lnpl < 0 and np.nanmin(values) >= 0
@@ -183,19 +191,26 @@ def analyse(
     screens = flag_batch.screens(histories, linked)  # every metric's screens at once
     judged = [m for m in linked if m in histories]
 
-    def judge(metric: str) -> tuple[tuple[Flag, ...], XmrView | None, bool, WeeklySeries | None]:
-        """One metric's flags (a fork may work this out: what it returns is pickled, so the
+    def judge(chunk: Sequence[str]) -> list[Judgement]:
+        """Some metrics' flags (a fork may work these out: what it returns is pickled, so the
         weekly rows, views of the history's arrays, are read again in this process)."""
-        found, view, rows, judged_series = _assess(
-            histories[metric],
-            config,
-            metric,
-            explaining[metric],
-            by_metric.get(metric),
-            events[metric],
-            screens.get(metric),
-        )
-        return found, view, rows is not None, judged_series
+        inputs = [
+            _inputs(
+                histories[metric],
+                config,
+                metric,
+                explaining[metric],
+                by_metric.get(metric),
+                events[metric],
+                screens.get(metric),
+            )
+            for metric in chunk
+        ]
+        judgements = []
+        for one, assessment in zip(inputs, flags.assess_metrics(inputs), strict=True):
+            found, view, rows, judged_series = _judged(assessment, one)
+            judgements.append((found, view, rows is not None, judged_series))
+        return judgements
 
     def prepare() -> None:
         """Before forking: import statsmodels when the weekday screen sends a week to STL."""
@@ -206,7 +221,7 @@ def analyse(
                 residuals.import_stl()
                 return
 
-    judged_list = parallel.split_map(judge, judged, prepare=prepare)
+    judged_list = parallel.split_batches(judge, judged, prepare=prepare)
     judgements = dict(zip(judged, judged_list, strict=True))
     for metric in linked:
         if metric in histories:

@@ -28,6 +28,7 @@ from wbr.analysis.xmr import (
     XmrSignal,
     xmr_chart,
 )
+from wbr.analysis.xmr_batch import xmr_charts
 from wbr.engine.compare import compare_arrays, favourable
 from wbr.engine.config import FlagSettings, MetricConfig
 from wbr.engine.deck import Flag
@@ -264,6 +265,14 @@ class WeeklyView:
 
 def _view(week: MetricWeek, name: str) -> WeeklyView:
     """The raw, YoY or two-year growth series of the metric's weeks, with its locked chart."""
+    label, values, start, charted = _view_values(week, name)
+    chart = xmr_chart(values, week.settings.xmr_baseline_weeks, start) if charted else None
+    return WeeklyView(name, label, values, chart)
+
+
+def _view_values(week: MetricWeek, name: str) -> tuple[str, np.ndarray, int, bool]:
+    """A view's label, its weekly values, where its chart's baseline starts and whether it has a
+    chart at all (not for growth on too small a base)."""
     base: np.ndarray | None = None  # what a growth view grows from
     if name == "raw":
         values, label = week.cy, "weekly values"
@@ -282,11 +291,28 @@ def _view(week: MetricWeek, name: str) -> WeeklyView:
     start = 0
     if week.settings.xmr_baseline_start is not None:
         start = int(week.ends.searchsorted(pd.Timestamp(week.settings.xmr_baseline_start)))
-    if base is not None and week.method == "pct" and _small_base(week.cy, base, start):
-        return WeeklyView(name, label, values, None)
-    return WeeklyView(
-        name, label, values, xmr_chart(values, week.settings.xmr_baseline_weeks, start)
+    charted = not (base is not None and week.method == "pct" and _small_base(week.cy, base, start))
+    return label, values, start, charted
+
+
+def charted_views(weeks: Sequence[MetricWeek]) -> list[dict[str, WeeklyView]]:
+    """Each week's first-choice view (`WeeklyViews.chosen`), the charts of all worked out at
+    once (xmr_batch: the same charts as one by one, sooner): the `built` of its WeeklyViews."""
+    picked = [(week, _first_choice(week)) for week in weeks if week.settings.xmr]
+    found = [(week, name, *_view_values(week, name)) for week, name in picked]
+    charted = [item for item in found if item[-1]]
+    charts = iter(
+        xmr_charts(
+            [values for _, _, _, values, _, _ in charted],
+            [week.settings.xmr_baseline_weeks for week, *_ in charted],
+            [start for *_, start, _ in charted],
+        )
     )
+    views = {
+        id(week): {name: WeeklyView(name, label, values, next(charts) if ok else None)}
+        for week, name, label, values, _, ok in found
+    }
+    return [views.get(id(week), {}) for week in weeks]
 
 
 TWO_YEARS = pd.Timedelta(days=728)
@@ -325,11 +351,11 @@ def _small_base(cy: np.ndarray, base: np.ndarray, start: int) -> bool:
 
 
 class WeeklyViews:
-    """The metric's weekly views, each charted only when first needed."""
+    """The metric's weekly views, each charted only when first needed (or given, `built`)."""
 
-    def __init__(self, week: MetricWeek) -> None:
+    def __init__(self, week: MetricWeek, built: dict[str, WeeklyView] | None = None) -> None:
         self.week = week
-        self._built: dict[str, WeeklyView] = {}
+        self._built: dict[str, WeeklyView] = dict(built) if built else {}
 
     def __getitem__(self, name: str) -> WeeklyView:
         if name not in self._built:
@@ -344,15 +370,21 @@ class WeeklyViews:
     def chosen(self) -> WeeklyView:
         """The configured series; for `auto` YoY when `is_seasonal`, else raw (or whichever
         one has enough weeks for a chart)."""
-        choice = self.week.settings.xmr_series
-        if choice == "auto":
-            seasonal = self.week.seasonal
-            if seasonal is None:
-                seasonal = is_seasonal(self.week.cy)
-            choice = "yoy" if seasonal else "raw"
-            if self[choice].chart is None:
-                choice = "raw" if choice == "yoy" else "yoy"
+        choice = _first_choice(self.week)
+        if self.week.settings.xmr_series == "auto" and self[choice].chart is None:
+            choice = "raw" if choice == "yoy" else "yoy"
         return self[choice]
+
+
+def _first_choice(week: MetricWeek) -> str:
+    """The configured series; for `auto`, YoY when `is_seasonal`, else raw."""
+    choice = week.settings.xmr_series
+    if choice != "auto":
+        return choice
+    seasonal = week.seasonal
+    if seasonal is None:
+        seasonal = is_seasonal(week.cy)
+    return "yoy" if seasonal else "raw"
 
 
 def xmr_flag(week: MetricWeek, view: WeeklyView, signal: XmrSignal) -> Flag:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,7 @@ from wbr.analysis.flag_week import (
     SetAside,
     WeeklyView,
     WeeklyViews,
+    charted_views,
     events_words,
     is_seasonal,
     xmr_flag,
@@ -365,8 +366,11 @@ def _count_flags(week: MetricWeek, mean: float) -> list[Flag]:
     ]
 
 
-def _signal_flags(week: MetricWeek) -> tuple[list[Flag], list[Flag], WeeklyView | None]:
-    """XmR flags on the chosen weekly series and seasonal residual flags on the week's days."""
+def _signal_flags(
+    week: MetricWeek, built: dict[str, WeeklyView] | None = None
+) -> tuple[list[Flag], list[Flag], WeeklyView | None]:
+    """XmR flags on the chosen weekly series and seasonal residual flags on the week's days
+    (`built`: views already charted, flag_week.charted_views)."""
     settings = week.settings
     raised: list[Flag] = []
     aside: list[Flag] = []
@@ -376,7 +380,7 @@ def _signal_flags(week: MetricWeek) -> tuple[list[Flag], list[Flag], WeeklyView 
     if rare is not None:  # limits of 0 to 0 and z-scores of thousands mean nothing here
         return (_count_flags(week, rare) if settings.xmr else []), [], None
     if settings.xmr:
-        views = WeeklyViews(week)
+        views = WeeklyViews(week, built)
         view = views.chosen()
         peak = None  # why the deck's week, outside its limits, was set aside
         for signal in view.chart.signals if view.chart else ():
@@ -448,17 +452,55 @@ def assess_metric(
     cite the events on their days. `screens`: this metric's screens, worked out for every metric
     at once (flag_batch.screens); the same answers as without them, sooner.
     """
-    rows = WeeklyRows.of(history)
-    week = MetricWeek(
-        history,
-        metric,
+    inputs = MetricInputs(
+        history, metric, settings, tuple(events), plan_score, tuple(named), screens
+    )
+    return _assess_week(inputs, _metric_week(inputs))
+
+
+@dataclass(frozen=True)
+class MetricInputs:
+    """assess_metric's arguments for one metric."""
+
+    history: MetricHistory
+    metric: MetricConfig
+    settings: FlagSettings
+    events: tuple[tuple[dt.date, str], ...] = ()
+    plan_score: PlanScore | None = None
+    named: tuple[tuple[dt.date, str], ...] = ()
+    screens: Screens | None = None
+
+
+def assess_metrics(inputs: Sequence[MetricInputs]) -> list[Assessment]:
+    """`assess_metric` of each metric, the XmR charts of all worked out at once (the same
+    answers, sooner: flag_week.charted_views)."""
+    weeks = [_metric_week(one) for one in inputs]
+    built = charted_views(weeks)
+    return [_assess_week(*args) for args in zip(inputs, weeks, built, strict=True)]
+
+
+def _metric_week(inputs: MetricInputs) -> MetricWeek:
+    """The metric's week as the flag pass reads it."""
+    screens, settings = inputs.screens, inputs.settings
+    return MetricWeek(
+        inputs.history,
+        inputs.metric,
         settings,
-        tuple(events),
-        rows,
-        tuple(named) or tuple(events),
+        inputs.events,
+        WeeklyRows.of(inputs.history),
+        inputs.named or inputs.events,
         seasonal=screens.seasonal if screens else None,
         screened=screen_passes(screens, settings.seasonal_z) if screens else None,
     )
+
+
+def _assess_week(
+    inputs: MetricInputs, week: MetricWeek, built: dict[str, WeeklyView] | None = None
+) -> Assessment:
+    """assess_metric on the metric's week (`built`: views already charted)."""
+    history, metric, settings = inputs.history, inputs.metric, inputs.settings
+    screens = inputs.screens
+    rows = week.rows
     flags = data_flags(history, metric, settings, rows, screens.week_days if screens else None)
     aside: list[Flag] = []
     view, skipped = None, None
@@ -472,9 +514,9 @@ def assess_metric(
             f" min_denominator {settings.min_denominator:g}"
         )
     else:
-        raised, aside, view = _signal_flags(week)
+        raised, aside, view = _signal_flags(week, built)
         flags += raised
-    flags += plan_flags(history, metric, settings, plan_score, rows)
+    flags += plan_flags(history, metric, settings, inputs.plan_score, rows)
     flags += trend_flags(history, metric, settings)
     if aside and flags:
         why = "; ".join(f"{f.type}/{f.rule} ({f.detail.split('. ')[0]})" for f in aside)

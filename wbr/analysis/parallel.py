@@ -118,6 +118,22 @@ def split_map(
     return head + tail
 
 
+def split_batches(
+    fn: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    *,
+    prepare: Callable[[], object] | None = None,
+) -> list[R]:
+    """`fn(items)`, for an `fn` that maps a list to a list of its items' answers (it may work
+    them out together, sooner): two parts, the second worked out by a forked child, when
+    split_map would fork for these items."""
+    if not forks(items):
+        return fn(items)
+    cut = max(1, min(len(items) - 1, round(len(items) * PARENT_SHARE)))
+    head, tail = split_map(fn, [items[:cut], items[cut:]], min_items=2, prepare=prepare)
+    return head + tail
+
+
 def _child(
     fn: Callable[[T], R], items: Sequence[T], read_end: int, write_end: int, parent: int
 ) -> None:
@@ -165,4 +181,4 @@ def _read_all(fd: int) -> bytes:
     return b"".join(parts)
 
 
-__all__ = ["MIN_ITEMS", "forks", "split_map", "workers"]
+__all__ = ["MIN_ITEMS", "forks", "split_batches", "split_map", "workers"]

@@ -1,0 +1,330 @@
+"""XmR charts of many series at once: `xmr_charts(series, ...)` is `[xmr_chart(s, ...) ...]`,
+the same charts to the last bit, worked out a week at a time over all the series of one length
+(numpy across series) instead of a Python loop over the weeks of each series.
+
+xmr.xmr_chart stays the definition (docs/calculation-rules.md, Flags); this module replays its
+steps in the same order with the same float operations: the rules' state, the limits of a young
+segment and its running sums are arrays over series, updated week by week. What is rare (a
+confirmed shift unlocking the limits, a young segment locking them again, the baseline of a
+series with points outside its first-pass limits) is done one series at a time with xmr.py's own
+functions. Series too few to share a length go through xmr_chart itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from wbr.analysis.xmr import (
+    CONFIRM_POINTS,
+    HALFWAY_SCALING,
+    MIN_POINTS,
+    NPL_SCALING,
+    RUN_LENGTH,
+    LimitChange,
+    XmrChart,
+    XmrLimits,
+    XmrSignal,
+    _range_sum,
+    _Rules,
+    _stable_limits,
+    _young_limits,
+    xmr_chart,
+)
+
+# Below this many series of one length, xmr_chart one at a time: a week of the batch costs ~40
+# numpy calls whatever the number of series (~60 us), a series' week in xmr_chart ~1 us.
+MIN_GROUP = 32
+_BITS = np.array([bin(i).count("1") for i in range(16)])
+_BIT_LENGTH = np.array([i.bit_length() for i in range(16)])
+_SHIFT_REASONS = ("run of 8", "3 of 4 beyond halfway", "2 of 3 outside the limits")
+
+
+def xmr_charts(
+    series: Sequence[np.ndarray | Sequence[float]],
+    baseline_points: Sequence[int],
+    baseline_starts: Sequence[int],
+) -> list[XmrChart | None]:
+    """`[xmr_chart(v, p, s) for v, p, s in zip(series, baseline_points, baseline_starts)]`."""
+    charts: list[XmrChart | None] = [None] * len(series)
+    groups: dict[tuple[int, int, int], list[tuple[int, np.ndarray, np.ndarray]]] = {}
+    for i, (values, points, start) in enumerate(
+        zip(series, baseline_points, baseline_starts, strict=True)
+    ):
+        raw = np.asarray(values, dtype=float)
+        where = np.flatnonzero(~np.isnan(raw))
+        where = where[where >= start]
+        if len(where) == 0 or where[-1] != len(raw) - 1 or len(where) < MIN_POINTS + 1:
+            continue  # xmr_chart's None
+        n = len(where)
+        size = min(points, n - 1)
+        groups.setdefault((n, size, points), []).append((i, raw[where], where))
+    for (_, size, points), members in groups.items():
+        if len(members) < MIN_GROUP or size < MIN_POINTS:
+            for i, _, _ in members:
+                charts[i] = xmr_chart(series[i], baseline_points[i], baseline_starts[i])
+            continue
+        values = np.array([x for _, x, _ in members])
+        group = _Group(values, [w for _, _, w in members], size, points)
+        for (i, _, _), chart in zip(members, group.charts(), strict=True):
+            charts[i] = chart
+    return charts
+
+
+def _trailing_run(hits: np.ndarray) -> np.ndarray:
+    """Each row's count of True at its end (a run's length)."""
+    backwards = hits[:, ::-1]
+    return np.where(backwards.all(axis=1), hits.shape[1], backwards.argmin(axis=1))
+
+
+def _last_bits(hits: np.ndarray, bits: int) -> np.ndarray:
+    """Each row's last `bits` values as bits of an int, the latest the lowest (_Rules' windows)."""
+    window = hits[:, -bits:].astype(np.int64)
+    return window @ (1 << np.arange(bits - 1, -1, -1))
+
+
+class _Group:
+    """Series of one length, one baseline size and one baseline length, charted in lockstep."""
+
+    def __init__(self, x: np.ndarray, wheres: list[np.ndarray], size: int, points: int) -> None:
+        self.x, self.wheres, self.size, self.points = x, wheres, size, points
+        self.rows: list[list[float]] = x.tolist()  # for the one-series steps, as xmr_chart's list
+        count = len(x)
+        self.limits = self._baseline_limits()
+        self.changes = [
+            [LimitChange(int(where[0]), lim, f"baseline: first {size} points")]
+            for where, lim in zip(wheres, self.limits, strict=True)
+        ]
+        self.mean = np.array([lim.mean for lim in self.limits])
+        self.mr = np.array([lim.mr_mean for lim in self.limits])
+        self.locked = np.full(count, size >= points)
+        # the last locked limits (xmr_chart's `prior`): mean unused, mR̄ and points
+        self.has_prior = self.locked.copy()
+        self.prior_mr = self.mr.copy()
+        self.prior_points = np.array([lim.points for lim in self.limits])
+        self.prior: list[XmrLimits | None] = [
+            lim if size >= points else None for lim in self.limits
+        ]
+        self.seg = np.zeros(count, dtype=np.int64)
+        self.total = np.array([sum(row[:size]) for row in self.rows])
+        self.ranges = np.array([_range_sum(row[:size]) for row in self.rows])
+        self.pending = np.zeros(count, dtype=bool)
+        self.pending_start = np.zeros(count, dtype=np.int64)
+        self.pending_side = np.zeros(count, dtype=np.int64)
+        self.pending_reason = np.zeros(count, dtype=np.int64)
+        self.pending_mean = np.zeros(count)
+        self.pending_at = np.zeros(count, dtype=np.int64)
+        zeros = np.zeros(count, dtype=np.int64)
+        self.run_up, self.run_down = zeros.copy(), zeros.copy()
+        self.half_up, self.half_down = zeros.copy(), zeros.copy()
+        self.out_up, self.out_down = zeros.copy(), zeros.copy()
+        self._thresholds()
+        for t in range(size):  # _Rules(x[:size], lim): the baseline replayed
+            self._push(x[:, t])
+
+    def _baseline_limits(self) -> list[XmrLimits]:
+        """_stable_limits of each series' first `size` points: the first pass for all at once,
+        the second (points outside the first-pass limits dropped) one series at a time."""
+        base = self.x[:, : self.size]
+        # each row's sum is numpy's pairwise sum of a contiguous row, as xmr_limits' 1-D sum
+        mean = base.sum(axis=1) / self.size
+        mr = np.abs(np.diff(base, axis=1)).sum(axis=1) / (self.size - 1)
+        upper, lower = mean + NPL_SCALING * mr, mean - NPL_SCALING * mr
+        keep = (base <= upper[:, None]) & (base >= lower[:, None])
+        kept = keep.sum(axis=1)
+        first = (kept == self.size) | (kept < MIN_POINTS)
+        return [
+            XmrLimits(float(m), float(r), self.size)
+            if plain
+            else _stable_limits(np.array(row[: self.size]))
+            for m, r, plain, row in zip(mean, mr, first, self.rows, strict=True)
+        ]
+
+    def _thresholds(self) -> None:
+        """The rules' thresholds from the limits in effect (xmr_chart's `judged`)."""
+        mean, mr = self.mean, self.mr
+        reach, half = NPL_SCALING * mr, HALFWAY_SCALING * mr
+        self.upper_half, self.lower_half = mean + half, mean - half
+        self.upper, self.lower = mean + reach, mean - reach
+
+    def _push(self, value: np.ndarray) -> None:
+        """_Rules.push of every series' next point against the thresholds in effect."""
+        mean = self.mean
+        self.run_up = (self.run_up + 1) * (value > mean)
+        self.run_down = (self.run_down + 1) * (value < mean)
+        self.half_up = ((self.half_up << 1) | (value > self.upper_half)) & 15
+        self.half_down = ((self.half_down << 1) | (value < self.lower_half)) & 15
+        self.out_up = ((self.out_up << 1) | (value > self.upper)) & 7
+        self.out_down = ((self.out_down << 1) | (value < self.lower)) & 7
+
+    def charts(self) -> list[XmrChart]:
+        """xmr_chart of every series: the weeks after the baseline, then the latest point."""
+        x = self.x
+        n = x.shape[1]
+        for t in range(self.size, n - 1):
+            young = ~self.locked
+            if young.any():
+                self._young(young, t)
+            self._thresholds()
+            value = x[:, t]
+            self._push(value)
+            if young.any():  # the running sums of unlocked segments
+                self.total[young] += value[young]
+                step = np.where(t > self.seg, np.abs(value - x[:, t - 1]), 0.0)
+                self.ranges[young] += step[young]
+            self._find_shifts(t)
+            due = self.pending & (t >= self.pending_at + CONFIRM_POINTS)
+            if due.any():
+                self._confirm(np.flatnonzero(due), t)
+            relock = ~self.locked & (t + 1 - self.seg >= self.points)
+            if relock.any():
+                self._relock(np.flatnonzero(relock), t)
+        return [self._latest(i) for i in range(x.shape[0])]
+
+    def _young(self, young: np.ndarray, t: int) -> None:
+        """_young_limits of every unlocked segment at week t (the same float operations)."""
+        count = (t - self.seg)[young]
+        total, ranges = self.total[young], self.ranges[young]
+        pooled = self.prior_points[young] - 1
+        own = ranges / (count - 1)
+        mixed = (ranges + self.prior_mr[young] * pooled) / (count - 1 + pooled)
+        self.mean[young] = total / count
+        self.mr[young] = np.where(self.has_prior[young], mixed, own)
+
+    def _find_shifts(self, t: int) -> None:
+        """_Rules.shift for every series without a shift awaiting confirmation."""
+        run_up, run_down = self.run_up, self.run_down
+        half_up, half_down = self.half_up, self.half_down
+        out_up, out_down = self.out_up, self.out_down
+        cases = (
+            run_up >= RUN_LENGTH,
+            _BITS[half_up] >= 3,
+            _BITS[out_up] >= 2,
+            run_down >= RUN_LENGTH,
+            _BITS[half_down] >= 3,
+            _BITS[out_down] >= 2,
+        )
+        tripped = ~self.pending & (cases[0] | cases[1] | cases[2] | cases[3] | cases[4] | cases[5])
+        if not tripped.any():
+            return
+        at = np.flatnonzero(tripped)
+        picked = [case[at] for case in cases]
+        starts = (
+            t - run_up[at] + 1,
+            t - _BIT_LENGTH[half_up[at]] + 1,
+            t - _BIT_LENGTH[out_up[at]] + 1,
+            t - run_down[at] + 1,
+            t - _BIT_LENGTH[half_down[at]] + 1,
+            t - _BIT_LENGTH[out_down[at]] + 1,
+        )
+        self.pending[at] = True
+        self.pending_start[at] = np.select(picked, starts)
+        self.pending_side[at] = np.select(picked, (1, 1, 1, -1, -1, -1))
+        self.pending_reason[at] = np.select(picked, (0, 1, 2, 0, 1, 2))
+        self.pending_mean[at] = self.mean[at]
+        self.pending_at[at] = t
+
+    def _confirm(self, due: np.ndarray, t: int) -> None:
+        """Pending shifts confirmed by 5 of the 6 weeks after them on their side of the old
+        mean: those series' limits unlock from the shift's first point (xmr_chart's steps)."""
+        self.pending[due] = False
+        side = self.pending_side[due]
+        # the 6 weeks after the signal: a shift is due CONFIRM_POINTS weeks after it was found
+        after = self.x[due, t - CONFIRM_POINTS + 1 : t + 1]
+        beyond = ((after - self.pending_mean[due, None]) * side[:, None] > 0).sum(axis=1)
+        rows = due[beyond >= CONFIRM_POINTS - 1]
+        if len(rows) == 0:
+            return
+        starts = self.pending_start[rows]
+        was_locked = self.locked[rows]
+        self.seg[rows], self.locked[rows] = starts, False
+        values, inside = self._segments(rows, starts, t)
+        # sequential sums from 0, as Python's sum over the segment (the zeros before it add
+        # nothing): np.cumsum adds in order, where ndarray.sum would add pairwise
+        total = np.cumsum(values, axis=1)[:, -1]
+        steps = np.where(inside[:, 1:] & inside[:, :-1], np.abs(values[:, 1:] - values[:, :-1]), 0)
+        ranges = np.cumsum(steps, axis=1)[:, -1]
+        self.total[rows], self.ranges[rows] = total, ranges
+        for k, i in enumerate(rows.tolist()):
+            if was_locked[k]:
+                lim = self.limits[i]
+                self.prior[i] = lim
+                self.has_prior[i] = True
+                self.prior_mr[i], self.prior_points[i] = lim.mr_mean, lim.points
+            seg = int(starts[k])
+            lim = _young_limits(float(total[k]), float(ranges[k]), t + 1 - seg, self.prior[i])
+            self.limits[i] = lim
+            where = self.wheres[i]
+            reason = _SHIFT_REASONS[int(self.pending_reason[i])]
+            self.changes[i].append(
+                LimitChange(int(where[seg]), lim, f"{reason} from point {where[seg]}")
+            )
+        self._restart(rows, values, inside)
+
+    def _relock(self, rows: np.ndarray, t: int) -> None:
+        """Young segments long enough for a baseline: their limits locked (xmr_limits of the
+        segment's first `points` points)."""
+        starts = self.seg[rows]
+        block = self.x[rows[:, None], starts[:, None] + np.arange(self.points)]
+        # each row's sum is numpy's pairwise sum of a contiguous row, as xmr_limits' 1-D sum
+        mean = block.sum(axis=1) / self.points
+        mr = np.abs(np.diff(block, axis=1)).sum(axis=1) / (self.points - 1)
+        self.locked[rows] = True
+        for i, m, r in zip(rows.tolist(), mean.tolist(), mr.tolist(), strict=True):
+            lim = XmrLimits(m, r, self.points)
+            self.limits[i] = lim
+            self.changes[i][-1] = replace(self.changes[i][-1], limits=lim)
+        self._restart(rows, *self._segments(rows, starts, t))
+
+    def _segments(self, rows: np.ndarray, starts: np.ndarray, t: int) -> tuple[np.ndarray, ...]:
+        """Each row's points from its start to week t, right-aligned in one block: the values
+        (0 before the start) and where the segment is."""
+        width = max(int(t + 1 - starts.min()), 4)  # 4: the widest rule window
+        columns = np.arange(t + 1 - width, t + 1)
+        inside = columns >= starts[:, None]
+        values = np.where(inside, self.x[rows[:, None], np.maximum(columns, 0)], 0.0)
+        return values, inside
+
+    def _restart(self, rows: np.ndarray, values: np.ndarray, inside: np.ndarray) -> None:
+        """The rules' state after a limit change: each row's segment replayed against its new
+        limits (_Rules(points, lim): runs and the last 4 and 3 points beyond the thresholds)."""
+        mean = np.array([self.limits[i].mean for i in rows.tolist()])
+        mr = np.array([self.limits[i].mr_mean for i in rows.tolist()])
+        self.mean[rows], self.mr[rows] = mean, mr
+        reach, half = NPL_SCALING * mr, HALFWAY_SCALING * mr
+        tests = (
+            (values > mean[:, None], values < mean[:, None]),
+            (values > (mean + half)[:, None], values < (mean - half)[:, None]),
+            (values > (mean + reach)[:, None], values < (mean - reach)[:, None]),
+        )
+        (above, below), (half_up, half_down), (out_up, out_down) = (
+            (up & inside, down & inside) for up, down in tests
+        )
+        self.run_up[rows], self.run_down[rows] = _trailing_run(above), _trailing_run(below)
+        self.half_up[rows], self.half_down[rows] = _last_bits(half_up, 4), _last_bits(half_down, 4)
+        self.out_up[rows], self.out_down[rows] = _last_bits(out_up, 3), _last_bits(out_down, 3)
+
+    def _latest(self, i: int) -> XmrChart:
+        """Series i's chart: its latest point judged by the limits in effect before it."""
+        row, where, changes = self.rows[i], self.wheres[i], self.changes[i]
+        n, seg = len(row), int(self.seg[i])
+        if self.locked[i]:
+            lim = self.limits[i]
+            rules = _Rules()
+            rules.run_up, rules.run_down = int(self.run_up[i]), int(self.run_down[i])
+            rules.half_up, rules.half_down = int(self.half_up[i]), int(self.half_down[i])
+            rules.out_up, rules.out_down = int(self.out_up[i]), int(self.out_down[i])
+        else:
+            total, ranges = float(self.total[i]), float(self.ranges[i])
+            lim = _young_limits(total, ranges, n - 1 - seg, self.prior[i])
+            changes[-1] = replace(changes[-1], limits=lim)
+            rules = _Rules(row[seg : n - 1], lim)
+        rules.push(row[n - 1], lim)
+        before = row[n - 2] if n - 2 >= seg else None
+        signals = tuple(
+            XmrSignal(s.rule, int(where[s.index]), s.value, s.side, int(where[s.since]))
+            for s in rules.signals(n - 1, row[n - 1], before, lim)
+        )
+        return XmrChart(lim, tuple(changes), signals, int(where[-1]))
