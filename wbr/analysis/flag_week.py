@@ -317,19 +317,23 @@ def charted_views(weeks: Sequence[MetricWeek]) -> list[dict[str, WeeklyView]]:
 
 TWO_YEARS = pd.Timedelta(days=728)
 _WEEK_NS = pd.Timedelta(days=7).value
-_REGULAR: list[tuple[pd.DatetimeIndex, bool]] = []  # the last week-end index seen, and its answer
+# the last week-end index seen, and where each of its weeks' 728-days-earlier week is (-1: none)
+_TWO_YEARS_BACK: list[tuple[pd.DatetimeIndex, np.ndarray]] = []
 
 
 def _two_years_back(cy: np.ndarray, ends: pd.DatetimeIndex) -> np.ndarray:
     """Each week's value 728 days (104 weeks) earlier; NaN where the history has no such week."""
-    if not _REGULAR or _REGULAR[0][0] is not ends:  # every metric's rows share one index
-        regular = len(ends) < 2 or bool((np.diff(ends.asi8) == _WEEK_NS).all())
-        _REGULAR[:] = [(ends, regular)]
-    if _REGULAR[0][1]:  # a week every 7 days: 104 rows back is 728 days back
-        back = np.full(len(cy), np.nan)
-        back[104:] = cy[: max(len(cy) - 104, 0)]
-        return back
-    return pd.Series(cy, index=ends).reindex(ends - TWO_YEARS).to_numpy(dtype=float)
+    if not _TWO_YEARS_BACK or _TWO_YEARS_BACK[0][0] is not ends:  # the metrics share one index
+        if len(ends) < 2 or bool((np.diff(ends.asi8) == _WEEK_NS).all()):
+            back = np.arange(len(ends)) - 104  # a week every 7 days: 104 rows back
+        else:  # the reindex by date's positions (a unique index, as reindex needs)
+            back = ends.get_indexer(ends - TWO_YEARS)
+        _TWO_YEARS_BACK[:] = [(ends, back)]
+    back = _TWO_YEARS_BACK[0][1]
+    found = back >= 0
+    values = np.full(len(cy), np.nan)
+    values[found] = cy[back[found]]
+    return values
 
 
 def _small_base(cy: np.ndarray, base: np.ndarray, start: int) -> bool:
