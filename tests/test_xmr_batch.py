@@ -11,7 +11,7 @@ import pytest
 
 from wbr.analysis import xmr_batch
 from wbr.analysis.xmr import xmr_chart
-from wbr.analysis.xmr_batch import MIN_GROUP, xmr_charts
+from wbr.analysis.xmr_batch import xmr_charts
 from wbr.engine.build import build_deck
 from wbr.engine.config import load_config
 
@@ -19,6 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import scale
 
 STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def small_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches from 32 series (the deck's 400 make slow tests; the steps are the same)."""
+    monkeypatch.setattr(xmr_batch, "MIN_GROUP", 32)
 
 
 def _shifting(rng: np.random.Generator, count: int, weeks: int) -> np.ndarray:
@@ -55,7 +61,7 @@ def _one_by_one(series: list[np.ndarray], points: list[int], starts: list[int]) 
 def test_a_batch_of_one_length_is_the_charts_one_by_one(seed: int, baseline_points: int) -> None:
     rng = np.random.default_rng(seed)
     weeks = int(rng.integers(20, 170))
-    values = _shifting(rng, 3 * MIN_GROUP, weeks)
+    values = _shifting(rng, 3 * xmr_batch.MIN_GROUP, weeks)
     if seed % 2:
         values = _with_gaps(rng, values, int(rng.integers(1, 6)))
     series = list(values)
@@ -72,8 +78,8 @@ def test_mixed_lengths_starts_and_short_series_are_the_charts_one_by_one(
     monkeypatch.setattr(xmr_batch._Group, "charts", _counted(xmr_batch._Group.charts, batched))
     series, points, starts = [], [], []
     for weeks in (3, 7, 8, 30, 104, 157):
-        block = _shifting(rng, 3 * MIN_GROUP, weeks)
-        block[: MIN_GROUP // 2, -1] = np.nan  # no latest point: no chart
+        block = _shifting(rng, 3 * xmr_batch.MIN_GROUP, weeks)
+        block[: xmr_batch.MIN_GROUP // 2, -1] = np.nan  # no latest point: no chart
         block[-3:] = np.nan  # nothing at all
         block_points = int(rng.choice([6, 20, 52]))
         for row in block:
@@ -82,7 +88,9 @@ def test_mixed_lengths_starts_and_short_series_are_the_charts_one_by_one(
             starts.append(0 if rng.random() < 0.8 else weeks // 3)
     charts = xmr_charts(series, points, starts)
     assert charts == _one_by_one(series, points, starts)
-    assert sum(chart is None for chart in charts) > MIN_GROUP  # the no-chart paths were taken
+    assert (
+        sum(chart is None for chart in charts) > xmr_batch.MIN_GROUP
+    )  # the no-chart paths were taken
     assert len(batched) >= 2  # and the batch path, next to the one-by-one path
 
 
