@@ -1,0 +1,83 @@
+"""JsonWriter writes what `json.dumps(plain(value), indent=2)` writes, byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from wbr.engine.deck_json import JsonWriter, plain
+
+ODD_FLOATS = [0.0, -0.0, 1e-320, 5e-324, 1.7976931348623157e308, -1e22, 1e16, 0.1, 1 / 3, 123.0]
+NOT_FINITE = [math.nan, math.inf, -math.inf]
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    value: float | None
+    flag: bool
+
+
+@dataclass(frozen=True)
+class Holder:
+    name: str
+    series: tuple[float | None, ...]
+    points: tuple[Point, ...]
+    extra: dict
+    when: dt.date
+    count: int
+    nested: list
+    nothing: None = None
+
+
+def _holder(rng: np.random.Generator) -> Holder:
+    def number() -> float | None:
+        pick = rng.random()
+        if pick < 0.1:
+            return None
+        if pick < 0.25:
+            return NOT_FINITE[rng.integers(3)]
+        if pick < 0.5:
+            return ODD_FLOATS[rng.integers(len(ODD_FLOATS))]
+        return float(rng.lognormal(0, 8) * rng.choice([-1, 1]))
+
+    series = tuple(number() for _ in range(rng.integers(0, 12)))
+    points = tuple(Point(f'wk {i} \u00e9"\\', number(), bool(i % 2)) for i in range(3))
+    return Holder(
+        name="caf\u00e9 \n\t\u2603",
+        series=series,
+        points=points,
+        extra={"a": number(), "b": [number(), "x", None], "c": {}, "d": [], 3: np.float64(2.5)},
+        when=dt.date(2026, 11, 30),
+        count=int(rng.integers(-5, 5)),
+        nested=[list(series), [number() for _ in range(3)], [True, None], np.int64(4)],
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_writer_is_json_dumps_of_plain(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    value = [_holder(rng) for _ in range(4)]
+    parts: list[str] = []
+    writer = JsonWriter(parts, indent=2)
+    writer.value(value, 0)
+    assert "".join(parts) == json.dumps(plain(value), indent=2)
+
+
+def test_lists_of_numbers_at_every_level_are_json_dumps_of_plain() -> None:
+    """The number lists go through json's C encoder, one per nesting level: not finite is null."""
+    numbers = [*ODD_FLOATS, *NOT_FINITE, None]
+    value = [
+        numbers,
+        [numbers, [tuple(numbers), [numbers[::-1]]]],
+        [[math.nan]],
+        [[None, -math.inf]],
+    ]
+    parts: list[str] = []
+    JsonWriter(parts, indent=4).value(value, 0)
+    assert "".join(parts) == json.dumps(plain(value), indent=4)
