@@ -171,9 +171,10 @@ def analyse(
     by_metric = {b.metric: b for b in blocks}
     driven_by = _driven_by(config)
     linked = _linked(config, metrics, driven_by)
+    # each distinct week-end index once (the metrics share one: a Timestamp each cost 10 us)
+    indexes = {id(h.ends): h.ends for h in histories.values() if len(h.ends)}
     first = min(
-        (h.ends[0].date() - dt.timedelta(days=6) for h in histories.values() if len(h.ends)),
-        default=week_ending,
+        (ends[0].date() - dt.timedelta(days=6) for ends in indexes.values()), default=week_ending
     )
     common, own = _events(dataset.events, first, week_ending)
     events = {m: tuple(sorted([*common, *own.get(m, ())], key=lambda e: e.date)) for m in linked}

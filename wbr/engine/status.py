@@ -38,17 +38,20 @@ def missing_days(
         offset = (window.start - span.start).days
         read[offset : offset + window.days] = True
     absent = np.isnan(actual.rows(span)) & read[:, None]
+    partials: dict[dt.date, np.ndarray] = {}  # most metrics share their first day
     for i, first in enumerate(first_value_days(actual)):
         if first is None:
             continue
         # before the first value only a CY week the history begins inside (a partly loaded week
         # of this deck) misses days; months, periods to date and PY reaching back before the
         # history have no data yet, which is N/A (Status.history_starts), not missing data
-        partial = np.zeros(span.days, dtype=bool)
-        for window in windows:
-            if window.days == 7 and window.start < first <= window.end:
-                offset = (window.start - span.start).days
-                partial[offset : offset + window.days] = True
+        partial = partials.get(first)
+        if partial is None:
+            partial = partials[first] = np.zeros(span.days, dtype=bool)
+            for window in windows:
+                if window.days == 7 and window.start < first <= window.end:
+                    offset = (window.start - span.start).days
+                    partial[offset : offset + window.days] = True
         before = max(0, (first - span.start).days)
         absent[:before, i] &= partial[:before]
     base: dict[str, set[int]] = {
@@ -73,10 +76,11 @@ def missing_days(
 def first_value_days(actual: DailyMatrix) -> list[dt.date | None]:
     """Per column of the matrix, the first day that has a value (None: no value at all)."""
     present = ~np.isnan(actual.values)
-    first = present.argmax(axis=0)
+    first = present.argmax(axis=0).tolist()
+    found = present.any(axis=0).tolist()
+    day = actual.first_day
     return [
-        actual.first_day + dt.timedelta(days=int(first[i])) if present[:, i].any() else None
-        for i in range(present.shape[1])
+        day + dt.timedelta(days=at) if has else None for at, has in zip(first, found, strict=True)
     ]
 
 
