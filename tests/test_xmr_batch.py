@@ -96,7 +96,7 @@ def test_mixed_lengths_starts_and_short_series_are_the_charts_one_by_one(
 
 def _counted(method, calls: list):
     def counting(self):
-        calls.append(len(self.rows))
+        calls.append(len(self.x))
         return method(self)
 
     return counting

@@ -95,7 +95,8 @@ class _Group:
 
     def __init__(self, x: np.ndarray, wheres: list[np.ndarray], size: int, points: int) -> None:
         self.x, self.wheres, self.size, self.points = x, wheres, size, points
-        self.rows: list[list[float]] = x.tolist()  # for the one-series steps, as xmr_chart's list
+        # the baselines as lists of floats, as xmr_chart sums them (Python's sum, in order)
+        self.baselines: list[list[float]] = x[:, :size].tolist()
         count = len(x)
         self.limits = self._baseline_limits()
         self.changes = [
@@ -113,8 +114,8 @@ class _Group:
             lim if size >= points else None for lim in self.limits
         ]
         self.seg = np.zeros(count, dtype=np.int64)
-        self.total = np.array([sum(row[:size]) for row in self.rows])
-        self.ranges = np.array([_range_sum(row[:size]) for row in self.rows])
+        self.total = np.array([sum(row) for row in self.baselines])
+        self.ranges = np.array([_range_sum(row) for row in self.baselines])
         self.pending = np.zeros(count, dtype=bool)
         self.pending_start = np.zeros(count, dtype=np.int64)
         self.pending_side = np.zeros(count, dtype=np.int64)
@@ -147,7 +148,7 @@ class _Group:
             XmrLimits(float(m), float(r), self.size)
             if plain
             else _stable_limits(np.array(row[: self.size]))
-            for m, r, plain, row in zip(mean, mr, first, self.rows, strict=True)
+            for m, r, plain, row in zip(mean, mr, first, self.baselines, strict=True)
         ]
 
     def _thresholds(self) -> None:
@@ -302,7 +303,8 @@ class _Group:
 
     def _latest(self, i: int) -> XmrChart:
         """Series i's chart: its latest point judged by the limits in effect before it."""
-        row, where, changes = self.rows[i], self.wheres[i], self.changes[i]
+        row: list[float] = self.x[i].tolist()
+        where, changes = self.wheres[i], self.changes[i]
         n, seg = len(row), int(self.seg[i])
         if self.locked[i]:
             lim = self.limits[i]
