@@ -1,8 +1,9 @@
 """XmR process behaviour charts (Wheeler): natural process limits, the four rules, locked limits.
 
-One time-ordered series at a time; docs/calculation-rules.md (Flags) states the rules. The deck's
-flags (flags.py) read an `XmrChart`: the limits in effect for the latest point, every limit
-change with its reason, and the rules the latest point trips.
+One time-ordered series at a time (xmr_batch.py gives the same charts for many series at once);
+docs/calculation-rules.md (Flags) states the rules. The deck's flags (flags.py) read an
+`XmrChart`: the limits in effect for the latest point, every limit change with its reason, and
+the rules the latest point trips.
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ the same charts to the last bit, worked out a week at a time over all the series
 
 xmr.xmr_chart stays the definition (docs/calculation-rules.md, Flags); this module replays its
 steps in the same order with the same float operations: the rules' state, the limits of a young
-segment and its running sums are arrays over series, updated week by week. What is rare (a
-confirmed shift unlocking the limits, a young segment locking them again, the baseline of a
-series with points outside its first-pass limits) is done one series at a time with xmr.py's own
-functions. Series too few to share a length go through xmr_chart itself.
-"""
+segment and its running sums are arrays over series, updated week by week; each week's confirmed
+shifts, relocks and segment replays are worked out for the series they concern at once. The
+baseline's second pass (points outside the first-pass limits dropped) and the latest point's
+judgement are done one series at a time with xmr.py's own functions. Groups of series too small
+to pay for a week of numpy calls go through xmr_chart itself (MIN_GROUP)."""
 
 from __future__ import annotations
 
