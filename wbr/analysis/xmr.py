@@ -360,6 +360,21 @@ def xmr_chart(
         lim = _young_limits(total, ranges, n - 1 - seg, prior)
         changes[-1] = replace(changes[-1], limits=lim)
         rules = _Rules(x[seg : n - 1], lim)  # the latest point's windows, judged by its limits
+    return latest_chart(rules, x, seg, lim, changes, where)
+
+
+def latest_chart(
+    rules: _Rules,
+    x: list[float],
+    seg: int,
+    lim: XmrLimits,
+    changes: list[LimitChange],
+    where: np.ndarray,
+) -> XmrChart:
+    """The chart judged at its latest point, `x[-1]`: pushed on the rules' state of the points
+    before it in segment `seg`, against the limits in effect (`where`: each point's position in
+    the input series)."""
+    n = len(x)
     rules.push(x[n - 1], lim)
     before = x[n - 2] if n - 2 >= seg else None
     signals = tuple(

@@ -26,11 +26,11 @@ from wbr.analysis.xmr import (
     LimitChange,
     XmrChart,
     XmrLimits,
-    XmrSignal,
     _range_sum,
     _Rules,
     _stable_limits,
     _young_limits,
+    latest_chart,
     xmr_chart,
 )
 
@@ -317,10 +317,4 @@ class _Group:
             lim = _young_limits(total, ranges, n - 1 - seg, self.prior[i])
             changes[-1] = replace(changes[-1], limits=lim)
             rules = _Rules(row[seg : n - 1], lim)
-        rules.push(row[n - 1], lim)
-        before = row[n - 2] if n - 2 >= seg else None
-        signals = tuple(
-            XmrSignal(s.rule, int(where[s.index]), s.value, s.side, int(where[s.since]))
-            for s in rules.signals(n - 1, row[n - 1], before, lim)
-        )
-        return XmrChart(lim, tuple(changes), signals, int(where[-1]))
+        return latest_chart(rules, row, seg, lim, changes, where)
