@@ -65,6 +65,12 @@ def forks(items: Sequence[object], min_items: int | None = None) -> bool:
     return len(items) >= max(least, 2) and workers() > 1 and threading.active_count() == 1
 
 
+def parent_part(count: int) -> int:
+    """How many of `count` items (at least 2) the parent works out: the first PARENT_SHARE, at
+    least one each."""
+    return max(1, min(count - 1, round(count * PARENT_SHARE)))
+
+
 def split_map(
     fn: Callable[[T], R],
     items: Sequence[T],
@@ -78,7 +84,7 @@ def split_map(
         return [fn(x) for x in items]
     if prepare is not None:
         prepare()
-    cut = max(1, min(len(items) - 1, round(len(items) * PARENT_SHARE)))
+    cut = parent_part(len(items))
     head_items, tail_items = items[:cut], items[cut:]
     read_end, write_end = os.pipe()
     parent = os.getpid()
@@ -129,7 +135,7 @@ def split_batches(
     split_map would fork for these items."""
     if not forks(items):
         return fn(items)
-    cut = max(1, min(len(items) - 1, round(len(items) * PARENT_SHARE)))
+    cut = parent_part(len(items))
     head, tail = split_map(fn, [items[:cut], items[cut:]], min_items=2, prepare=prepare)
     return head + tail
 
@@ -181,4 +187,4 @@ def _read_all(fd: int) -> bytes:
     return b"".join(parts)
 
 
-__all__ = ["MIN_ITEMS", "forks", "split_batches", "split_map", "workers"]
+__all__ = ["MIN_ITEMS", "forks", "parent_part", "split_batches", "split_map", "workers"]

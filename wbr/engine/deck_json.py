@@ -62,7 +62,6 @@ class JsonWriter:
         self.sink = sink
         self.indent = indent
         self.pads: list[str] = []
-        self.layouts: dict[tuple[type, int, str | None], tuple[tuple[str, str], ...]] = {}
         self.writers: dict[tuple[type, int, str | None], Callable[..., None]] = {}
         self.number_lists: dict[int, Callable[[Any], str]] = {}
 
@@ -84,9 +83,7 @@ class JsonWriter:
         """The function that writes a dataclass of `kind` at `level`: each field's text before
         its value, and its value, written out field by field (a loop over the fields, with a
         getattr each, took twice as long; the deck has ~240,000 dataclasses at 10,000 metrics)."""
-        layout = self.layouts.get((kind, level, lead))
-        if layout is None:
-            layout = self.layouts[kind, level, lead] = self.layout(kind, level, lead)
+        layout = self.layout(kind, level, lead)
         if not layout:
             return lambda _writer, _value, write, _level: write("{}")
         constants: dict[str, Any] = {
@@ -128,10 +125,7 @@ class JsonWriter:
         if self.sink is None or type(items) not in (list, tuple) or not parallel.forks(items):
             self.fields(value, level, lead)
             return
-        layout = self.layouts.get((type(value), level, lead))
-        if layout is None:
-            layout = self.layouts[type(value), level, lead] = self.layout(type(value), level, lead)
-        for field_name, prefix in layout:
+        for field_name, prefix in self.layout(type(value), level, lead):
             self.write(prefix)
             if field_name == name:
                 self.split_sequence(items, level + 1, parallel)
@@ -143,7 +137,7 @@ class JsonWriter:
         """`sequence` for at least two items, the second part written by a forked child."""
         inner = self.pad(level + 1)
         separator = "," + inner
-        cut = max(1, min(len(items) - 1, round(len(items) * parallel.PARENT_SHARE)))
+        cut = parallel.parent_part(len(items))
 
         def part(which: int) -> str:
             if which == 0:  # the parent's part, streamed to the sink as sequence() does
