@@ -298,21 +298,26 @@ def _view_values(week: MetricWeek, name: str) -> tuple[str, np.ndarray, int, boo
 def charted_views(weeks: Sequence[MetricWeek]) -> list[dict[str, WeeklyView]]:
     """Each week's first-choice view (`WeeklyViews.chosen`), the charts of all worked out at
     once (xmr_batch: the same charts as one by one, sooner): the `built` of its WeeklyViews."""
-    picked = [(week, _first_choice(week)) for week in weeks if week.settings.xmr]
-    found = [(week, name, *_view_values(week, name)) for week, name in picked]
-    charted = [item for item in found if item[-1]]
+    found: list[tuple[str, str, np.ndarray, int, bool] | None] = []
+    for week in weeks:
+        name = _first_choice(week) if week.settings.xmr else None
+        found.append(None if name is None else (name, *_view_values(week, name)))
+    charted = [(week, view) for week, view in zip(weeks, found, strict=True) if view and view[-1]]
     charts = iter(
         xmr_charts(
-            [values for _, _, _, values, _, _ in charted],
-            [week.settings.xmr_baseline_weeks for week, *_ in charted],
-            [start for *_, start, _ in charted],
+            [values for _, (_, _, values, _, _) in charted],
+            [week.settings.xmr_baseline_weeks for week, _ in charted],
+            [start for _, (_, _, _, start, _) in charted],
         )
     )
-    views = {
-        id(week): {name: WeeklyView(name, label, values, next(charts) if ok else None)}
-        for week, name, label, values, _, ok in found
-    }
-    return [views.get(id(week), {}) for week in weeks]
+    views: list[dict[str, WeeklyView]] = []
+    for view in found:
+        if view is None:  # no XmR for this metric
+            views.append({})
+            continue
+        name, label, values, _, has_chart = view
+        views.append({name: WeeklyView(name, label, values, next(charts) if has_chart else None)})
+    return views
 
 
 TWO_YEARS = pd.Timedelta(days=728)

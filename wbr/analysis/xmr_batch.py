@@ -78,6 +78,13 @@ def xmr_charts(
     return charts
 
 
+def _row_limits(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """xmr_limits' mean and mR̄ of each row: its sum is numpy's pairwise sum of a contiguous
+    row, as xmr_limits' 1-D sum, over the same count."""
+    width = block.shape[1]
+    return block.sum(axis=1) / width, np.abs(np.diff(block, axis=1)).sum(axis=1) / (width - 1)
+
+
 def _trailing_run(hits: np.ndarray) -> np.ndarray:
     """Each row's count of True at its end (a run's length)."""
     backwards = hits[:, ::-1]
@@ -137,9 +144,7 @@ class _Group:
         """_stable_limits of each series' first `size` points: the first pass for all at once,
         the second (points outside the first-pass limits dropped) one series at a time."""
         base = self.x[:, : self.size]
-        # each row's sum is numpy's pairwise sum of a contiguous row, as xmr_limits' 1-D sum
-        mean = base.sum(axis=1) / self.size
-        mr = np.abs(np.diff(base, axis=1)).sum(axis=1) / (self.size - 1)
+        mean, mr = _row_limits(base)
         upper, lower = mean + NPL_SCALING * mr, mean - NPL_SCALING * mr
         keep = (base <= upper[:, None]) & (base >= lower[:, None])
         kept = keep.sum(axis=1)
@@ -262,10 +267,7 @@ class _Group:
         """Young segments long enough for a baseline: their limits locked (xmr_limits of the
         segment's first `points` points)."""
         starts = self.seg[rows]
-        block = self.x[rows[:, None], starts[:, None] + np.arange(self.points)]
-        # each row's sum is numpy's pairwise sum of a contiguous row, as xmr_limits' 1-D sum
-        mean = block.sum(axis=1) / self.points
-        mr = np.abs(np.diff(block, axis=1)).sum(axis=1) / (self.points - 1)
+        mean, mr = _row_limits(self.x[rows[:, None], starts[:, None] + np.arange(self.points)])
         self.locked[rows] = True
         for i, m, r in zip(rows.tolist(), mean.tolist(), mr.tolist(), strict=True):
             lim = XmrLimits(m, r, self.points)
