@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from wbr import collector
 from wbr.commands.terminal import summary_table
 from wbr.errors import WbrError
 
@@ -34,20 +35,17 @@ def _refuse_overwriting_inputs(output: str, option: str, config_path: str, confi
 
 def cmd_deck(args: argparse.Namespace) -> int:
     """Compute the deck; write deck.json if asked; print a summary table."""
-    from wbr.engine.build import build_deck
-    from wbr.engine.config import load_config
-    from wbr.engine.sources import load_data
-
     started = time.perf_counter()
-    # Reading the config and the data builds millions of objects that live until the process
-    # ends and next to no garbage (about 1,000 objects in cycles at 10,000 metrics): the
-    # collector is off meanwhile (its passes over the growing heap were half of the config's
-    # time, and grew faster than the metrics). Then modules, config and data are frozen: the
-    # collector stops walking them on every full collection (half of the build's garbage
-    # collection time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # Importing the engine and reading the config and the data make millions of objects that
+    # live until the process ends and next to no garbage (about 1,000 objects in cycles at
+    # 10,000 metrics): the collector is off meanwhile (its passes over the growing heap were
+    # half of the config's time, and grew faster than the metrics). Then modules, config and
+    # data are frozen: the collector stops walking them on every later pass.
+    with collector.paused():
+        from wbr.engine.build import build_deck
+        from wbr.engine.config import load_config
+        from wbr.engine.sources import load_data
+
         config = load_config(args.config)
         if args.json:
             _refuse_overwriting_inputs(args.json, "--json", args.config, config)
@@ -56,9 +54,6 @@ def cmd_deck(args: argparse.Namespace) -> int:
             progress("loading data")
         dataset = load_data(config, args.week)
         gc.freeze()
-    finally:
-        if collecting:
-            gc.enable()
     # the same memory as `wbr run`: compared with the latest earlier deck.json in --out
     deck = build_deck(
         config, dataset, week_ending=args.week, progress=progress, history_dir=args.out

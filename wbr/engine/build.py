@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from wbr import collector
 from wbr.engine import actions, memory
 from wbr.engine.aggregate import (
     DailyMatrix,
@@ -303,6 +304,22 @@ def build_deck(
 ) -> Deck:
     """Compute the whole deck for one week (loads the data when no Dataset is given); earlier
     decks are read from `history.folder`, else from `history_dir` (None: no deck memory)."""
+    with collector.young_passes_only():  # the deck's objects live on: full passes free nothing
+        return _build_deck(
+            config, dataset, week_ending, generated_at, analyse, progress, history_dir
+        )
+
+
+def _build_deck(
+    config: Config,
+    dataset: Dataset | None,
+    week_ending: dt.date | str | None,
+    generated_at: dt.datetime | None,
+    analyse: bool,
+    progress: Callable[[str], None] | None,
+    history_dir: str | Path | None,
+) -> Deck:
+    """build_deck's work."""
     note = progress or logger.info
     if dataset is None:
         note("loading data")
