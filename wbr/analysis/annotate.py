@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -37,6 +36,7 @@ from wbr.analysis.questions.engine import a_year_earlier, event_key
 from wbr.analysis.weekly_series import weekly_series
 from wbr.engine.config import Config
 from wbr.engine.deck import Block, DeckQuestion, Event, Flag, Question, WeeklySeries
+from wbr.engine.frozen import replaced
 from wbr.engine.series import MetricHistory, WeeklyRows
 from wbr.engine.sources import Dataset
 
@@ -239,7 +239,7 @@ def analyse(
     comments = commentary_by_metric(dataset.commentary, week_ending, metrics)
 
     filled_blocks = [
-        replace(
+        replaced(
             block,
             flags=flags_by_metric.get(block.metric, block.flags),
             drivers=drivers.get(block.metric),
@@ -274,7 +274,7 @@ def analyse(
 
     asked = parallel.split_map(question, filled_blocks)
     return tuple(
-        replace(filled, questions=top, more_questions=more)
+        replaced(filled, questions=top, more_questions=more)
         for filled, (top, more) in zip(filled_blocks, asked, strict=True)
     )
 
