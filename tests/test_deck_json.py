@@ -33,6 +33,16 @@ class Holder:
     count: int
     nested: list
     nothing: None = None
+    empty: tuple = ()  # an empty array written by the field's own writer
+    inner: Point | None = None  # a dataclass in a field
+    mixed: tuple = ()  # dataclasses of two kinds, and other values, in one array
+    stamp: dt.datetime | None = None  # a date subclass: written as plain writes it
+
+
+@dataclass(frozen=True)
+class OtherPoint:
+    label: str
+    when: dt.date
 
 
 def _holder(rng: np.random.Generator) -> Holder:
@@ -56,6 +66,12 @@ def _holder(rng: np.random.Generator) -> Holder:
         when=dt.date(2026, 11, 30),
         count=int(rng.integers(-5, 5)),
         nested=[list(series), [number() for _ in range(3)], [True, None], np.int64(4)],
+        empty=() if rng.random() < 0.5 else [],
+        inner=points[0] if rng.random() < 0.7 else None,
+        mixed=(points[1], OtherPoint("o", dt.date(2025, 1, 2)), points[2], None, 7)[
+            : int(rng.integers(0, 6))
+        ],
+        stamp=dt.datetime(2026, 11, 30, 8, 15) if rng.random() < 0.5 else None,
     )
 
 

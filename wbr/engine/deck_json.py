@@ -63,6 +63,7 @@ class JsonWriter:
         self.indent = indent
         self.pads: list[str] = []
         self.writers: dict[tuple[type, int, str | None], Callable[..., None]] = {}
+        self.dataclasses: set[type] = set()  # the dataclass types met so far
         self.number_lists: dict[int, Callable[[Any], str]] = {}
 
     def pad(self, level: int) -> str:
@@ -73,11 +74,15 @@ class JsonWriter:
 
     def fields(self, value: Any, level: int, lead: str | None = None) -> None:
         """A dataclass as an object, its fields in order (the `lead` field first)."""
-        kind = type(value)
+        self.writer(type(value), level, lead)(self, value, self.write, level)
+
+    def writer(self, kind: type, level: int, lead: str | None = None) -> Callable[..., None]:
+        """The function that writes a dataclass of `kind` at `level`, made on first use."""
         writer = self.writers.get((kind, level, lead))
         if writer is None:
             writer = self.writers[kind, level, lead] = self.fields_writer(kind, level, lead)
-        writer(self, value, self.write, level)
+            self.dataclasses.add(kind)
+        return writer
 
     def fields_writer(self, kind: type, level: int, lead: str | None) -> Callable[..., None]:
         """The function that writes a dataclass of `kind` at `level`: each field's text before
@@ -90,6 +95,7 @@ class JsonWriter:
             "ESCAPE": _ESCAPE,
             "FLOAT": float.__repr__,
             "INT": int.__repr__,
+            "DATE": dt.date,
             "finite": math.isfinite,
             "END": self.pad(level) + "}",
         }
@@ -105,6 +111,8 @@ class JsonWriter:
                 f"    elif kind is float: write(P{i} + (FLOAT(item) if finite(item) else 'null'))",
                 f"    elif kind is bool: write(P{i} + ('true' if item else 'false'))",
                 f"    elif kind is int: write(P{i} + INT(item))",
+                f"    elif kind is DATE: write(P{i} + '\"' + item.isoformat() + '\"')",
+                f"    elif (kind is tuple or kind is list) and not item: write(P{i} + '[]')",
                 "    else:",
                 f"        write(P{i})",
                 "        self.value(item, level + 1)",
@@ -187,7 +195,9 @@ class JsonWriter:
         """Any deck value: what plain would make of it, then what json.dumps writes for that."""
         kind = type(value)
         write = self.write
-        if kind is str:
+        if kind in self.dataclasses:  # first: the deck's most frequent values, after numbers
+            self.fields(value, level)
+        elif kind is str:
             write(_ESCAPE(value))
         elif value is None:
             write("null")
@@ -230,6 +240,19 @@ class JsonWriter:
             return
         write("[" + inner)
         parts, sink = self.parts, self.sink
+        kind = type(items[0])
+        if kind in self.dataclasses and all(type(item) is kind for item in items):
+            # a week's or month's chart points, a series' limits: their writer called directly
+            writer = self.writer(kind, level + 1)
+            for i, item in enumerate(items):
+                if i:
+                    write(separator)
+                writer(self, item, write, level + 1)
+                if sink is not None and len(parts) >= SINK_PARTS:
+                    sink("".join(parts))
+                    parts.clear()
+            write(self.pad(level) + "]")
+            return
         for i, item in enumerate(items):
             if i:
                 write(separator)
