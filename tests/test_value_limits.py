@@ -66,6 +66,15 @@ def test_a_wide_file_rejects_huge_values_with_their_line(tmp_path):
         load_data(load_config(path))
 
 
+@pytest.mark.parametrize("cell", ["inf", "-inf", "-1e300"])
+def test_a_wide_file_rejects_an_unbounded_cell_beside_blanks_with_its_line(tmp_path, cell):
+    """The wide loader's bound check skips blanks (a column of only blanks is fine)."""
+    text = f"date,orders,sessions\n2026-01-01,,\n2026-01-02,1,\n2026-01-03,{cell},\n"
+    path = write_business(tmp_path, WIDE, {"metrics.csv": text})
+    with pytest.raises(DataError, match=r"metrics.csv:4: column 'orders'"):
+        load_data(load_config(path))
+
+
 def test_a_megabytes_long_bad_cell_is_quoted_clipped_with_its_length(tmp_path):
     """Issue 10, defect 15: a 20 MB cell was echoed whole in the error."""
     cell = "x" * 2_000_000

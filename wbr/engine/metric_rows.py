@@ -249,7 +249,12 @@ def _wide_values(
     else:
         numeric = [m for m in present if pd.api.types.is_numeric_dtype(frame[m].dtype)]
     block = frame[numeric].to_numpy(dtype=float) if numeric else np.empty((len(frame), 0))
-    usable = np.asarray((np.isnan(block) | (np.abs(block) <= MAX_ABS_VALUE)).all(axis=0), bool)
+    # a column is usable when every cell is missing or at most MAX_ABS_VALUE across: fmax and
+    # fmin skip NaN (a column of only NaN gives NaN, which compares False), and make no
+    # temporary the size of the file (those cost 50-130 ms at 10,000 metrics, in page faults)
+    usable = ~(np.fmax.reduce(block, axis=0) > MAX_ABS_VALUE) & ~(
+        np.fmin.reduce(block, axis=0) < -MAX_ABS_VALUE
+    )
     if len(numeric) == len(present) and usable.all():
         matrix = block  # every column read as numbers (numeric is present, in order): no copy
     else:
