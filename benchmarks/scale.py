@@ -29,7 +29,10 @@ sends on: the plain business sends some too (39 weeks at 1,000 metrics), so both
 The peak memory is the `wbr deck` process's own (ru_maxrss) and its whole process tree's (the
 analysis forks a worker on big decks: wbr/analysis/parallel.py), sampled every 50 ms: the sum of
 PSS (shared pages split between the processes sharing them: the memory the tree holds) and of
-RSS (shared pages counted in each: an upper bound).
+RSS (shared pages counted in each: an upper bound). The tree is sampled in one more run of each
+size and tree, after the timed ones: the sampler reads /proc/PID/smaps_rollup, which walks the
+page tables of processes it reads, and slowed the timed process (a 10,000-metric deck: 6.72 s
+sampled against 6.24 s not, best of 4 interleaved).
 
 Each size also times the floor, best of the same number of runs in the same run: a plain pandas
 script that reads the same CSV and sums every metric by week, interpreter start included (issue
@@ -72,10 +75,12 @@ LONG_RATIO_TARGET, LONG_PEAK_TARGET_MB = 3.0, 1024  # issue 14, at 3.3 M long ro
 LONG_DAYS_PER_CHUNK = 32  # days written at a time (50 M rows never held at once)
 
 # Runs one command as this wrapper's only child: wall seconds and the child's peak RSS (MB), and
-# the peak of its whole process tree (the analysis may fork a worker: wbr/analysis/parallel.py)
-# sampled every 50 ms from /proc: the sum of the tree's PSS (proportional set size: a page
-# shared by a parent and its forked child counts half in each, so the sum is the memory the
-# tree really holds) and the sum of their RSS (shared pages counted in each: an upper bound).
+# with "sample" as first argument the peak of its whole process tree (the analysis may fork a
+# worker: wbr/analysis/parallel.py) sampled every 50 ms from /proc: the sum of the tree's PSS
+# (proportional set size: a page shared by a parent and its forked child counts half in each, so
+# the sum is the memory the tree really holds) and the sum of their RSS (shared pages counted in
+# each: an upper bound). Reading smaps_rollup walks the process's page tables: sampling slowed a
+# 10,000-metric deck by ~0.5 s (8%), so the timed runs are not sampled; one more run is.
 _MEASURE = textwrap.dedent(
     """
     import resource, subprocess, sys, threading, time, json
@@ -105,14 +110,18 @@ _MEASURE = textwrap.dedent(
             pids = tree(proc.pid)
             peak["pss"] = max(peak["pss"], sum(kb(p, "Pss:") for p in pids))
             peak["rss"] = max(peak["rss"], sum(kb(p, "Rss:") for p in pids))
+    sampling = sys.argv[1] == "sample"
     start = time.perf_counter()
-    proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stop = threading.Event()
     sampler = threading.Thread(target=sample, args=(proc, stop))
-    sampler.start()
+    if sampling:
+        sampler.start()
     out, err = proc.communicate()
     seconds = time.perf_counter() - start
-    stop.set(); sampler.join()
+    stop.set()
+    if sampling:
+        sampler.join()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024,
                       "tree_pss_mb": peak["pss"] / 1024, "tree_rss_mb": peak["rss"] / 1024,
@@ -270,13 +279,19 @@ def _irregular_rows(
     return rows.sample(frac=1.0, random_state=int(rng.integers(1 << 30))).reset_index(drop=True)
 
 
-def _run_once(command: list[str], pythonpath: str | None = None) -> dict:
-    """One measured run; `pythonpath` runs another tree's wbr (PYTHONPATH comes first)."""
+def _run_once(command: list[str], pythonpath: str | None = None, sample: bool = False) -> dict:
+    """One measured run; `pythonpath` runs another tree's wbr (PYTHONPATH comes first);
+    `sample`: the process tree's memory sampled every 50 ms (tree_pss_mb, tree_rss_mb; else 0)."""
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
+    mode = "sample" if sample else "time"
     out = subprocess.run(
-        [str(PYTHON), "-c", _MEASURE, *command], capture_output=True, text=True, check=True, env=env
+        [str(PYTHON), "-c", _MEASURE, mode, *command],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     run = json.loads(out.stdout)
     if run["code"] != 0:
@@ -284,20 +299,23 @@ def _run_once(command: list[str], pythonpath: str | None = None) -> dict:
     return run
 
 
-def _summary(runs: list[dict]) -> dict:
+def _summary(runs: list[dict], sampled: dict | None = None) -> dict:
+    """Times of the timed runs; the tree's memory of the `sampled` run (its time kept apart)."""
+    memory = [*runs, sampled] if sampled else runs
     return {
         "best_s": min(r["seconds"] for r in runs),
         "median_s": sorted(r["seconds"] for r in runs)[len(runs) // 2],
-        "peak_mb": max(r["peak_mb"] for r in runs),
-        "tree_pss_mb": max(r["tree_pss_mb"] for r in runs),
-        "tree_rss_mb": max(r["tree_rss_mb"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in memory),
+        "tree_pss_mb": max(r["tree_pss_mb"] for r in memory),
+        "tree_rss_mb": max(r["tree_rss_mb"] for r in memory),
         "cpu_s": min(r["cpu_s"] for r in runs),
+        "sampled_s": sampled["seconds"] if sampled else None,
     }
 
 
 def measure(command: list[str], repeat: int) -> dict:
-    """Best wall time of `repeat` runs of a command, and the largest peak RSS seen."""
-    return _summary([_run_once(command) for _ in range(repeat)])
+    """Best wall time of `repeat` runs of a command, then one run with the memory sampled."""
+    return _summary([_run_once(command) for _ in range(repeat)], _run_once(command, sample=True))
 
 
 def measure_trees(
@@ -312,7 +330,10 @@ def measure_trees(
         for tree in trees:
             runs[tree].append(_run_once(command, tree))
         floor_runs.append(_run_once(floor))
-    return {tree: _summary(tree_runs) for tree, tree_runs in runs.items()}, _summary(floor_runs)
+    sampled = {tree: _run_once(command, tree, sample=True) for tree in trees}
+    return {tree: _summary(tree_runs, sampled[tree]) for tree, tree_runs in runs.items()}, _summary(
+        floor_runs
+    )
 
 
 def compile_bytecode(trees: list[str]) -> None:
