@@ -254,3 +254,60 @@ def test_a_derived_metric_is_incomplete_when_any_operand_is():
     result = window_values(DERIVED, matrix, [window])
     assert result.value(0, "profit") is None and result.value(0, "scaled") is None
     assert result.value(0, "revenue") == 60.0
+
+
+@pytest.mark.parametrize("layout", ["F", "C"])
+@pytest.mark.parametrize("seed", range(8))
+def test_back_to_back_windows_reduced_at_once_equal_the_window_loop(
+    monkeypatch, seed, layout
+) -> None:
+    """base_window_values reduces a run of back-to-back windows as one (metrics, windows, days)
+    view of a matrix laid out as the loader makes it (F: each metric's days together): the same
+    numbers, to the last bit, as one window at a time (C: the loop, whatever the run)."""
+    from wbr.engine import aggregate
+
+    rng = np.random.default_rng(seed)
+    n_days = 200
+    # groups of three metrics of each kind, and one of a kind alone
+    kinds = ["sum", "mean", "last", "first", "min", "max", "distinct"] * 3 + [
+        ["sum", "mean", "min", "max"][seed % 4]
+    ]
+    values = rng.lognormal(3, 2, size=(n_days, len(kinds))) * rng.choice([-1, 1], (n_days, 1))
+    values[rng.random(values.shape) < 0.03] = np.nan
+    values[rng.random(values.shape) < 0.05] = -0.0  # the sign of a zero sum is kept too
+    values[rng.random(values.shape) < 0.05] = 0.0
+    values[:, 5] = np.nan  # a metric with no data at all
+    values = np.asfortranarray(values) if layout == "F" else np.ascontiguousarray(values)
+    metrics = tuple(f"m{i}" for i in range(len(kinds)))
+    matrix = DailyMatrix(dt.date(2026, 1, 1), values, metrics)
+    first = dt.date(2025, 12, 20) + dt.timedelta(days=int(rng.integers(0, 14)))
+    length = [7, 14, 1, 7, 9, 7, 21, 7][seed]
+    windows = [
+        Window(
+            first + dt.timedelta(days=length * k),
+            first + dt.timedelta(days=length * k + length - 1),
+        )
+        for k in range(n_days // length + 3)  # reaching past both ends of the data
+    ]
+    windows += [Window(dt.date(2026, 2, 1), dt.date(2026, 2, 28))]  # and one of another length
+    counted = {"m6": {(w.start, w.end): float(k) for k, w in enumerate(windows)}}
+    assert aggregate._back_to_back(matrix, windows)[1] >= aggregate._RUN_AT_LEAST
+    at_once = aggregate.base_window_values(matrix, kinds, windows, counted)
+    monkeypatch.setattr(aggregate, "_RUN_AT_LEAST", 10**9)
+    one_by_one = aggregate.base_window_values(matrix, kinds, windows, counted)
+    for fast, slow in zip(at_once, one_by_one, strict=True):
+        assert fast.dtype == slow.dtype
+        assert fast.tobytes() == slow.tobytes()
+
+
+def test_the_loaders_matrix_holds_each_metrics_days_together(tmp_path) -> None:
+    """The reduction above is taken only on this layout (else the window loop runs)."""
+    path = write_business(
+        tmp_path,
+        "title: T\nsources: {actuals: {path: m.csv, format: wide}}\nmetrics: {a: {}, b: {}}\n",
+        {"m.csv": "date,a,b\n2026-01-01,1,2\n2026-01-02,3,4\n2026-01-03,5,6\n"},
+    )
+    from wbr.engine.sources import load_data
+
+    matrix = DailyMatrix.from_frame(load_data(load_config(path)).actuals)
+    assert matrix.values.T.flags.c_contiguous

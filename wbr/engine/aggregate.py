@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -119,19 +119,89 @@ def base_window_values(
         kind: np.array([i for i, a in enumerate(aggregations) if a == kind], dtype=int)
         for kind in _BASE_REDUCERS
     }
-    for w, window in enumerate(windows):
-        rows = matrix.rows(window)
-        full = ~np.isnan(rows).any(axis=0)
-        complete[w] = full
+    distinct = [column for column, kind in enumerate(aggregations) if kind == "distinct"]
+    first, count = _back_to_back(matrix, windows)
+    by_metric = matrix.values.T  # the loader's matrix holds each metric's days together
+    if count and by_metric.flags.c_contiguous:
+        # A run of windows of one length, each starting the day after the last ends, inside
+        # the data (a metric's weeks): one (metrics, windows, days) view of the matrix, reduced
+        # over its days at once. numpy reduces each metric's days of a window as the loop
+        # below does (contiguous, so summed in the same pairwise order), so the numbers are
+        # the loop's to the last bit (tests/test_aggregate.py holds them to it).
+        days = windows[first].days
+        start = (windows[first].start - matrix.first_day).days
+        run = by_metric[:, start : start + count * days].reshape(n_metrics, count, days)
+        taken = slice(first, first + count)
+        complete[taken] = ~np.isnan(run).any(axis=-1).T
+        # every metric's sums at once, for the sums and means (no copy of their days)
+        totals = np.add.reduce(run, axis=-1) if groups["sum"].size or groups["mean"].size else None
         for kind, columns in groups.items():
-            if columns.size:
-                values[w, columns] = _BASE_REDUCERS[kind](rows[:, columns])
-        for column, kind in enumerate(aggregations):
-            if kind == "distinct":
-                found = (counted or {}).get(matrix.metrics[column], {})
-                values[w, column] = found.get((window.start, window.end), np.nan)
-        values[w, ~full] = np.nan
+            if not columns.size:
+                continue
+            if kind == "sum":
+                found = totals[columns]
+            elif kind == "mean":
+                found = np.true_divide(totals[columns], days)
+            elif kind == "first":
+                found = run[columns, :, 0]
+            elif kind == "last":
+                found = run[columns, :, -1]
+            else:
+                found = _RUN_REDUCERS[kind](run[columns])
+            values[taken, columns] = found.T
+    else:
+        count = 0
+    for w, window in enumerate(windows):
+        in_run = first <= w < first + count
+        if not in_run:
+            rows = matrix.rows(window)
+            complete[w] = ~np.isnan(rows).any(axis=0)
+            for kind, columns in groups.items():
+                if columns.size:
+                    values[w, columns] = _BASE_REDUCERS[kind](rows[:, columns])
+        for column in distinct:
+            found = (counted or {}).get(matrix.metrics[column], {})
+            values[w, column] = found.get((window.start, window.end), np.nan)
+        if not in_run:
+            values[w, ~complete[w]] = np.nan
+    if count:  # the run's incomplete windows, at once
+        np.copyto(values[first : first + count], np.nan, where=~complete[first : first + count])
     return values, complete
+
+
+# min and max over a run of windows: (metrics, windows, days) -> (metrics, windows)
+_RUN_REDUCERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "min": lambda cube: np.minimum.reduce(cube, axis=-1),
+    "max": lambda cube: np.maximum.reduce(cube, axis=-1),
+}
+
+
+def _back_to_back(matrix: DailyMatrix, windows: Sequence[Window]) -> tuple[int, int]:
+    """(first, count): the longest run of windows of one length, each starting the day after
+    the one before ends, all inside the matrix's days; count 0 when no run is worth it."""
+    n_days = len(matrix.values)
+    best = (0, 0)
+    k = 0
+    while k < len(windows):
+        start = (windows[k].start - matrix.first_day).days
+        if start < 0 or start + windows[k].days > n_days:
+            k += 1
+            continue
+        end = k + 1
+        while (
+            end < len(windows)
+            and windows[end].days == windows[k].days
+            and windows[end].start == windows[end - 1].end + dt.timedelta(days=1)
+            and (windows[end].end - matrix.first_day).days < n_days
+        ):
+            end += 1
+        if end - k > best[1]:
+            best = (k, end - k)
+        k = end
+    return best if best[1] >= _RUN_AT_LEAST else (0, 0)
+
+
+_RUN_AT_LEAST = 8  # windows: below this, the window-by-window loop costs less than the set-up
 
 
 def window_values(
