@@ -349,13 +349,15 @@ def _build_deck(
 
     starts = history_starts(config, actual, windows.current + windows.prior)
 
+    shown: dict[str, list[str]] = {}  # each section's shown metrics, in the config's order
+    for metric, spec in config.metrics.items():
+        if spec.show:
+            shown.setdefault(config.section_of(metric), []).append(metric)
     blocks: list[Block] = []
     sections: list[Section] = []
     for title in config.ordered_sections():
         numbers = []
-        for metric, spec in config.metrics.items():
-            if not spec.show or config.section_of(metric) != title:
-                continue
+        for metric in shown.get(title, ()):
             number = len(blocks) + 1
             blocks.append(
                 _block(

@@ -54,8 +54,9 @@ def missing_days(
                     partial[offset : offset + window.days] = True
         before = max(0, (first - span.start).days)
         absent[:before, i] &= partial[:before]
+    misses = absent.any(axis=0).tolist()  # most metrics miss no day
     base: dict[str, set[int]] = {
-        metric: set(np.flatnonzero(absent[:, i]).tolist())
+        metric: set(np.flatnonzero(absent[:, i]).tolist()) if misses[i] else set()
         for i, metric in enumerate(actual.metrics)
     }
 
@@ -111,11 +112,11 @@ def last_value_days(
     if present.size == 0:
         return dict.fromkeys(upto.columns)
     backwards = present[::-1]
-    last = len(present) - 1 - backwards.argmax(axis=0)
-    found = np.asarray(backwards.any(axis=0))
+    last = (len(present) - 1 - backwards.argmax(axis=0)).tolist()
+    found = backwards.any(axis=0).tolist()
+    days = pd.DatetimeIndex(upto.index).date  # each day's date once, not a Timestamp per metric
     return {
-        metric: upto.index[last[i]].date() if found[i] else None
-        for i, metric in enumerate(upto.columns)
+        metric: days[last[i]] if found[i] else None for i, metric in enumerate(upto.columns)
     }
 
 
