@@ -90,3 +90,40 @@ def test_a_deck_asks_the_one_metric_screens_nothing(
     monkeypatch.setattr(flag_days, "weekday_screen", asked)
     monkeypatch.setattr(rule_flags, "daily_window", asked)  # the week's days come from the batch
     assert build_deck(config, generated_at=STAMP).to_json() == reference
+
+
+def test_screens_asked_in_parts_are_the_screens_asked_at_once(tmp_path: Path) -> None:
+    """The analysis's two processes each screen their part of the metrics, against the deck's
+    first history's calendar: each metric's answers are those of one pass over all of them."""
+    import sys
+
+    from wbr.analysis.flag_batch import screens
+    from wbr.engine.aggregate import DailyMatrix
+    from wbr.engine.histories import weekly_histories
+    from wbr.engine.sources import load_data
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import scale
+
+    config = load_config(scale.write_business(tmp_path, 60, shocked=4))
+    dataset = load_data(config)
+    week = dt.date(2026, 11, 21)
+    histories = weekly_histories(
+        config, dataset, DailyMatrix.from_frame(dataset.actuals), None, week
+    )
+    metrics = list(histories)
+    whole = screens(histories, metrics)
+    reference = histories[metrics[0]]
+    parts = {
+        **screens(histories, metrics[:23], reference),
+        **screens(histories, metrics[23:], reference),
+    }
+    assert list(parts) == list(whole) and len(whole) == len(metrics)
+    for metric, found in whole.items():
+        other = parts[metric]
+        assert (found.seasonal, found.weekday_screened) == (other.seasonal, other.weekday_screened)
+        assert np.array([found.weekday_z]).tobytes() == np.array([other.weekday_z]).tobytes()
+        assert found.week_days is not None and other.week_days is not None
+        assert found.week_days.tobytes() == other.week_days.tobytes()
+    assert any(found.seasonal for found in whole.values())
+    assert any(not found.seasonal for found in whole.values())

@@ -189,12 +189,13 @@ def analyse(
     views: dict[str, XmrView | None] = {}
     weekly: dict[str, dict[str, np.ndarray] | None] = {}
     series: dict[str, WeeklySeries | None] = {}
-    screens = flag_batch.screens(histories, linked)  # every metric's screens at once
     judged = [m for m in linked if m in histories]
+    reference = histories[judged[0]] if judged else None  # the screens' shared calendar
 
     def judge(chunk: Sequence[str]) -> list[Judgement]:
         """Some metrics' flags (a fork may work these out: what it returns is pickled, so the
         weekly rows, views of the history's arrays, are read again in this process)."""
+        screens = flag_batch.screens(histories, chunk, reference)  # the chunk's, at once
         inputs = [
             _inputs(
                 histories[metric],
@@ -214,13 +215,11 @@ def analyse(
         return judgements
 
     def prepare() -> None:
-        """Before forking: import statsmodels when the weekday screen sends a week to STL."""
-        for metric in judged:
-            found = screens.get(metric)
-            settings = config.flag_settings(metric)
-            if found and settings.seasonal and flag_batch.screen_passes(found, settings.seasonal_z):
-                residuals.import_stl()
-                return
+        """Before forking: import statsmodels' STL (~5-20 ms) if a metric may be sent to it
+        (its weekday screen, worked out in each process, decides), so that it is imported once,
+        not in each process."""
+        if any(config.flag_settings(metric).seasonal for metric in judged):
+            residuals.import_stl()
 
     judged_list = parallel.split_batches(judge, judged, prepare=prepare)
     judgements = dict(zip(judged, judged_list, strict=True))

@@ -15,7 +15,7 @@ functions for anything missing (a history not on the deck's shared calendar, say
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,12 +110,20 @@ def weekday_z(values: np.ndarray) -> np.ndarray:
     return np.fmax.reduce(np.abs(z), axis=1)  # fmax skips NaN, as np.nanmax does
 
 
-def screens(histories: Mapping[str, MetricHistory], metrics: list[str]) -> dict[str, Screens]:
-    """The screens of these metrics' histories that share the first one's weeks and days."""
+def screens(
+    histories: Mapping[str, MetricHistory],
+    metrics: Sequence[str],
+    reference: MetricHistory | None = None,
+) -> dict[str, Screens]:
+    """The screens of these metrics' histories that share the weeks and days of `reference`
+    (default: the first one's). Each metric's screens depend only on its own history, so a deck
+    may ask for them in parts (the analysis's two processes do) with the deck's first history
+    as the reference: the same answers."""
     chosen = [histories[m] for m in metrics if m in histories]
     if not chosen:
         return {}
-    ends, days = chosen[0].ends, chosen[0].daily_index
+    reference = reference or chosen[0]
+    ends, days = reference.ends, reference.daily_index
     same = [h for h in chosen if _same(h.ends, ends) and _same(h.daily_index, days)]
     if len(ends) < 2 or not same:
         return {}
