@@ -97,3 +97,46 @@ def test_lists_of_numbers_at_every_level_are_json_dumps_of_plain() -> None:
     parts: list[str] = []
     JsonWriter(parts, indent=4).value(value, 0)
     assert "".join(parts) == json.dumps(plain(value), indent=4)
+
+
+def test_number_lists_written_by_orjson_are_the_json_modules_text() -> None:
+    """_fast_numbers writes float.__repr__'s digits, or leaves the list to the json module."""
+    from wbr.engine import deck_json
+
+    assert deck_json._orjson is not None  # a dependency: the fast path is the one decks take
+    rng = np.random.default_rng(3)
+    mantissas = rng.integers(0, 2**52, 200_000, dtype=np.int64)
+    exponents = rng.integers(1023 - 14, 1023 + 54, 200_000, dtype=np.int64)
+    doubles = ((exponents << 52) | mantissas).view(np.float64) * rng.choice([-1.0, 1.0], 200_000)
+    inside = doubles[(np.abs(doubles) >= 1e-4) & (np.abs(doubles) < 1e16)]  # where it is taken
+    series = [
+        inside.tolist(),
+        (rng.lognormal(0, 4, 50_000) * rng.choice([-1, 1], 50_000)).tolist(),
+        np.round(rng.uniform(-1e6, 1e6, 50_000), 2).tolist(),
+        [0.0, -0.0, 1.0, 123.0, 9999999999999998.0, 0.0001, None, math.nan, math.inf],
+    ]
+    taken = 0
+    for values in series:
+        for start in range(0, len(values), 104):  # deck-sized lists, as the writer meets them
+            chunk = values[start : start + 104]
+            fast = deck_json._fast_numbers(chunk)
+            if fast is None:
+                continue
+            taken += 1
+            expected = json.dumps([plain(v) for v in chunk], separators=(",", ":"))
+            assert "[" + fast + "]" == expected
+    assert taken > 2_500
+    for outside in ([1e16], [1e-05], [5e-324], [1.5e300], [-2e-7, 1.0]):
+        assert deck_json._fast_numbers(outside) is None
+
+
+def test_without_orjson_the_writer_writes_the_same_text(monkeypatch) -> None:
+    from wbr.engine import deck_json
+
+    value = [_holder(np.random.default_rng(seed)) for seed in range(6)]
+    with_it: list[str] = []
+    JsonWriter(with_it, indent=1).value(value, 0)
+    monkeypatch.setattr(deck_json, "_orjson", None)
+    without: list[str] = []
+    JsonWriter(without, indent=1).value(value, 0)
+    assert "".join(with_it) == "".join(without) == json.dumps(plain(value), indent=1)

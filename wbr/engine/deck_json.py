@@ -37,6 +37,11 @@ def plain(value: Any) -> Any:
     return value
 
 
+try:  # a fast writer of number lists (Ryu's shortest digits, in Rust); optional: see _fast_numbers
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - a dependency; without it the json module writes them
+    _orjson = None
+
 _ESCAPE = json.encoder.encode_basestring_ascii  # json.dumps' own string encoder (ensure_ascii)
 _NUMBERS = frozenset({float, type(None)})  # an array of only these is written in one piece
 _NOT_FINITE = re.compile(r"-?Infinity|NaN")
@@ -226,6 +231,10 @@ class JsonWriter:
         inner, write = self.pad(level + 1), self.write
         separator = "," + inner
         if _NUMBERS.issuperset(map(type, items)):
+            fast = _fast_numbers(items)
+            if fast is not None:
+                write("[" + inner + fast.replace(",", separator) + self.pad(level) + "]")
+                return
             # A weekly series (most of a deck's values), written at once by json's C encoder:
             # float.__repr__ and null, as value() writes each. It spells what is not finite
             # NaN, Infinity or -Infinity (tokens no other number contains): those become null.
@@ -299,6 +308,26 @@ class JsonWriter:
             self.value(value.item(), level)
         else:
             raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _fast_numbers(items: list | tuple) -> str | None:
+    """A list of floats and None as `[float.__repr__ or null, ...]` writes it, comma-separated
+    without the brackets, by orjson (13x faster: a deck's float series are most of its write
+    time); None when orjson is missing or might spell a number otherwise.
+
+    Both write a float's shortest digits that read back as the same float (the closest such
+    when several are as short: Ryu and Python's dtoa agree; 25 million doubles checked,
+    benchmarks/README.md), and null for what is not finite. They lay digits out alike for
+    0 and 1e-4 <= |x| < 1e16; outside that Python writes an exponent (1e-05, 1e+16) that
+    orjson may write otherwise (0.00001, 1e-5): a list with an exponent ("e") or with four
+    zeros after a point (|x| < 1e-4, or a rare harmless match such as 10.00001) is left to
+    the json module."""
+    if _orjson is None:
+        return None
+    data = _orjson.dumps(items)
+    if b"e" in data or b"0.0000" in data:
+        return None
+    return data[1:-1].decode("ascii")
 
 
 def json_key(key: Any) -> str:
