@@ -138,25 +138,45 @@ def metric_histories(
     return weekly_histories(config, dataset, actual, plan, week)
 
 
-def _events_for(dataset: Dataset, metric: str, windows: _Windows) -> tuple[Event, ...]:
-    """Events for this metric or the whole business in the six weeks shown and their PY twins."""
-    if dataset.events is None:
-        return ()
-    events = dataset.events
-    spans = [
-        (windows.current[0].start, windows.current[WEEKS_SHOWN - 1].end),
-        (windows.prior[0].start, windows.prior[WEEKS_SHOWN - 1].end),
-    ]
-    dates = events["date"].dt.date
-    mine = events["metric"].isna() | (events["metric"] == metric)
-    inside = np.zeros(len(events), dtype=bool)
-    for start, end in spans:
-        inside |= ((dates >= start) & (dates <= end)).to_numpy()
-    chosen = events[mine.to_numpy() & inside].sort_values("date")
-    return tuple(
-        Event(day, text)
-        for day, text in zip(chosen["date"].dt.date, chosen["description"], strict=True)
-    )
+class _ShownEvents:
+    """Each metric's events in the six weeks shown and their PY twins: its own and the whole
+    business's (metric blank), by date. The events in those weeks are picked once per deck,
+    and a metric with none of its own there shares the business's (the pick per metric cost
+    0.9 ms: 9 s at 10,000 metrics)."""
+
+    def __init__(self, dataset: Dataset, windows: _Windows) -> None:
+        events = dataset.events
+        self.inside = None
+        if events is None:
+            return
+        spans = [
+            (windows.current[0].start, windows.current[WEEKS_SHOWN - 1].end),
+            (windows.prior[0].start, windows.prior[WEEKS_SHOWN - 1].end),
+        ]
+        dates = events["date"].dt.date
+        inside = np.zeros(len(events), dtype=bool)
+        for start, end in spans:
+            inside |= ((dates >= start) & (dates <= end)).to_numpy()
+        self.inside = events[inside]
+        self.owners = set(self.inside["metric"].dropna().tolist())
+        self.shared = self._pick(self.inside["metric"].isna().to_numpy())
+
+    def _pick(self, mine: np.ndarray) -> tuple[Event, ...]:
+        assert self.inside is not None
+        chosen = self.inside[mine].sort_values("date")
+        return tuple(
+            Event(day, text)
+            for day, text in zip(chosen["date"].dt.date, chosen["description"], strict=True)
+        )
+
+    def of(self, metric: str) -> tuple[Event, ...]:
+        """The metric's events and the business's in the weeks shown, by date."""
+        if self.inside is None:
+            return ()
+        if metric not in self.owners:
+            return self.shared
+        column = self.inside["metric"]
+        return self._pick((column.isna() | (column == metric)).to_numpy())
 
 
 # WeekPoint(...) and MonthPoint(...), a third of the time (wbr.engine.frozen): 180,000 points
@@ -349,6 +369,7 @@ def _build_deck(
 
     starts = history_starts(config, actual, windows.current + windows.prior)
 
+    shown_events = _ShownEvents(dataset, windows)
     shown: dict[str, list[str]] = {}  # each section's shown metrics, in the config's order
     for metric, spec in config.metrics.items():
         if spec.show:
@@ -371,7 +392,7 @@ def _build_deck(
                     has_plan(config, plan, metric),
                     missing[metric],
                     through[metric],
-                    _events_for(dataset, metric, windows),
+                    shown_events.of(metric),
                     forecasts.get(metric),
                     starts[metric],
                 )
