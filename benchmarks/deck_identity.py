@@ -8,7 +8,7 @@ exported and made irregular) with this checkout's wbr and with another version, 
 run as its own process, and compares the files after blanking `generated_at`.
 
     .venv/bin/python benchmarks/deck_identity.py [--against HEAD~3] [--tree /some/checkout]
-        [--sizes 100 500] [--shocked 5] [--long 10]
+        [--sizes 100 500] [--shocked 5] [--events 40] [--long 10]
 
 `--against REV` exports that git revision's `wbr/` with `git archive` into a temporary folder
 (default: HEAD, i.e. the uncommitted edits against the last commit); `--tree DIR` uses a checkout
@@ -97,6 +97,7 @@ def main() -> int:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500])
     parser.add_argument("--shocked", type=int, default=5)
+    parser.add_argument("--events", type=int, default=40, help="events in one more deck a size")
     parser.add_argument(
         "--long",
         type=int,
@@ -119,6 +120,11 @@ def main() -> int:
                 folder.mkdir()
                 label = f"{n} metrics" + (f", {shocked} shocked" if shocked else "")
                 decks.append((label, write_business(folder, n, shocked=shocked)))
+            if args.events:  # the deck's events per block (business-wide and per metric)
+                folder = tmp / f"m{n}-events"
+                folder.mkdir()
+                config = write_business(folder, n, events=args.events)
+                decks.append((f"{n} metrics, {args.events} events", config))
         for n in args.long:
             for irregular in (False, True):
                 folder = tmp / f"long{n}-{int(irregular)}"

@@ -131,13 +131,17 @@ _MEASURE = textwrap.dedent(
 )
 
 
-def write_business(folder: Path, n_metrics: int, seed: int = 6, shocked: int = 0) -> Path:
+def write_business(
+    folder: Path, n_metrics: int, seed: int = 6, shocked: int = 0, events: int = 0
+) -> Path:
     """A wide daily CSV of n metrics over 3 years and its wbr.yaml; returns the yaml path.
 
     One metric in five combines the two sum metrics before it, alternately as a ratio and as a
     derived difference or product (so 60% of metrics are sums, 10% ratios, 10% derived, 20%
     mean/last/first/min/max levels): the mix of a real deck, and of the WBR App's functions.
-    The first `shocked` sum metrics have the Wednesday of the deck's week at 3x.
+    The first `shocked` sum metrics have the Wednesday of the deck's week at 3x. `events`: an
+    events file of that many, one every 9 days back from the deck's week, a third of them on one
+    metric, the others on the whole business.
     """
     rng = np.random.default_rng(seed)
     days = pd.date_range(end=WEEK_ENDING, periods=DAYS, freq="D")
@@ -177,10 +181,18 @@ def write_business(folder: Path, n_metrics: int, seed: int = 6, shocked: int = 0
             shocked -= 1
     frame = pd.DataFrame(columns, index=days.strftime("%Y-%m-%d"))
     frame.to_csv(folder / "metrics.csv", index_label="date")
+    sources: dict[str, dict] = {"actuals": {"path": "metrics.csv", "format": "wide"}}
+    if events:
+        lines = ["date,metric,description"]
+        for k in range(events):
+            owner = f"m{(k * 37) % n_metrics:04d}" if k % 3 == 0 else ""
+            lines.append(f"{WEEK_ENDING - dt.timedelta(days=9 * k)},{owner},event {k}")
+        (folder / "events.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        sources["events"] = {"path": "events.csv"}
     config = {
         "title": f"Scale test: {n_metrics} metrics",
         "week_ending": WEEK_ENDING,
-        "sources": {"actuals": {"path": "metrics.csv", "format": "wide"}},
+        "sources": sources,
         "sections": list(SECTIONS),
         "metrics": metrics,
     }
@@ -489,6 +501,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=None, help="profile this size too")
     parser.add_argument("--phases", action="store_true", help="seconds per phase per size")
     parser.add_argument("--shocked", type=int, default=0, help="metrics with a 3x day, per size")
+    parser.add_argument("--events", type=int, default=0, help="an events file of this many")
     parser.add_argument("--no-render", action="store_true")
     parser.add_argument(
         "--trees",
@@ -516,7 +529,7 @@ def main() -> None:
             if long:
                 config = write_long_business(folder, n)
             else:
-                config = write_business(folder, n, shocked=args.shocked)
+                config = write_business(folder, n, shocked=args.shocked, events=args.events)
             floor_command_ = floor_command(folder / "metrics.csv", long)
             results, floor = measure_trees(deck_command(config), trees, args.repeat, floor_command_)
             blocks = len(json.loads((folder / "deck.json").read_text())["blocks"])
@@ -537,6 +550,8 @@ def main() -> None:
                 elif max(result["peak_mb"], result["tree_pss_mb"]) >= PEAK_TARGET_MB:
                     verdict += f"; peak >= {PEAK_TARGET_MB} MB"
                 label = f"{n} ({args.shocked} shocked)" if args.shocked else str(n)
+                if args.events:
+                    label += f", {args.events} events"
                 if long:
                     rows = n * LONG_REGIONS * len(LONG_CHANNELS) * DAYS
                     label = f"{n} long ({rows / 1e6:.1f} M rows)"
