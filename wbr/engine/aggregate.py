@@ -134,7 +134,7 @@ def base_window_values(
         taken = slice(first, first + count)
         complete[taken] = ~np.isnan(run).any(axis=-1).T
         # every metric's sums at once, for the sums and means (no copy of their days)
-        totals = np.add.reduce(run, axis=-1) if groups["sum"].size or groups["mean"].size else None
+        totals = np.add.reduce(run, axis=-1)
         for kind, columns in groups.items():
             if not columns.size:
                 continue

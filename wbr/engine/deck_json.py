@@ -37,6 +37,7 @@ def plain(value: Any) -> Any:
     return value
 
 
+_orjson: Any
 try:  # a fast writer of number lists (Ryu's shortest digits, in Rust); optional: see _fast_numbers
     import orjson as _orjson
 except ImportError:  # pragma: no cover - a dependency; without it the json module writes them

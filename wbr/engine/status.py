@@ -113,7 +113,7 @@ def last_value_days(
         return dict.fromkeys(upto.columns)
     backwards = present[::-1]
     last = (len(present) - 1 - backwards.argmax(axis=0)).tolist()
-    found = backwards.any(axis=0).tolist()
+    found = np.asarray(backwards.any(axis=0)).tolist()
     days = pd.DatetimeIndex(upto.index).date  # each day's date once, not a Timestamp per metric
     return {metric: days[last[i]] if found[i] else None for i, metric in enumerate(upto.columns)}
 
