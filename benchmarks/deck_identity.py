@@ -10,6 +10,10 @@ run as its own process, and compares the files after blanking `generated_at`.
     .venv/bin/python benchmarks/deck_identity.py [--against HEAD~3] [--tree /some/checkout]
         [--sizes 100 500] [--shocked 5] [--events 40] [--long 10]
 
+With `--events N` (default 40) each size also has a deck with an events file, and each size a
+deck that remembers last week's (written by this checkout into its reports folder) after its data
+changed: restatements and carried questions (`wbr deck --out`).
+
 `--against REV` exports that git revision's `wbr/` with `git archive` into a temporary folder
 (default: HEAD, i.e. the uncommitted edits against the last commit); `--tree DIR` uses a checkout
 or copy instead, and `--this DIR` replaces this checkout on the other side. Each version runs with
@@ -30,6 +34,9 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale import write_business, write_long_business  # a sibling script, not a package
@@ -60,13 +67,13 @@ def sample_config(folder: Path) -> Path:
     return folder / "wbr.yaml"
 
 
-def deck_bytes(config: Path, tree: Path | None, out: Path) -> bytes:
+def deck_bytes(config: Path, tree: Path | None, out: Path, *options: str) -> bytes:
     """deck.json written by `wbr deck` with the wbr of `tree` (None: this checkout)."""
     env = dict(os.environ)
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
     done = subprocess.run(
-        [str(WBR), "deck", "--config", str(config), "--json", str(out), "--quiet"],
+        [str(WBR), "deck", "--config", str(config), "--json", str(out), "--quiet", *options],
         cwd=config.parent,
         env=env,
         capture_output=True,
@@ -75,6 +82,25 @@ def deck_bytes(config: Path, tree: Path | None, out: Path) -> bytes:
     if done.returncode != 0:
         raise SystemExit(f"wbr deck failed ({tree or 'this checkout'}):\n{done.stderr[-2000:]}")
     return _STAMP.sub(b'"generated_at": ""', out.read_bytes())
+
+
+def remembering_business(folder: Path, n: int, events: int) -> Path:
+    """A business whose deck remembers last week's (written here, by this checkout, into
+    reports/) and whose data changed since: ~6% of the metrics restated on three past days,
+    one number now N/A. Its deck is read with `--out reports`."""
+    config = write_business(folder, n, events=events)
+    earlier = folder / "reports" / "2026-11-14" / "deck.json"
+    earlier.parent.mkdir(parents=True)
+    deck_bytes(config, None, earlier, "--week", "2026-11-14")
+    frame = pd.read_csv(folder / "metrics.csv", index_col="date")
+    rng = np.random.default_rng(1)
+    changed = rng.choice(frame.columns, max(1, len(frame.columns) * 6 // 100), replace=False)
+    for column in changed:
+        rows = rng.choice(np.arange(len(frame) - 200, len(frame) - 8), 3, replace=False)
+        frame.iloc[rows, frame.columns.get_loc(column)] *= rng.uniform(0.5, 1.5)
+    frame.iloc[-30, frame.columns.get_loc(changed[0])] = np.nan
+    frame.to_csv(folder / "metrics.csv")
+    return config
 
 
 def first_difference(a: bytes, b: bytes) -> str:
@@ -111,31 +137,35 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         other = args.tree or export_revision(args.against, tmp / "other")
-        decks: list[tuple[str, Path]] = []
+        decks: list[tuple[str, Path, tuple[str, ...]]] = []
         (tmp / "sample").mkdir()
-        decks.append(("sample", sample_config(tmp / "sample")))
+        decks.append(("sample", sample_config(tmp / "sample"), ()))
         for n in args.sizes:
             for shocked in sorted({0, args.shocked}):
                 folder = tmp / f"m{n}-{shocked}"
                 folder.mkdir()
                 label = f"{n} metrics" + (f", {shocked} shocked" if shocked else "")
-                decks.append((label, write_business(folder, n, shocked=shocked)))
+                decks.append((label, write_business(folder, n, shocked=shocked), ()))
             if args.events:  # the deck's events per block (business-wide and per metric)
                 folder = tmp / f"m{n}-events"
                 folder.mkdir()
                 config = write_business(folder, n, events=args.events)
-                decks.append((f"{n} metrics, {args.events} events", config))
+                decks.append((f"{n} metrics, {args.events} events", config, ()))
+            folder = tmp / f"m{n}-memory"  # deck memory: restatements, carried questions
+            folder.mkdir()
+            config = remembering_business(folder, n, args.events)
+            decks.append((f"{n} metrics, deck memory", config, ("--out", str(folder / "reports"))))
         for n in args.long:
             for irregular in (False, True):
                 folder = tmp / f"long{n}-{int(irregular)}"
                 folder.mkdir()
                 label = f"{n} metrics, long" + (", irregular" if irregular else "")
-                decks.append((label, write_long_business(folder, n, irregular=irregular)))
+                decks.append((label, write_long_business(folder, n, irregular=irregular), ()))
         print(f"{args.this or 'this checkout'} vs {args.tree or args.against}")
         differ = 0
-        for label, config in decks:
-            mine = deck_bytes(config, args.this, config.parent / "mine.json")
-            theirs = deck_bytes(config, other, config.parent / "theirs.json")
+        for label, config, options in decks:
+            mine = deck_bytes(config, args.this, config.parent / "mine.json", *options)
+            theirs = deck_bytes(config, other, config.parent / "theirs.json", *options)
             blocks = len(json.loads(mine)["blocks"])
             digest = hashlib.sha256(mine).hexdigest()[:16]
             if mine == theirs:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -140,3 +141,38 @@ def test_without_orjson_the_writer_writes_the_same_text(monkeypatch) -> None:
     without: list[str] = []
     JsonWriter(without, indent=1).value(value, 0)
     assert "".join(with_it) == "".join(without) == json.dumps(plain(value), indent=1)
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """Equal values of the same types, dict keys in the same order (floats to the bit)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float):
+        return bool(math.isnan(b)) if math.isnan(a) else repr(a) == repr(b)
+    return a == b
+
+
+def test_loads_reads_what_json_loads_reads_and_raises_what_it_raises() -> None:
+    from wbr.engine.deck_json import loads
+
+    holders = [_holder(np.random.default_rng(seed)) for seed in range(5)]
+    text = json.dumps(plain(holders), indent=1)
+    assert _same_json(loads(text.encode()), json.loads(text))
+    assert _same_json(loads(text), json.loads(text))
+    for odd in ("[NaN, -Infinity]", '["\\ud800"]', '{"a": 1, "a": 2}', "[1e400, -0.0]"):
+        assert _same_json(loads(odd.encode()), json.loads(odd))  # orjson refuses some: json reads
+    for broken in (b'{"a": 1,}', b"[1, 2", b"\xef\xbb\xbf[1]", b"[1]\n[2]"):
+        with pytest.raises(json.JSONDecodeError) as ours:
+            loads(broken)
+        with pytest.raises(json.JSONDecodeError) as theirs:
+            json.loads(broken.decode("utf-8"))
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(UnicodeDecodeError) as ours_bytes:
+        loads(b'["caf\xe9"]')
+    with pytest.raises(UnicodeDecodeError) as theirs_bytes:
+        b'["caf\xe9"]'.decode("utf-8")
+    assert str(ours_bytes.value) == str(theirs_bytes.value)

@@ -15,6 +15,7 @@ from typing import Any
 
 from wbr.engine.deck_history import ActionItem, DeckHistory, Restatement
 from wbr.engine.deck_json import JsonWriter, build_dataclass, plain
+from wbr.engine.deck_json import loads as json_loads
 
 SCHEMA_VERSION = 1
 SERIES_WEEKS = 104  # weeks of Block.series in deck.json: two years keep it small
@@ -311,9 +312,9 @@ class Deck:
     @classmethod
     def from_json(cls, text: str) -> Deck:
         """Rebuild a Deck from deck.json text."""
-        return cls.from_dict(json.loads(text))
+        return cls.from_dict(json_loads(text))
 
     @classmethod
     def read_json(cls, path: str | Path) -> Deck:
         """Read a deck.json file."""
-        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+        return cls.from_dict(json_loads(Path(path).read_bytes()))

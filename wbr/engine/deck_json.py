@@ -15,7 +15,15 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
-__all__ = ["SINK_PARTS", "JsonWriter", "build_dataclass", "decode_value", "json_key", "plain"]
+__all__ = [
+    "SINK_PARTS",
+    "JsonWriter",
+    "build_dataclass",
+    "decode_value",
+    "json_key",
+    "loads",
+    "plain",
+]
 
 
 def plain(value: Any) -> Any:
@@ -329,6 +337,19 @@ def _fast_numbers(items: list | tuple) -> str | None:
     if b"e" in data or b"0.0000" in data:
         return None
     return data[1:-1].decode("ascii")
+
+
+def loads(raw: bytes | str) -> Any:
+    """json.loads of deck.json text (UTF-8 bytes or str): read by orjson (twice as fast on a
+    big deck) when it can, else by the json module, which raises its own error (an invalid byte,
+    a syntax error) or reads what orjson refuses (NaN, lone surrogates), so every answer and
+    every message is json's. Integers beyond 64 bits come back as floats (a deck has none)."""
+    if _orjson is not None:
+        try:
+            return _orjson.loads(raw)
+        except _orjson.JSONDecodeError:
+            pass
+    return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
 
 
 def json_key(key: Any) -> str:

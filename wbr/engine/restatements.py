@@ -15,18 +15,8 @@ from typing import Any
 
 from wbr.engine.calendar import MONTH_ABBR
 from wbr.engine.config import HistoryConfig
-from wbr.engine.deck import Block
+from wbr.engine.deck import Block, MonthPoint, WeekPoint
 from wbr.engine.deck_history import Restatement
-
-
-def _restated(old: Any, new: float | None, settings: HistoryConfig) -> bool:
-    """A number the earlier deck showed that now differs beyond the tolerance (or is gone)."""
-    if not isinstance(old, int | float) or isinstance(old, bool):
-        return False  # the earlier deck showed N/A: a value arriving late is not a restatement
-    if new is None:
-        return True
-    allowed = max(settings.restatement_pct / 100 * abs(old), settings.restatement_floor)
-    return abs(new - old) > allowed
 
 
 def _change(old: float, new: float | None) -> float | None:
@@ -42,46 +32,44 @@ def block_restatements(
     block: Block, earlier_block: Mapping[str, Any], settings: HistoryConfig
 ) -> tuple[Restatement, ...]:
     """The block's past weeks and months whose CY or PY value changed since the earlier deck."""
-    found = []
+    found: list[Restatement] = []
     weeks = {point.end.isoformat(): point for point in block.weeks}
     for old in earlier_block.get("weeks") or ():
         point = weeks.get(str(old.get("end")))
-        if point is None:
-            continue
-        for series in ("cy", "py"):
-            new = getattr(point, series)
-            if _restated(old.get(series), new, settings):
-                found.append(
-                    Restatement(
-                        "week",
-                        point.end.isoformat(),
-                        point.label,
-                        series,
-                        float(old[series]),
-                        new,
-                        _change(float(old[series]), new),
-                    )
-                )
+        if point is not None:
+            _compare(old, point, "week", point.end.isoformat(), point.label, settings, found)
     months = {month.month: month for month in block.months}
     for old in earlier_block.get("months") or ():
         month = months.get(str(old.get("month")))
-        if month is None:
-            continue
-        for series in ("cy", "py"):
-            new = getattr(month, series)
-            if _restated(old.get(series), new, settings):
-                found.append(
-                    Restatement(
-                        "month",
-                        month.month,
-                        _month_label(month.month),
-                        series,
-                        float(old[series]),
-                        new,
-                        _change(float(old[series]), new),
-                    )
-                )
+        if month is not None:
+            label = _month_label(month.month)
+            _compare(old, month, "month", month.month, label, settings, found)
     return tuple(found)
+
+
+def _compare(
+    old: Mapping[str, Any],
+    point: WeekPoint | MonthPoint,
+    kind: str,
+    key: str,
+    label: str,
+    settings: HistoryConfig,
+    found: list[Restatement],
+) -> None:
+    """One week's or month's CY and PY against the earlier deck's: each restated one to `found`
+    (a deck of 10,000 metrics compares 340,000 numbers, each checked here inline). A number the
+    earlier deck showed as N/A is not compared; one now N/A is restated."""
+    for series, new in (("cy", point.cy), ("py", point.py)):
+        shown = old.get(series)
+        if not isinstance(shown, int | float) or isinstance(shown, bool):
+            continue  # the earlier deck showed N/A: a value arriving late is not a restatement
+        if new is not None:
+            allowed = max(settings.restatement_pct / 100 * abs(shown), settings.restatement_floor)
+            if not abs(new - shown) > allowed:
+                continue
+        found.append(
+            Restatement(kind, key, label, series, float(shown), new, _change(float(shown), new))
+        )
 
 
 def attach_restatements(
