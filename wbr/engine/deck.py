@@ -310,11 +310,11 @@ class Deck:
         return build_dataclass(cls, data)
 
     @classmethod
-    def from_json(cls, text: str) -> Deck:
-        """Rebuild a Deck from deck.json text."""
+    def from_json(cls, text: str | bytes) -> Deck:
+        """Rebuild a Deck from deck.json text (str, or UTF-8 bytes)."""
         return cls.from_dict(json_loads(text))
 
     @classmethod
     def read_json(cls, path: str | Path) -> Deck:
         """Read a deck.json file."""
-        return cls.from_dict(json_loads(Path(path).read_bytes()))
+        return cls.from_json(Path(path).read_bytes())

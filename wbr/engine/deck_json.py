@@ -45,11 +45,24 @@ def plain(value: Any) -> Any:
     return value
 
 
-_orjson: Any
-try:  # a fast writer of number lists (Ryu's shortest digits, in Rust); optional: see _fast_numbers
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - a dependency; without it the json module writes them
-    _orjson = None
+_NOT_LOOKED_FOR = object()
+_orjson: Any = _NOT_LOOKED_FOR  # orjson, None without it; imported on first use (16 ms)
+
+
+def fast_json() -> Any:
+    """orjson (Ryu's shortest digits, in Rust), imported on first use so that commands that
+    neither write nor read a deck do not pay for it; None when it is not installed (a
+    dependency: without it the json module does its work, see _fast_numbers and loads)."""
+    global _orjson
+    if _orjson is _NOT_LOOKED_FOR:
+        try:
+            import orjson
+
+            _orjson = orjson
+        except ImportError:  # pragma: no cover
+            _orjson = None
+    return _orjson
+
 
 _ESCAPE = json.encoder.encode_basestring_ascii  # json.dumps' own string encoder (ensure_ascii)
 _NUMBERS = frozenset({float, type(None)})  # an array of only these is written in one piece
@@ -173,7 +186,8 @@ class JsonWriter:
             chunks.append("".join(writer.parts))
             return "".join(chunks)
 
-        tail = parallel.split_map(part, [0, 1], min_items=2)[1]
+        # orjson imported before the fork, once, not in each process
+        tail = parallel.split_map(part, [0, 1], min_items=2, prepare=fast_json)[1]
         sink = self.sink
         assert sink is not None
         if self.parts:
@@ -257,10 +271,11 @@ class JsonWriter:
             write("[" + inner + text[1:-1] + self.pad(level) + "]")
             return
         write("[" + inner)
-        parts, sink = self.parts, self.sink
         kind = type(items[0])
         if kind in self.dataclasses and all(type(item) is kind for item in items):
-            # a week's or month's chart points, a series' limits: their writer called directly
+            # a week's or month's chart points, a series' limits: run()'s loop with their writer
+            # called directly (a call through value() per item is 5% of the whole write)
+            parts, sink = self.parts, self.sink
             writer = self.writer(kind, level + 1)
             for i, item in enumerate(items):
                 if i:
@@ -269,15 +284,8 @@ class JsonWriter:
                 if sink is not None and len(parts) >= SINK_PARTS:
                     sink("".join(parts))
                     parts.clear()
-            write(self.pad(level) + "]")
-            return
-        for i, item in enumerate(items):
-            if i:
-                write(separator)
-            self.value(item, level + 1)
-            if sink is not None and len(parts) >= SINK_PARTS:
-                sink("".join(parts))
-                parts.clear()
+        else:
+            self.run(items, separator, level, first=True)
         write(self.pad(level) + "]")
 
     def mapping(self, items: dict, level: int) -> None:
@@ -331,9 +339,10 @@ def _fast_numbers(items: list | tuple) -> str | None:
     orjson may write otherwise (0.00001, 1e-5): a list with an exponent ("e") or with four
     zeros after a point (|x| < 1e-4, or a rare harmless match such as 10.00001) is left to
     the json module."""
-    if _orjson is None:
+    orjson = fast_json()
+    if orjson is None:
         return None
-    data = _orjson.dumps(items)
+    data = orjson.dumps(items)
     if b"e" in data or b"0.0000" in data:
         return None
     return data[1:-1].decode("ascii")
@@ -344,10 +353,11 @@ def loads(raw: bytes | str) -> Any:
     big deck) when it can, else by the json module, which raises its own error (an invalid byte,
     a syntax error) or reads what orjson refuses (NaN, lone surrogates), so every answer and
     every message is json's. Integers beyond 64 bits come back as floats (a deck has none)."""
-    if _orjson is not None:
+    orjson = fast_json()
+    if orjson is not None:
         try:
-            return _orjson.loads(raw)
-        except _orjson.JSONDecodeError:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
             pass
     return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
 
