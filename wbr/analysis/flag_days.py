@@ -51,9 +51,10 @@ class WeekDays:
     """The deck's week's daily residuals (the STL fit, see wbr/analysis/residuals.py), and a year
     or two back, each fitted at most once."""
 
-    def __init__(self, week: MetricWeek) -> None:
+    def __init__(self, week: MetricWeek, ahead: tuple[ResidualDay, ...] | None = None) -> None:
         self.week = week
         self._current: tuple[ResidualDay, ...] | None = None
+        self._ahead = ahead  # the week's residual days, fitted with other metrics' (fit_windows)
         self._intermittent: bool | None = None
         self._prior: dict[int, list[tuple[dt.date, float, float]]] = {}
 
@@ -83,11 +84,12 @@ class WeekDays:
     def current(self) -> tuple[ResidualDay, ...]:
         """The week's days against the STL fit (none for an intermittent series)."""
         if self._current is None:
-            self._current = (
-                ()
-                if self.intermittent
-                else residual_days(self.week.history.daily, self.week.week_end)
-            )
+            if self.intermittent:
+                self._current = ()
+            elif self._ahead is not None:
+                self._current = self._ahead
+            else:
+                self._current = residual_days(self.week.history.daily, self.week.week_end)
         return self._current
 
     @property

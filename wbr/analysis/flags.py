@@ -55,9 +55,11 @@ from wbr.analysis.flag_week import (
     yoy_series,
 )
 from wbr.analysis.residuals import (
+    BATCH_AT_LEAST,
     ResidualDay,
     daily_window,
     residual_days,
+    residual_days_of,
 )
 from wbr.analysis.rule_flags import (
     WeeklyRows,
@@ -367,15 +369,18 @@ def _count_flags(week: MetricWeek, mean: float) -> list[Flag]:
 
 
 def _signal_flags(
-    week: MetricWeek, built: dict[str, WeeklyView] | None = None
+    week: MetricWeek,
+    built: dict[str, WeeklyView] | None = None,
+    fitted: tuple[ResidualDay, ...] | None = None,
 ) -> tuple[list[Flag], list[Flag], WeeklyView | None]:
     """XmR flags on the chosen weekly series and seasonal residual flags on the week's days
-    (`built`: views already charted, flag_week.charted_views)."""
+    (`built`: views already charted, flag_week.charted_views; `fitted`: the week's residual
+    days, fitted ahead)."""
     settings = week.settings
     raised: list[Flag] = []
     aside: list[Flag] = []
     view: WeeklyView | None = None
-    days = WeekDays(week)
+    days = WeekDays(week, fitted)
     rare = rare_count_mean(week.history, week.metric)
     if rare is not None:  # limits of 0 to 0 and z-scores of thousands mean nothing here
         return (_count_flags(week, rare) if settings.xmr else []), [], None
@@ -476,7 +481,33 @@ def assess_metrics(inputs: Sequence[MetricInputs]) -> list[Assessment]:
     answers, sooner: flag_week.charted_views)."""
     weeks = [_metric_week(one) for one in inputs]
     built = charted_views(weeks)
-    return [_assess_week(*args) for args in zip(inputs, weeks, built, strict=True)]
+    fitted = _days_fitted_ahead(weeks, built)
+    return [_assess_week(*args) for args in zip(inputs, weeks, built, fitted, strict=True)]
+
+
+def _days_fitted_ahead(
+    weeks: Sequence[MetricWeek], built: Sequence[dict[str, WeeklyView]]
+) -> list[tuple[ResidualDay, ...] | None]:
+    """The residual days of the weeks likely to be fitted (a seasonal metric whose weekday
+    screen passed or whose week has a one-off event, or a point signal on its first-choice
+    XmR chart, which the days may place), all fitted together (residuals.fit_windows: the same
+    days, sooner); None for the rest, which WeekDays fits itself if it needs to."""
+    likely = [
+        at
+        for at, (week, views) in enumerate(zip(weeks, built, strict=True))
+        if (week.settings.seasonal and (week.screened or week.one_off_days()))
+        or any(
+            signal.rule in POINT_RULES
+            for view in views.values()
+            for signal in (view.chart.signals if view.chart else ())
+        )
+    ]
+    found: list[tuple[ResidualDay, ...] | None] = [None] * len(weeks)
+    if len(likely) >= BATCH_AT_LEAST:
+        requests = [(weeks[at].history.daily, weeks[at].week_end) for at in likely]
+        for at, days in zip(likely, residual_days_of(requests), strict=True):
+            found[at] = days
+    return found
 
 
 def _metric_week(inputs: MetricInputs) -> MetricWeek:
@@ -495,9 +526,13 @@ def _metric_week(inputs: MetricInputs) -> MetricWeek:
 
 
 def _assess_week(
-    inputs: MetricInputs, week: MetricWeek, built: dict[str, WeeklyView] | None = None
+    inputs: MetricInputs,
+    week: MetricWeek,
+    built: dict[str, WeeklyView] | None = None,
+    fitted: tuple[ResidualDay, ...] | None = None,
 ) -> Assessment:
-    """assess_metric on the metric's week (`built`: views already charted)."""
+    """assess_metric on the metric's week (`built`: views already charted; `fitted`: its
+    residual days, fitted ahead)."""
     history, metric, settings = inputs.history, inputs.metric, inputs.settings
     screens = inputs.screens
     rows = week.rows
@@ -514,7 +549,7 @@ def _assess_week(
             f" min_denominator {settings.min_denominator:g}"
         )
     else:
-        raised, aside, view = _signal_flags(week, built)
+        raised, aside, view = _signal_flags(week, built, fitted)
         flags += raised
     flags += plan_flags(history, metric, settings, inputs.plan_score, rows)
     flags += trend_flags(history, metric, settings)
