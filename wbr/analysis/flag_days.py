@@ -47,14 +47,24 @@ def day_words(week: MetricWeek, day: ResidualDay) -> str:
     )
 
 
+class FitDeferred(Exception):
+    """WeekDays was told to defer its STL fit and needs one: fit it with others', then ask again."""
+
+
 class WeekDays:
     """The deck's week's daily residuals (the STL fit, see wbr/analysis/residuals.py), and a year
-    or two back, each fitted at most once."""
+    or two back, each fitted at most once.
 
-    def __init__(self, week: MetricWeek, ahead: tuple[ResidualDay, ...] | None = None) -> None:
+    `ahead`: the week's residual days, fitted with other metrics' (residuals.fit_windows); with
+    `defer`, a week that needs a fit it was not given raises FitDeferred instead of fitting."""
+
+    def __init__(
+        self, week: MetricWeek, ahead: tuple[ResidualDay, ...] | None = None, defer: bool = False
+    ) -> None:
         self.week = week
         self._current: tuple[ResidualDay, ...] | None = None
-        self._ahead = ahead  # the week's residual days, fitted with other metrics' (fit_windows)
+        self._ahead = ahead
+        self._defer = defer
         self._intermittent: bool | None = None
         self._prior: dict[int, list[tuple[dt.date, float, float]]] = {}
 
@@ -88,6 +98,8 @@ class WeekDays:
                 self._current = ()
             elif self._ahead is not None:
                 self._current = self._ahead
+            elif self._defer:
+                raise FitDeferred
             else:
                 self._current = residual_days(self.week.history.daily, self.week.week_end)
         return self._current

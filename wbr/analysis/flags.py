@@ -28,6 +28,7 @@ import pandas as pd
 
 from wbr.analysis.flag_batch import Screens, screen_passes
 from wbr.analysis.flag_days import (
+    FitDeferred,
     WeekDays,
     day_words,
     residual_flag,
@@ -372,15 +373,15 @@ def _signal_flags(
     week: MetricWeek,
     built: dict[str, WeeklyView] | None = None,
     fitted: tuple[ResidualDay, ...] | None = None,
+    defer: bool = False,
 ) -> tuple[list[Flag], list[Flag], WeeklyView | None]:
     """XmR flags on the chosen weekly series and seasonal residual flags on the week's days
-    (`built`: views already charted, flag_week.charted_views; `fitted`: the week's residual
-    days, fitted ahead)."""
+    (`built`: views already charted, flag_week.charted_views; `fitted`, `defer`: WeekDays)."""
     settings = week.settings
     raised: list[Flag] = []
     aside: list[Flag] = []
     view: WeeklyView | None = None
-    days = WeekDays(week, fitted)
+    days = WeekDays(week, fitted, defer)
     rare = rare_count_mean(week.history, week.metric)
     if rare is not None:  # limits of 0 to 0 and z-scores of thousands mean nothing here
         return (_count_flags(week, rare) if settings.xmr else []), [], None
@@ -480,34 +481,47 @@ def assess_metrics(inputs: Sequence[MetricInputs]) -> list[Assessment]:
     """`assess_metric` of each metric, the XmR charts of all worked out at once (the same
     answers, sooner: flag_week.charted_views)."""
     weeks = [_metric_week(one) for one in inputs]
-    built = charted_views(weeks)
-    fitted = _days_fitted_ahead(weeks, built)
-    return [_assess_week(*args) for args in zip(inputs, weeks, built, fitted, strict=True)]
+    return _assessed_together(inputs, weeks, charted_views(weeks))
 
 
-def _days_fitted_ahead(
-    weeks: Sequence[MetricWeek], built: Sequence[dict[str, WeeklyView]]
-) -> list[tuple[ResidualDay, ...] | None]:
-    """The residual days of the weeks likely to be fitted (a seasonal metric whose weekday
-    screen passed or whose week has a one-off event, or a point signal on its first-choice
-    XmR chart, which the days may place), all fitted together (residuals.fit_windows: the same
-    days, sooner); None for the rest, which WeekDays fits itself if it needs to."""
-    likely = [
+def _assessed_together(
+    inputs: Sequence[MetricInputs],
+    weeks: Sequence[MetricWeek],
+    built: Sequence[dict[str, WeeklyView]],
+) -> list[Assessment]:
+    """_assess_week of each week, the STL fits of the days worked out together (the same
+    answers, sooner): first the weeks sure to need one (a seasonal metric whose weekday screen
+    passed or whose week has a one-off event), then those found to need one when assessed (a
+    point signal the days may place), assessed again with it."""
+    sure = [
         at
-        for at, (week, views) in enumerate(zip(weeks, built, strict=True))
-        if (week.settings.seasonal and (week.screened or week.one_off_days()))
-        or any(
-            signal.rule in POINT_RULES
-            for view in views.values()
-            for signal in (view.chart.signals if view.chart else ())
-        )
+        for at, week in enumerate(weeks)
+        if week.settings.seasonal and (week.screened or week.one_off_days())
     ]
-    found: list[tuple[ResidualDay, ...] | None] = [None] * len(weeks)
-    if len(likely) >= BATCH_AT_LEAST:
-        requests = [(weeks[at].history.daily, weeks[at].week_end) for at in likely]
-        for at, days in zip(likely, residual_days_of(requests), strict=True):
-            found[at] = days
-    return found
+    fitted = _fitted_days(weeks, sure)
+    found: list[Assessment | None] = []
+    deferred = []
+    for at, args in enumerate(zip(inputs, weeks, built, strict=True)):
+        try:
+            found.append(_assess_week(*args, fitted.get(at), defer=True))
+        except FitDeferred:
+            found.append(None)
+            deferred.append(at)
+    fitted = _fitted_days(weeks, deferred)
+    for at in deferred:
+        found[at] = _assess_week(inputs[at], weeks[at], built[at], fitted.get(at))
+    return [assessment for assessment in found if assessment is not None]
+
+
+def _fitted_days(
+    weeks: Sequence[MetricWeek], wanted: list[int]
+) -> dict[int, tuple[ResidualDay, ...]]:
+    """The residual days of the wanted weeks, fitted together: none when too few for a batch
+    (WeekDays then fits each itself)."""
+    if len(wanted) < BATCH_AT_LEAST:
+        return {}
+    requests = [(weeks[at].history.daily, weeks[at].week_end) for at in wanted]
+    return dict(zip(wanted, residual_days_of(requests), strict=True))
 
 
 def _metric_week(inputs: MetricInputs) -> MetricWeek:
@@ -530,9 +544,11 @@ def _assess_week(
     week: MetricWeek,
     built: dict[str, WeeklyView] | None = None,
     fitted: tuple[ResidualDay, ...] | None = None,
+    *,
+    defer: bool = False,
 ) -> Assessment:
     """assess_metric on the metric's week (`built`: views already charted; `fitted`: its
-    residual days, fitted ahead)."""
+    residual days, fitted ahead; `defer`: raise FitDeferred rather than fit them here)."""
     history, metric, settings = inputs.history, inputs.metric, inputs.settings
     screens = inputs.screens
     rows = week.rows
@@ -549,7 +565,7 @@ def _assess_week(
             f" min_denominator {settings.min_denominator:g}"
         )
     else:
-        raised, aside, view = _signal_flags(week, built, fitted)
+        raised, aside, view = _signal_flags(week, built, fitted, defer)
         flags += raised
     flags += plan_flags(history, metric, settings, inputs.plan_score, rows)
     flags += trend_flags(history, metric, settings)

@@ -170,8 +170,8 @@ def _window(daily: pd.Series, end: dt.date, score: int, weeks: int) -> _Window |
     stop = int(daily.index.searchsorted(pd.Timestamp(end), side="right"))
     # the days before a metric's first value are before its history, not missing: a metric that
     # starts later than the others in its file has blank days there
-    first = daily.first_valid_index()
-    begins = 0 if first is None else int(daily.index.searchsorted(first))
+    present_all = ~np.isnan(daily.to_numpy(dtype=float))
+    begins = int(present_all.argmax())  # the first value's day (0 when there is none)
     days = min(weeks * 7, stop - score - begins)  # a young metric: as many whole weeks as it has
     days -= days % 7
     if days < MIN_FIT_WEEKS * 7:
@@ -263,14 +263,14 @@ def scored_days(fit: WindowFit | None, end: dt.date, score: int = 7) -> tuple[Re
     centre, scale = fit.centre, fit.scale
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.log(values) if log else values
-    first = pd.Timestamp(end) - pd.Timedelta(days=score - 1)
+    last = pd.Timestamp(end).date()
     out = []
     for i in range(score):
         k = len(values) - score + i
         if present[k]:
             r = float(resid[k]) - centre
             expected = float(np.exp(x[k] - r)) if log else float(x[k] - r)
-            day = (first + pd.Timedelta(days=i)).date()
+            day = last - dt.timedelta(days=score - 1 - i)
             found = ResidualDay(
                 day, float(values[k]), expected, r / scale, r, scale, log, fit.weeks
             )
