@@ -294,7 +294,7 @@ class Deck:
                 # holding all of it, and its millions of parts, at once
                 parts: list[str] = []
                 # the blocks (most of the text) half here, half in a forked child (fields_split)
-                writer = JsonWriter(parts, 1, sink=handle.write)
+                writer = JsonWriter(parts, 1, sink=handle.write, stream=handle)
                 writer.fields_split(self, 0, "schema_version", "blocks")
                 handle.write("".join(parts))
             partial.replace(path)

@@ -8,7 +8,9 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import os
 import re
+import tempfile
 import types
 import typing
 from collections.abc import Callable
@@ -24,6 +26,23 @@ __all__ = [
     "loads",
     "plain",
 ]
+
+
+def _copy_into(spill: typing.BinaryIO, size: int, stream: typing.TextIO) -> None:
+    """The first `size` bytes of `spill` appended to the text file `stream` (UTF-8), as bytes."""
+    stream.flush()
+    spill.seek(0)
+    target = stream.buffer
+    copied = 0
+    while copied < size:
+        chunk = spill.read(min(_COPY_CHUNK, size - copied))
+        if not chunk:
+            raise OSError(f"the child's part of the file is short: {copied} of {size} bytes")
+        target.write(chunk)
+        copied += len(chunk)
+
+
+_COPY_CHUNK = 1 << 22
 
 
 def plain(value: Any) -> Any:
@@ -82,11 +101,16 @@ class JsonWriter:
     stays in `parts`."""
 
     def __init__(
-        self, parts: list[str], indent: int, sink: Callable[[str], Any] | None = None
+        self,
+        parts: list[str],
+        indent: int,
+        sink: Callable[[str], Any] | None = None,
+        stream: typing.TextIO | None = None,
     ) -> None:
         self.parts = parts
         self.write = parts.append
         self.sink = sink
+        self.stream = stream  # the file `sink` writes to, if any: a child's part is copied in
         self.indent = indent
         self.pads: list[str] = []
         self.writers: dict[tuple[type, int, str | None], Callable[..., None]] = {}
@@ -169,33 +193,60 @@ class JsonWriter:
         self.write(self.pad(level) + "}")
 
     def split_sequence(self, items: list | tuple, level: int, parallel: Any) -> None:
-        """`sequence` for at least two items, the second part written by a forked child."""
+        """`sequence` for at least two items, the second part written by a forked child: into a
+        temporary file that is then copied into `stream` (one kernel-side copy), or without a
+        stream as one string sent back through split_map's pipe."""
         inner = self.pad(level + 1)
         separator = "," + inner
         cut = parallel.parent_part(len(items))
+        spill = self.spill_file()
 
-        def part(which: int) -> str:
+        def part(which: int) -> str | int:
             if which == 0:  # the parent's part, streamed to the sink as sequence() does
                 self.write("[" + inner)
                 self.run(items[:cut], separator, level, first=True)
                 return ""
-            # the child's part (or the parent's, if the child failed): one string
+            # the child's part (or the parent's, if the child failed)
+            if spill is not None:  # to the file: its length in bytes goes back
+                spill.seek(0)
+                spill.truncate()
+                writer = JsonWriter([], self.indent, sink=lambda text: spill.write(text.encode()))
+                writer.run(items[cut:], separator, level, first=False)
+                spill.write("".join(writer.parts).encode())
+                spill.flush()
+                return spill.tell()
             chunks: list[str] = []
             writer = JsonWriter([], self.indent, sink=chunks.append)
             writer.run(items[cut:], separator, level, first=False)
             chunks.append("".join(writer.parts))
             return "".join(chunks)
 
-        # orjson imported before the fork, once, not in each process
-        tail = parallel.split_map(part, [0, 1], min_items=2, prepare=fast_json)[1]
-        sink = self.sink
-        assert sink is not None
-        if self.parts:
-            sink("".join(self.parts))
-            self.parts.clear()
-        sink(tail)
-        del tail
+        try:
+            # orjson imported before the fork, once, not in each process
+            tail = parallel.split_map(part, [0, 1], min_items=2, prepare=fast_json)[1]
+            sink = self.sink
+            assert sink is not None
+            if self.parts:
+                sink("".join(self.parts))
+                self.parts.clear()
+            if spill is None:
+                assert isinstance(tail, str)
+                sink(tail)
+            else:
+                assert isinstance(tail, int) and self.stream is not None
+                _copy_into(spill, tail, self.stream)
+            del tail
+        finally:
+            if spill is not None:
+                spill.close()
         self.write(self.pad(level) + "]")
+
+    def spill_file(self) -> typing.BinaryIO | None:
+        """A temporary file beside `stream`'s file for a child's part (None without a stream)."""
+        name = getattr(self.stream, "name", None)
+        if not isinstance(name, str) or not hasattr(self.stream, "buffer"):
+            return None
+        return tempfile.TemporaryFile(dir=os.path.dirname(os.path.abspath(name)))
 
     def run(self, items: list | tuple, separator: str, level: int, *, first: bool) -> None:
         """Items of an array, each after `separator` (not the first one when `first`)."""
