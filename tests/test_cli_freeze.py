@@ -1,5 +1,5 @@
-"""`wbr deck` freezes what it has loaded (modules, config, data), so the build's garbage
-collections stop walking objects that live until the process ends."""
+"""`wbr deck` keeps the collector off while it loads and builds, and freezes the deck before it
+writes it, so that no collector pass walks objects that live until the process ends."""
 
 from __future__ import annotations
 
@@ -11,17 +11,26 @@ from wbr.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_wbr_deck_freezes_the_loaded_objects_before_the_build(tmp_path, monkeypatch) -> None:
+def test_wbr_deck_builds_with_the_collector_off_and_writes_a_frozen_deck(
+    tmp_path, monkeypatch
+) -> None:
     import wbr.engine.build as build
+    from wbr.engine.deck import Deck
 
-    frozen_at_build: list[int] = []
-    real_build = build.build_deck
+    collecting_at_build: list[bool] = []
+    frozen_at_write: list[int] = []
+    real_build, real_write = build.build_deck, Deck.write_json
 
-    def spy(*args, **kwargs):
-        frozen_at_build.append(gc.get_freeze_count())
+    def build_spy(*args, **kwargs):
+        collecting_at_build.append(gc.isenabled())
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr(build, "build_deck", spy)
+    def write_spy(self, *args, **kwargs):
+        frozen_at_write.append(gc.get_freeze_count())
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(build, "build_deck", build_spy)
+    monkeypatch.setattr(Deck, "write_json", write_spy)
     gc.unfreeze()
     try:
         code = main(
@@ -34,11 +43,13 @@ def test_wbr_deck_freezes_the_loaded_objects_before_the_build(tmp_path, monkeypa
                 "--quiet",
             ]
         )
+        assert gc.isenabled()  # on again after the build
     finally:
         gc.unfreeze()  # the test process goes on: let the collector see these objects again
     assert code == 0
     assert (tmp_path / "d.json").exists()
-    assert frozen_at_build and frozen_at_build[0] > 10_000  # modules and data, not a handful
+    assert collecting_at_build == [False]
+    assert frozen_at_write and frozen_at_write[0] > 10_000  # modules, data, deck: not a handful
 
 
 def test_paused_turns_the_collector_off_and_restores_it_even_on_error() -> None:
@@ -61,39 +72,24 @@ def test_paused_turns_the_collector_off_and_restores_it_even_on_error() -> None:
         gc.enable()
 
 
-def test_young_passes_only_lifts_the_full_pass_threshold_and_restores_it() -> None:
-    from wbr import collector
-
-    before = gc.get_threshold()
-    try:
-        with collector.young_passes_only():
-            young, middle, old = gc.get_threshold()
-            assert (young, middle) == before[:2] and old >= 1 << 30
-            raise KeyError("boom")
-    except KeyError:
-        pass
-    assert gc.get_threshold() == before
-
-
-def test_build_deck_runs_without_full_collections_and_restores_the_thresholds(
-    monkeypatch,
-) -> None:
+def test_build_deck_runs_with_the_collector_off_and_restores_it(monkeypatch) -> None:
     import wbr.engine.build as build
     from wbr.engine.config import load_config
 
-    seen: list[tuple[int, int, int]] = []
+    seen: list[bool] = []
     real = build.weekly_histories
 
     def spy(*args, **kwargs):
-        seen.append(gc.get_threshold())
+        seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
     monkeypatch.setattr(build, "weekly_histories", spy)
     before = gc.get_threshold()
+    assert gc.isenabled()
     deck = build.build_deck(load_config(ROOT / "wbr.yaml"))
     assert deck.blocks
-    assert seen and seen[0][2] >= 1 << 30
-    assert gc.get_threshold() == before
+    assert seen == [False]
+    assert gc.isenabled() and gc.get_threshold() == before
 
 
 def test_importing_the_cli_leaves_the_collector_as_it_was() -> None:

@@ -331,7 +331,7 @@ def build_deck(
 ) -> Deck:
     """Compute the whole deck for one week (loads the data when no Dataset is given); earlier
     decks are read from `history.folder`, else from `history_dir` (None: no deck memory)."""
-    with collector.young_passes_only():  # the deck's objects live on: full passes free nothing
+    with collector.paused():  # the deck's objects live on: collector passes free next to nothing
         return _build_deck(
             config, dataset, week_ending, generated_at, analyse, progress, history_dir
         )
