@@ -311,3 +311,57 @@ def test_the_loaders_matrix_holds_each_metrics_days_together(tmp_path) -> None:
 
     matrix = DailyMatrix.from_frame(load_data(load_config(path)).actuals)
     assert matrix.values.T.flags.c_contiguous
+
+
+def test_ratio_and_derived_metrics_worked_out_together_are_combine_one_by_one(monkeypatch):
+    """window_values works out each level's two-operand divisions, differences and products
+    together (aggregate._combined_levels): every value and completeness bit is combine()'s."""
+    from wbr.engine import aggregate
+
+    lines = ["title: T", "sources: {actuals: {path: x.csv}}", "metrics:"]
+    base = [f"b{i}" for i in range(8)]
+    lines += [f"  {b}: {{}}" for b in base]
+    lines += [
+        f"  r{i}: {{aggregation: ratio, numerator: b{i}, denominator: b{(i + 3) % 8}}}"
+        for i in range(8)
+    ]
+    ops = ["difference", "product", "divide", "sum"]
+    lines += [
+        f"  d{i}: {{aggregation: derived, formula: {{op: {ops[i % 4]}, operands: [r{i}, b{i}]}}}}"
+        for i in range(8)
+    ]
+    lines += [  # a third level, a three-operand sum and product
+        "  e0: {aggregation: derived, formula: {op: divide, operands: [d0, d1]}}",
+        "  e1: {aggregation: derived, formula: {op: sum, operands: [d2, b1, r3]}}",
+        "  e2: {aggregation: derived, formula: {op: product, operands: [d3, b2, r4]}}",
+        "  e3: {aggregation: ratio, numerator: d4, denominator: d5}",
+    ]
+    config = parse_config("\n".join(lines))
+    rng = np.random.default_rng(5)
+    days = rng.lognormal(3, 2, (70, 8)) * rng.choice([-1.0, 1.0], (70, 8), p=[0.2, 0.8])
+    days[rng.random((70, 8)) < 0.05] = np.nan  # incomplete windows
+    days[rng.random((70, 8)) < 0.05] = 0.0  # zero denominators
+    days[:, 7] = 1e200  # products overflow
+    frame = pd.DataFrame(days, columns=base, index=pd.date_range("2024-01-01", periods=70))
+    matrix = DailyMatrix.from_frame(frame)
+    windows = [
+        Window(
+            dt.date(2024, 1, 1) + dt.timedelta(days=d), dt.date(2024, 1, 7) + dt.timedelta(days=d)
+        )
+        for d in range(60)
+    ]
+    levels = aggregate._combined_levels(config, aggregate.evaluation_order(config))
+    assert len(levels) == 3 and ("divide", None) in levels[0] and ("product", None) in levels[1]
+    together = window_values(config, matrix, windows)
+    monkeypatch.setattr(
+        aggregate,
+        "_combined_levels",
+        lambda c, order: [
+            {(None, m): [m] for m in order if c.metrics[m].operands},
+        ],
+    )
+    alone = window_values(config, matrix, windows)
+    assert together.metrics == alone.metrics
+    assert together.values.tobytes() == alone.values.tobytes()
+    assert (together.complete == alone.complete).all()
+    assert np.isfinite(together.values).sum() > 500 and np.isnan(together.values).sum() > 50

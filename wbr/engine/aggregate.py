@@ -225,15 +225,67 @@ def window_values(
             if metric in column:
                 values[:, column[metric]] = base_values[:, i]
                 complete[:, column[metric]] = base_complete[:, i]
+    for level in _combined_levels(config, order):
+        for (op, _), members in level.items():
+            if op is None:  # one metric: combine() itself
+                alone = members[0]
+                spec = config.metrics[alone]
+                operands = [column[operand] for operand in spec.operands]
+                combined, ready = combine(spec, values[:, operands].T, complete[:, operands].T)
+                values[:, column[alone]] = combined
+                complete[:, column[alone]] = ready
+                continue
+            targets = [column[m] for m in members]
+            left = [column[config.metrics[m].operands[0]] for m in members]
+            right = [column[config.metrics[m].operands[1]] for m in members]
+            combined, ready = _combine_pairs(
+                op, values[:, left], values[:, right], complete[:, left] & complete[:, right]
+            )
+            values[:, targets] = combined
+            complete[:, targets] = ready
+    return WindowValues(tuple(order), values, complete)
+
+
+_PAIRWISE = ("divide", "difference", "product")
+
+
+def _combined_levels(
+    config: Config, order: Sequence[str]
+) -> list[dict[tuple[str | None, str | None], list[str]]]:
+    """The ratio and derived metrics by level (level 1: operands are all base metrics; level k:
+    an operand at level k - 1), each level's two-operand divisions, differences and products
+    grouped by op, to be worked out together (the same element-wise arithmetic as combine(),
+    each metric's values the same to the last bit); any other metric alone, keyed (None, id)."""
+    depth: dict[str, int] = {}
+    levels: list[dict[tuple[str | None, str | None], list[str]]] = []
     for metric in order:
         spec = config.metrics[metric]
         if not spec.operands:
+            depth[metric] = 0
             continue
-        operands = [column[operand] for operand in spec.operands]
-        combined, ready = combine(spec, values[:, operands].T, complete[:, operands].T)
-        values[:, column[metric]] = combined
-        complete[:, column[metric]] = ready
-    return WindowValues(tuple(order), values, complete)
+        level = 1 + max(depth.get(operand, 0) for operand in spec.operands)
+        depth[metric] = level
+        while len(levels) < level:
+            levels.append({})
+        op = "divide" if spec.aggregation == "ratio" else spec.formula.op if spec.formula else None
+        key = (op, None) if op in _PAIRWISE and len(spec.operands) == 2 else (None, metric)
+        levels[level - 1].setdefault(key, []).append(metric)
+    return levels
+
+
+def _combine_pairs(
+    op: str, left: np.ndarray, right: np.ndarray, ready: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """combine() of many two-operand metrics at once (columns = metrics)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if op == "divide":
+            result = left / right
+            result[right == 0] = np.nan
+        elif op == "difference":
+            result = left - right
+        else:  # a product of two: np.prod's one multiplication
+            result = left * right
+    return np.where(ready & np.isfinite(result), result, np.nan), ready
 
 
 def combine(
