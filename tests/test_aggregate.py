@@ -315,8 +315,8 @@ def test_the_loaders_matrix_holds_each_metrics_days_together(tmp_path) -> None:
 
 def test_ratio_and_derived_metrics_worked_out_together_are_combine_one_by_one(monkeypatch):
     """window_values works out each level's two-operand divisions, differences and products
-    together (aggregate._combined_levels): every value and completeness bit is combine()'s."""
-    from wbr.engine import aggregate
+    together (aggregate.combined_levels): every value and completeness bit is combine()'s."""
+    from wbr.engine import aggregate, histories
 
     lines = ["title: T", "sources: {actuals: {path: x.csv}}", "metrics:"]
     base = [f"b{i}" for i in range(8)]
@@ -350,18 +350,25 @@ def test_ratio_and_derived_metrics_worked_out_together_are_combine_one_by_one(mo
         )
         for d in range(60)
     ]
-    levels = aggregate._combined_levels(config, aggregate.evaluation_order(config))
+    levels = aggregate.combined_levels(config, aggregate.evaluation_order(config))
     assert len(levels) == 3 and ("divide", None) in levels[0] and ("product", None) in levels[1]
     together = window_values(config, matrix, windows)
-    monkeypatch.setattr(
-        aggregate,
-        "_combined_levels",
-        lambda c, order: [
-            {(None, m): [m] for m in order if c.metrics[m].operands},
-        ],
-    )
+
+    def one_by_one(c, order):  # type: ignore[no-untyped-def]
+        return [{(None, m): [m] for m in order if c.metrics[m].operands}]
+
+    monkeypatch.setattr(aggregate, "combined_levels", one_by_one)
+    monkeypatch.setattr(histories, "combined_levels", one_by_one)
     alone = window_values(config, matrix, windows)
     assert together.metrics == alone.metrics
     assert together.values.tobytes() == alone.values.tobytes()
     assert (together.complete == alone.complete).all()
     assert np.isfinite(together.values).sum() > 500 and np.isnan(together.values).sum() > 50
+    # the histories' daily values of every metric combine the same way (one by one here)
+    daily_alone = histories._daily_values(config, frame)
+    monkeypatch.undo()
+    daily_together = histories._daily_values(config, frame)
+    assert histories.combined_levels is aggregate.combined_levels is not one_by_one
+    assert daily_together.keys() == daily_alone.keys()
+    for metric, found in daily_together.items():
+        assert found.values.tobytes() == daily_alone[metric].values.tobytes(), metric

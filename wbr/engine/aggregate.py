@@ -225,7 +225,7 @@ def window_values(
             if metric in column:
                 values[:, column[metric]] = base_values[:, i]
                 complete[:, column[metric]] = base_complete[:, i]
-    for level in _combined_levels(config, order):
+    for level in combined_levels(config, order):
         for (op, _), members in level.items():
             if op is None:  # one metric: combine() itself
                 alone = members[0]
@@ -238,7 +238,7 @@ def window_values(
             targets = [column[m] for m in members]
             left = [column[config.metrics[m].operands[0]] for m in members]
             right = [column[config.metrics[m].operands[1]] for m in members]
-            combined, ready = _combine_pairs(
+            combined, ready = combine_pairs(
                 op, values[:, left], values[:, right], complete[:, left] & complete[:, right]
             )
             values[:, targets] = combined
@@ -249,7 +249,7 @@ def window_values(
 _PAIRWISE = ("divide", "difference", "product")
 
 
-def _combined_levels(
+def combined_levels(
     config: Config, order: Sequence[str]
 ) -> list[dict[tuple[str | None, str | None], list[str]]]:
     """The ratio and derived metrics by level (level 1: operands are all base metrics; level k:
@@ -273,10 +273,10 @@ def _combined_levels(
     return levels
 
 
-def _combine_pairs(
+def combine_pairs(
     op: str, left: np.ndarray, right: np.ndarray, ready: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """combine() of many two-operand metrics at once (columns = metrics)."""
+    """combine() of many two-operand metrics at once (element-wise: any layout of metrics)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if op == "divide":
             result = left / right

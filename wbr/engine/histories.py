@@ -14,7 +14,14 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from wbr.engine.aggregate import DailyMatrix, combine, weekly_history, window_values
+from wbr.engine.aggregate import (
+    DailyMatrix,
+    combine,
+    combine_pairs,
+    combined_levels,
+    weekly_history,
+    window_values,
+)
 from wbr.engine.calendar import Window
 from wbr.engine.config import Config, evaluation_order
 from wbr.engine.series import DailyValues, MetricHistory, WeeklyRows
@@ -86,13 +93,26 @@ def _daily_values(config: Config, daily: pd.DataFrame) -> dict[str, DailyValues]
     matrix = daily.to_numpy(dtype=float)
     column = {name: j for j, name in enumerate(daily.columns)}
     index = cast(pd.DatetimeIndex, daily.index)
-    values: dict[str, DailyValues] = {}
-    for metric in evaluation_order(config):
-        spec = config.metrics[metric]
-        if not spec.operands:
-            values[metric] = DailyValues(matrix[:, column[metric]], index)
-            continue
-        stacked = np.vstack([values[operand].values for operand in spec.operands])
-        combined, _ = combine(spec, stacked, ~np.isnan(stacked))
-        values[metric] = DailyValues(combined, index)
+    order = evaluation_order(config)
+    values: dict[str, DailyValues] = {
+        metric: DailyValues(matrix[:, column[metric]], index)
+        for metric in order
+        if not config.metrics[metric].operands
+    }
+    # level by level, the two-operand divisions, differences and products together (rows =
+    # metrics, so that each metric's days stay contiguous), as window_values does
+    for level in combined_levels(config, order):
+        for (op, _), members in level.items():
+            if op is None:
+                spec = config.metrics[members[0]]
+                stacked = np.vstack([values[operand].values for operand in spec.operands])
+                combined, _ = combine(spec, stacked, ~np.isnan(stacked))
+                values[members[0]] = DailyValues(combined, index)
+                continue
+            operands = [config.metrics[metric].operands for metric in members]
+            left = np.vstack([values[pair[0]].values for pair in operands])
+            right = np.vstack([values[pair[1]].values for pair in operands])
+            rows, _ = combine_pairs(op, left, right, ~np.isnan(left) & ~np.isnan(right))
+            for metric, row in zip(members, rows, strict=True):
+                values[metric] = DailyValues(row, index)
     return values
