@@ -65,10 +65,10 @@ def forks(items: Sequence[object], min_items: int | None = None) -> bool:
     return len(items) >= max(least, 2) and workers() > 1 and threading.active_count() == 1
 
 
-def parent_part(count: int) -> int:
-    """How many of `count` items (at least 2) the parent works out: the first PARENT_SHARE, at
+def parent_part(count: int, share: float = PARENT_SHARE) -> int:
+    """How many of `count` items (at least 2) the parent works out: the first `share`, at
     least one each."""
-    return max(1, min(count - 1, round(count * PARENT_SHARE)))
+    return max(1, min(count - 1, round(count * share)))
 
 
 def split_map(
@@ -77,14 +77,16 @@ def split_map(
     *,
     min_items: int | None = None,
     prepare: Callable[[], object] | None = None,
+    parent_share: float = PARENT_SHARE,
 ) -> list[R]:
     """`[fn(x) for x in items]`, the second part worked out by a forked child (module doc).
-    `prepare` is called before forking, only when it forks (an import both sides would pay)."""
+    `prepare` is called before forking, only when it forks (an import both sides would pay);
+    the parent's part is the first `parent_share`."""
     if not forks(items, min_items):
         return [fn(x) for x in items]
     if prepare is not None:
         prepare()
-    cut = parent_part(len(items))
+    cut = parent_part(len(items), parent_share)
     head_items, tail_items = items[:cut], items[cut:]
     read_end, write_end = os.pipe()
     parent = os.getpid()
@@ -129,13 +131,14 @@ def split_batches(
     items: Sequence[T],
     *,
     prepare: Callable[[], object] | None = None,
+    parent_share: float = PARENT_SHARE,
 ) -> list[R]:
     """`fn(items)`, for an `fn` that maps a list to a list of its items' answers (it may work
     them out together, sooner): two parts, the second worked out by a forked child, when
-    split_map would fork for these items."""
+    split_map would fork for these items; the parent's part the first `parent_share`."""
     if not forks(items):
         return fn(items)
-    cut = parent_part(len(items))
+    cut = parent_part(len(items), parent_share)
     head, tail = split_map(fn, [items[:cut], items[cut:]], min_items=2, prepare=prepare)
     return head + tail
 
