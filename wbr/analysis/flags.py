@@ -508,9 +508,12 @@ def _assessed_together(
             found.append(None)
             deferred.append(at)
     fitted = _fitted_days(weeks, deferred)
-    for at in deferred:
-        found[at] = _assess_week(inputs[at], weeks[at], built[at], fitted.get(at))
-    return [assessment for assessment in found if assessment is not None]
+    return [
+        _assess_week(inputs[at], weeks[at], built[at], fitted.get(at))
+        if assessment is None
+        else assessment
+        for at, assessment in enumerate(found)
+    ]
 
 
 def _fitted_days(

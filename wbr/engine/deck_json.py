@@ -194,8 +194,9 @@ class JsonWriter:
 
     def split_sequence(self, items: list | tuple, level: int, parallel: Any) -> None:
         """`sequence` for at least two items, the second part written by a forked child: into a
-        temporary file that is then copied into `stream` (one kernel-side copy), or without a
-        stream as one string sent back through split_map's pipe."""
+        temporary file whose bytes are then copied into `stream` (no string of it pickled,
+        sent, unpickled and encoded again), or without a stream as one string sent back through
+        split_map's pipe."""
         inner = self.pad(level + 1)
         separator = "," + inner
         cut = parallel.parent_part(len(items))
