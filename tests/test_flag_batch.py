@@ -127,3 +127,47 @@ def test_screens_asked_in_parts_are_the_screens_asked_at_once(tmp_path: Path) ->
         assert found.week_days.tobytes() == other.week_days.tobytes()
     assert any(found.seasonal for found in whole.values())
     assert any(not found.seasonal for found in whole.values())
+
+
+def test_small_bases_of_many_rows_are_small_base_row_by_row() -> None:
+    """The YoY views' small-base test across rows (flag_week._small_bases) is _small_base's."""
+    rng = np.random.default_rng(11)
+    cy = _weekly(rng)
+    base = np.roll(cy, 52, axis=1) * rng.uniform(0.5, 1.5, cy.shape)
+    base[5::9, 60] = 0.0  # a zero base
+    base[6::13, 70] = -3.0  # a negative one
+    base[7::10, 80] = 1e-3  # tiny against the median week: the rows that need their median
+    cy[8::21, 90] = 1e301  # a week too large for the quick answer
+    base[9::31] = np.nan  # nothing to read
+    for start in (0, 30, 150):
+        found = flag_week._small_bases(cy, base, start)
+        want = [flag_week._small_base(cy[k], base[k], start) for k in range(len(cy))]
+        assert found.tolist() == want
+        assert 0 < sum(want) < len(want)
+
+
+def test_a_deck_with_its_yoy_views_together_is_the_deck_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """charted_views works out the first-choice YoY views of many metrics at once."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import scale
+
+    config = load_config(scale.write_business(tmp_path, 120, shocked=4))
+    monkeypatch.setenv("WBR_WORKERS", "1")
+    monkeypatch.setattr(flag_week, "_GROUP_AT_LEAST", 10**9)
+    one_by_one = build_deck(config, generated_at=STAMP).to_json()
+    together: list[int] = []
+    real = flag_week._yoy_view_values
+
+    def counted(weeks, wanted):  # type: ignore[no-untyped-def]
+        found = real(weeks, wanted)
+        together.append(len(found))
+        return found
+
+    monkeypatch.setattr(flag_week, "_GROUP_AT_LEAST", 2)
+    monkeypatch.setattr(flag_week, "_yoy_view_values", counted)
+    assert build_deck(config, generated_at=STAMP).to_json() == one_by_one
+    assert sum(together) > 20  # most metrics' YoY views came from the batch

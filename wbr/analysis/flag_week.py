@@ -298,10 +298,14 @@ def _view_values(week: MetricWeek, name: str) -> tuple[str, np.ndarray, int, boo
 def charted_views(weeks: Sequence[MetricWeek]) -> list[dict[str, WeeklyView]]:
     """Each week's first-choice view (`WeeklyViews.chosen`), the charts of all worked out at
     once (xmr_batch: the same charts as one by one, sooner): the `built` of its WeeklyViews."""
+    names = [_first_choice(week) if week.settings.xmr else None for week in weeks]
+    growth = _yoy_view_values(weeks, [at for at, name in enumerate(names) if name == "yoy"])
     found: list[tuple[str, str, np.ndarray, int, bool] | None] = []
-    for week in weeks:
-        name = _first_choice(week) if week.settings.xmr else None
-        found.append(None if name is None else (name, *_view_values(week, name)))
+    for at, (week, name) in enumerate(zip(weeks, names, strict=True)):
+        if name is None:
+            found.append(None)
+        else:
+            found.append((name, *(growth[at] if at in growth else _view_values(week, name))))
     charted = [(week, view) for week, view in zip(weeks, found, strict=True) if view and view[-1]]
     charts = iter(
         xmr_charts(
@@ -339,6 +343,54 @@ def _two_years_back(cy: np.ndarray, ends: pd.DatetimeIndex) -> np.ndarray:
     values = np.full(len(cy), np.nan)
     values[found] = cy[back[found]]
     return values
+
+
+def _yoy_view_values(
+    weeks: Sequence[MetricWeek], wanted: list[int]
+) -> dict[int, tuple[str, np.ndarray, int, bool]]:
+    """_view_values(week, "yoy") of the wanted weeks, worked out together for the weeks of one
+    length, method and baseline start (the same element-wise growth, the same small-base test:
+    each answer is the one-metric function's; a few weeks go to it, see _small_bases)."""
+    groups: dict[tuple[int, str, int], list[int]] = {}
+    for at in wanted:
+        week = weeks[at]
+        start = 0
+        if week.settings.xmr_baseline_start is not None:
+            start = int(week.ends.searchsorted(pd.Timestamp(week.settings.xmr_baseline_start)))
+        groups.setdefault((len(week.cy), week.method, start), []).append(at)
+    found: dict[int, tuple[str, np.ndarray, int, bool]] = {}
+    for (_, method, start), members in groups.items():
+        if len(members) < _GROUP_AT_LEAST:
+            continue
+        cy = np.vstack([weeks[at].cy for at in members])
+        base = np.vstack([weeks[at].rows.py for at in members])
+        values = compare_arrays(cy, base, method)
+        small = _small_bases(cy, base, start) if method == "pct" else np.zeros(len(members), bool)
+        label = {"bps": "weekly YoY bps", "abs": "weekly YoY change"}.get(
+            method, "weekly YoY growth %"
+        )
+        for k, at in enumerate(members):
+            found[at] = (label, values[k], start, not bool(small[k]))
+    return found
+
+
+_GROUP_AT_LEAST = 8  # fewer weeks of one kind than this: one by one
+
+
+def _small_bases(cy: np.ndarray, base: np.ndarray, start: int) -> np.ndarray:
+    """_small_base of each row: the lowest base and the largest week across rows at once; the
+    rows that need their median week (neither answer settled by those) one by one."""
+    weeks, bases = cy[:, start:], base[:, start:]
+    read = np.isfinite(weeks) & np.isfinite(bases)
+    with np.errstate(invalid="ignore"):
+        lowest = np.where(read, bases, np.inf).min(axis=1)
+        largest = np.where(read, np.abs(weeks), -np.inf).max(axis=1)
+        settled_no = (largest < 1e300) & (lowest >= MIN_BASE_SHARE * largest)
+    small = read.any(axis=1) & (lowest <= 0)
+    unsettled = read.any(axis=1) & ~small & ~settled_no
+    for row in np.flatnonzero(unsettled):
+        small[row] = _small_base(cy[row], base[row], start)
+    return small
 
 
 def _small_base(cy: np.ndarray, base: np.ndarray, start: int) -> bool:
