@@ -189,6 +189,8 @@ class MetricWeek:
 
     def one_off_days(self) -> frozenset[dt.date]:
         """The deck's week's days on which the events file names a one-off (not recurring) event."""
+        if not self.named:  # most metrics: no event at all (asked twice for each metric)
+            return frozenset()
         recurring = set(self.events)
         first = self.week_end - dt.timedelta(days=6)
         return frozenset(

@@ -94,9 +94,13 @@ def data_issue(f: Facts) -> Fill | None:
         )
     cy = f.weekly["cy"]
     value = f.block.box.last_week
+    if value is None:
+        return None
+    if len(cy) >= 2 and np.isfinite(cy[-2]) and value >= float(cy[-2]) * (1 - DROP_BELOW_MIN):
+        return None  # not below last week's floor, so not below the trailing weeks' lowest either
     trailing = cy[-TRAILING_WEEKS - 1 : -1]
     trailing = trailing[np.isfinite(trailing)]
-    if value is None or len(trailing) < TRAILING_WEEKS or events_in(f.events, f.week_ending):
+    if len(trailing) < TRAILING_WEEKS or events_in(f.events, f.week_ending):
         return None
     lowest = float(trailing.min())
     if lowest <= 0 or value >= lowest * (1 - DROP_BELOW_MIN):

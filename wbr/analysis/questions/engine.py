@@ -234,6 +234,9 @@ class Facts:
         ended behind plan (the gap may have started ahead of plan)."""
         if self.block.polarity == "neutral":
             return 0
+        plan = self.weekly["plan"]
+        if not len(plan) or np.isnan(plan[-1]):  # no variance last week (most metrics: no plan)
+            return 0
         sign = 1.0 if self.block.polarity == "higher_is_better" else -1.0
         gaps = -sign * self.plan_variances[::-1]  # positive = behind plan
         n = 0

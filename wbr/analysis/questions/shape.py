@@ -166,6 +166,8 @@ def event_shift(f: Facts) -> Fill | None:
     """Q9: an event in this week but not last year's comparable week (or the reverse), and a
     material YoY move. A holiday that moved weeks (the same event about a year apart) asks for
     the YoY adjusted for the shift; a one-off event (an outage, a storm) for the YoY without it."""
+    if not f.events and not f.block.events:
+        return None  # no event in either week (asked first: most metrics, the cheapest answer)
     yoy = f.block.box.yoy
     if yoy is None or abs(yoy) < f.material or _small_count(f) or _py_base_tiny(f):
         return None  # no YoY (no history a year back), not distorted enough, or a tiny base
