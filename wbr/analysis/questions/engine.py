@@ -430,7 +430,9 @@ def ask(facts: Facts, catalogue: Mapping[str, QuestionSpec] | None = None) -> tu
     asked: list[Question] = []
     for spec in entries.values():
         found = spec.trigger(facts)
-        fills = [found] if isinstance(found, Fill) else list(found or ())
+        if found is None:  # most triggers, most blocks
+            continue
+        fills = (found,) if isinstance(found, Fill) else found
         for fill in fills:
             rendered = spec.render(fill)
             if rendered is not None and rendered not in asked:
