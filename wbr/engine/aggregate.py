@@ -9,10 +9,10 @@ aggregated by its own type first, for current year, prior year and plan alike.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -77,7 +77,10 @@ class WindowValues:
     def by_metric(self) -> list[list[float | None]]:
         """Each metric's values over the windows as Python numbers, None when N/A (one
         conversion for the deck, not one numpy scalar per block and window)."""
-        return [[None if math.isnan(v) else v for v in column] for column in self.values.T.tolist()]
+        by_metric = self.values.T
+        cells = by_metric.astype(object)  # Python floats, as tolist() makes them
+        cells[np.isnan(by_metric)] = None
+        return cast(list[list[float | None]], cells.tolist())
 
     @cached_property
     def complete_by_metric(self) -> list[list[bool]]:
@@ -256,6 +259,9 @@ def combined_levels(
     an operand at level k - 1), each level's two-operand divisions, differences and products
     grouped by op, to be worked out together (the same element-wise arithmetic as combine(),
     each metric's values the same to the last bit); any other metric alone, keyed (None, id)."""
+    # a deck asks for the levels of the same metrics once per set of windows
+    if _LAST_LEVELS and _LAST_LEVELS[0][0] is config.metrics and _LAST_LEVELS[0][1] == order:
+        return _LAST_LEVELS[0][2]
     depth: dict[str, int] = {}
     levels: list[dict[tuple[str | None, str | None], list[str]]] = []
     for metric in order:
@@ -270,7 +276,12 @@ def combined_levels(
         op = "divide" if spec.aggregation == "ratio" else spec.formula.op if spec.formula else None
         key = (op, None) if op in _PAIRWISE and len(spec.operands) == 2 else (None, metric)
         levels[level - 1].setdefault(key, []).append(metric)
+    _LAST_LEVELS[:] = [(config.metrics, list(order), levels)]
     return levels
+
+
+# the last config's metrics, the order asked for and their levels (see combined_levels)
+_LAST_LEVELS: list[tuple[Any, list[str], list[dict[tuple[str | None, str | None], list[str]]]]] = []
 
 
 def combine_pairs(
