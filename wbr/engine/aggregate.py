@@ -224,10 +224,13 @@ def window_values(
     if matrix is not None:
         aggregations = [config.metrics[m].aggregation for m in matrix.metrics]
         base_values, base_complete = base_window_values(matrix, aggregations, windows, counted)
-        for i, metric in enumerate(matrix.metrics):
-            if metric in column:
-                values[:, column[metric]] = base_values[:, i]
-                complete[:, column[metric]] = base_complete[:, i]
+        # every base metric's columns copied at once (one assignment per metric: 8,000 at
+        # 10,000 metrics, ~20 ms for each set of windows)
+        taken = [(i, column[m]) for i, m in enumerate(matrix.metrics) if m in column]
+        if taken:
+            sources, targets = (list(side) for side in zip(*taken, strict=True))
+            values[:, targets] = base_values[:, sources]
+            complete[:, targets] = base_complete[:, sources]
     for level in combined_levels(config, order):
         for (op, _), members in level.items():
             if op is None:  # one metric: combine() itself
