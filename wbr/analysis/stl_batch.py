@@ -200,14 +200,23 @@ def _smooth_points(
     """statsmodels' `_est` at each of the plan's points, for every column of `y` (rows are
     days): NaN where a window has no weight."""
     index = plan.index
+    out = np.zeros((len(plan.xs), y.shape[1]))
     if weights is None:  # the same weights for every series: worked out once per plan
         w, has_weight = plan.unweighted(degree)
     else:
-        w = np.empty((plan.width, *y[index[0]].shape))
+        w = np.empty((plan.width, *out.shape))
         for t, rows in enumerate(index):
             np.multiply(plan.tricube[t], weights[rows], out=w[t])
+        if degree == 0:  # each weight divided by the sum as it is used: no second array
+            total = _running_sum(w)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for t, rows in enumerate(index):
+                    term = w[t] / total
+                    term *= y[rows]
+                    out += term
+            out[~(total > 0)] = np.nan
+            return out
         w, has_weight = _normalised(w, degree, plan)
-    out = np.zeros((len(plan.xs), y.shape[1]))
     for t, rows in enumerate(index):
         out += w[t] * y[rows]
     out[~np.broadcast_to(has_weight, out.shape)] = np.nan
