@@ -241,11 +241,14 @@ def window_values(
                 values[:, column[alone]] = combined
                 complete[:, column[alone]] = ready
                 continue
+            # the group's two operands stacked: (2, windows, metrics), combined at once
             targets = [column[m] for m in members]
-            left = [column[config.metrics[m].operands[0]] for m in members]
-            right = [column[config.metrics[m].operands[1]] for m in members]
-            combined, ready = combine_pairs(
-                op, values[:, left], values[:, right], complete[:, left] & complete[:, right]
+            pairs = [config.metrics[m].operands for m in members]
+            sides = [[column[pair[k]] for pair in pairs] for k in (0, 1)]
+            combined, ready = combine(
+                config.metrics[members[0]],
+                np.stack([values[:, side] for side in sides]),
+                np.stack([complete[:, side] for side in sides]),
             )
             values[:, targets] = combined
             complete[:, targets] = ready
@@ -260,8 +263,9 @@ def combined_levels(
 ) -> list[dict[tuple[str | None, str | None], list[str]]]:
     """The ratio and derived metrics by level (level 1: operands are all base metrics; level k:
     an operand at level k - 1), each level's two-operand divisions, differences and products
-    grouped by op, to be worked out together (the same element-wise arithmetic as combine(),
-    each metric's values the same to the last bit); any other metric alone, keyed (None, id)."""
+    grouped by op, to be worked out together by one combine() over their stacked operands (the
+    same element-wise arithmetic, each metric's values the same to the last bit); any other
+    metric alone, keyed (None, id)."""
     # a deck asks for the levels of the same metrics once per set of windows
     if _LAST_LEVELS and _LAST_LEVELS[0][0] is config.metrics and _LAST_LEVELS[0][1] == order:
         return _LAST_LEVELS[0][2]
@@ -287,25 +291,11 @@ def combined_levels(
 _LAST_LEVELS: list[tuple[Any, list[str], list[dict[tuple[str | None, str | None], list[str]]]]] = []
 
 
-def combine_pairs(
-    op: str, left: np.ndarray, right: np.ndarray, ready: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """combine() of many two-operand metrics at once (element-wise: any layout of metrics)."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if op == "divide":
-            result = left / right
-            result[right == 0] = np.nan
-        elif op == "difference":
-            result = left - right
-        else:  # a product of two: np.prod's one multiplication
-            result = left * right
-    return np.where(ready & np.isfinite(result), result, np.nan), ready
-
-
 def combine(
     spec: MetricConfig, operands: np.ndarray, complete: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A ratio's or derived metric's values from its operands' (rows = operands, in order).
+    """A ratio's or derived metric's values from its operands' (the first axis = operands, in
+    order; element-wise over the rest, so one call may combine many metrics of one op).
 
     Complete only where every operand is; a division by zero is N/A, never infinity.
     """

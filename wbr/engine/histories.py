@@ -17,7 +17,6 @@ import pandas as pd
 from wbr.engine.aggregate import (
     DailyMatrix,
     combine,
-    combine_pairs,
     combined_levels,
     weekly_history,
     window_values,
@@ -109,10 +108,11 @@ def _daily_values(config: Config, daily: pd.DataFrame) -> dict[str, DailyValues]
                 combined, _ = combine(spec, stacked, ~np.isnan(stacked))
                 values[members[0]] = DailyValues(combined, index)
                 continue
-            operands = [config.metrics[metric].operands for metric in members]
-            left = np.vstack([values[pair[0]].values for pair in operands])
-            right = np.vstack([values[pair[1]].values for pair in operands])
-            rows, _ = combine_pairs(op, left, right, ~np.isnan(left) & ~np.isnan(right))
+            pairs = [config.metrics[metric].operands for metric in members]
+            stacked = np.stack(
+                [np.vstack([values[pair[k]].values for pair in pairs]) for k in (0, 1)]
+            )
+            rows, _ = combine(config.metrics[members[0]], stacked, ~np.isnan(stacked))
             for metric, row in zip(members, rows, strict=True):
                 values[metric] = DailyValues(row, index)
     return values
