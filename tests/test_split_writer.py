@@ -72,6 +72,21 @@ def test_the_split_writer_writes_the_serial_bytes_on_a_big_deck(
 
 
 @needs_fork
+def test_without_a_file_the_childs_half_comes_back_as_a_string(
+    big_deck: Deck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sink that is no file (no stream to copy into): the child's half goes through the pipe."""
+    forked = _counted(monkeypatch)
+    pieces: list[str] = []
+    parts: list[str] = []
+    writer = deck_json.JsonWriter(parts, 1, sink=pieces.append)
+    writer.fields_split(big_deck, 0, "schema_version", "blocks")
+    assert forked == [True]
+    assert "".join(pieces) + "".join(parts) == big_deck.to_json()
+    assert _children() == []
+
+
+@needs_fork
 def test_the_split_writer_writes_the_serial_bytes_on_the_sample_deck(
     sample_deck: Deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import shutil
 import tempfile
 import types
 import typing
@@ -29,20 +30,12 @@ __all__ = [
 
 
 def _copy_into(spill: typing.BinaryIO, size: int, stream: typing.TextIO) -> None:
-    """The first `size` bytes of `spill` appended to the text file `stream` (UTF-8), as bytes."""
+    """The `size` bytes of `spill` appended to the text file `stream` (UTF-8), as bytes."""
     stream.flush()
     spill.seek(0)
-    target = stream.buffer
-    copied = 0
-    while copied < size:
-        chunk = spill.read(min(_COPY_CHUNK, size - copied))
-        if not chunk:
-            raise OSError(f"the child's part of the file is short: {copied} of {size} bytes")
-        target.write(chunk)
-        copied += len(chunk)
-
-
-_COPY_CHUNK = 1 << 22
+    shutil.copyfileobj(spill, stream.buffer)
+    if spill.tell() != size:
+        raise OSError(f"the child's part of the file is {spill.tell()} bytes, not {size}")
 
 
 def plain(value: Any) -> Any:
@@ -210,20 +203,20 @@ class JsonWriter:
                 self.write("[" + inner)
                 self.run(items[:cut], separator, level, first=True)
                 return ""
-            # the child's part (or the parent's, if the child failed)
-            if spill is not None:  # to the file: its length in bytes goes back
+            # the child's part (or the parent's, if the child failed): into the file, whose
+            # length in bytes goes back, or into one string
+            chunks: list[str] = []
+            if spill is not None:
                 spill.seek(0)
                 spill.truncate()
-                writer = JsonWriter([], self.indent, sink=lambda text: spill.write(text.encode()))
-                writer.run(items[cut:], separator, level, first=False)
-                spill.write("".join(writer.parts).encode())
-                spill.flush()
-                return spill.tell()
-            chunks: list[str] = []
-            writer = JsonWriter([], self.indent, sink=chunks.append)
+            sink = chunks.append if spill is None else lambda text: spill.write(text.encode())
+            writer = JsonWriter([], self.indent, sink=sink)
             writer.run(items[cut:], separator, level, first=False)
-            chunks.append("".join(writer.parts))
-            return "".join(chunks)
+            sink("".join(writer.parts))
+            if spill is None:
+                return "".join(chunks)
+            spill.flush()
+            return spill.tell()
 
         try:
             # orjson imported before the fork, once, not in each process
