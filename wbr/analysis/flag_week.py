@@ -281,20 +281,28 @@ def _view_values(week: MetricWeek, name: str) -> tuple[str, np.ndarray, int, boo
     elif name == "yoy":
         base = week.rows.py
         values = compare_arrays(week.cy, base, week.method)
-        label = {"bps": "weekly YoY bps", "abs": "weekly YoY change"}.get(
-            week.method, "weekly YoY growth %"
-        )
+        label = _yoy_label(week.method)
     elif name == "trend":  # a young metric's check: each week against its recent trend
         values, label = trend_errors(week.cy, TREND_WEEKS)[0], "error against the recent trend"
     else:  # growth on the week 728 days earlier: the check on a YoY signal
         base = _two_years_back(week.cy, week.ends)
         values = compare_arrays(week.cy, base, week.method)
         label = "growth on two years ago"
-    start = 0
-    if week.settings.xmr_baseline_start is not None:
-        start = int(week.ends.searchsorted(pd.Timestamp(week.settings.xmr_baseline_start)))
+    start = _baseline_start(week)
     charted = not (base is not None and week.method == "pct" and _small_base(week.cy, base, start))
     return label, values, start, charted
+
+
+def _yoy_label(method: str) -> str:
+    """The YoY view's series in words."""
+    return {"bps": "weekly YoY bps", "abs": "weekly YoY change"}.get(method, "weekly YoY growth %")
+
+
+def _baseline_start(week: MetricWeek) -> int:
+    """Where the week's XmR baseline starts: its xmr_baseline_start's week, else the first."""
+    if week.settings.xmr_baseline_start is None:
+        return 0
+    return int(week.ends.searchsorted(pd.Timestamp(week.settings.xmr_baseline_start)))
 
 
 def charted_views(weeks: Sequence[MetricWeek]) -> list[dict[str, WeeklyView]]:
@@ -356,10 +364,7 @@ def _yoy_view_values(
     groups: dict[tuple[int, str, int], list[int]] = {}
     for at in wanted:
         week = weeks[at]
-        start = 0
-        if week.settings.xmr_baseline_start is not None:
-            start = int(week.ends.searchsorted(pd.Timestamp(week.settings.xmr_baseline_start)))
-        groups.setdefault((len(week.cy), week.method, start), []).append(at)
+        groups.setdefault((len(week.cy), week.method, _baseline_start(week)), []).append(at)
     found: dict[int, tuple[str, np.ndarray, int, bool]] = {}
     for (_, method, start), members in groups.items():
         if len(members) < _GROUP_AT_LEAST:
@@ -368,9 +373,7 @@ def _yoy_view_values(
         base = np.vstack([weeks[at].rows.py for at in members])
         values = compare_arrays(cy, base, method)
         small = _small_bases(cy, base, start) if method == "pct" else np.zeros(len(members), bool)
-        label = {"bps": "weekly YoY bps", "abs": "weekly YoY change"}.get(
-            method, "weekly YoY growth %"
-        )
+        label = _yoy_label(method)
         for k, at in enumerate(members):
             found[at] = (label, values[k], start, not bool(small[k]))
     return found
