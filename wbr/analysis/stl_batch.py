@@ -167,31 +167,31 @@ class _Plan:
         return self._unweighted[degree]
 
 
-@functools.lru_cache(maxsize=32)
-def _point_plan(n: int, window: int) -> _Plan:
-    """`_ess`'s windows of all n points, jump 1."""
+def _point_windows(n: int, window: int) -> list[tuple[int, int, int]]:
+    """`_ess`'s windows of all n points, jump 1: (xs, nleft, nright), 1-based."""
     if window >= n:
-        return _Plan(n, window, [(i + 1, 1, n) for i in range(n)])
+        return [(i + 1, 1, n) for i in range(n)]
     half = (window + 2) // 2
     left, right, points = 1, window, []
     for i in range(n):
         if i + 1 > half and right != n:
             left, right = left + 1, right + 1
         points.append((i + 1, left, right))
-    return _Plan(n, window, points)
+    return points
+
+
+@functools.lru_cache(maxsize=32)
+def _point_plan(n: int, window: int) -> _Plan:
+    """`_ess`'s plan: every point's window."""
+    return _Plan(n, window, _point_windows(n, window))
 
 
 @functools.lru_cache(maxsize=32)
 def _cycle_plan(length: int, window: int) -> _Plan:
     """`_ss`'s windows: a point before the subseries, its own points, a point after it."""
-    inner = _point_plan(length, window)
     before = (0, 1, min(window, length))
     after = (length + 1, max(1, length - window + 1), length)
-    own = [
-        (int(xs), int(start) + 1, int(start) + inner.width)
-        for xs, start in zip(inner.xs, inner.starts, strict=True)
-    ]
-    return _Plan(length, window, [before, *own, after])
+    return _Plan(length, window, [before, *_point_windows(length, window), after])
 
 
 def _smooth_points(

@@ -4,7 +4,6 @@ variance and favourability from polarity."""
 from __future__ import annotations
 
 import math
-from math import isfinite
 
 import numpy as np
 
@@ -21,13 +20,10 @@ def _number(value: float | None) -> float | None:
 
 def pct_change(current: float | None, base: float | None) -> float | None:
     """(current / base - 1) x 100; None when either is missing or the base is zero or negative."""
-    # _number's tests written out: a deck asks this ~50,000 times at 10,000 metrics
-    if current is None or base is None or not (isfinite(current) and isfinite(base)):
+    current, base = _number(current), _number(base)
+    if current is None or base is None or base <= 0:
         return None
-    base = float(base)
-    if base <= 0:
-        return None
-    return (float(current) / base - 1.0) * PCT_PER_UNIT
+    return (current / base - 1.0) * PCT_PER_UNIT
 
 
 def bps_change(current: float | None, base: float | None) -> float | None:
