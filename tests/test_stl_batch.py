@@ -155,7 +155,8 @@ def test_fits_together_are_the_one_by_one_fits() -> None:
 def test_a_deck_with_its_days_fitted_together_is_the_deck_fitted_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The flag pass fits the likely weeks together ahead (flags._days_fitted_ahead)."""
+    """The flag pass fits the weeks' days together (flags._assessed_together): first those sure
+    to need a fit, then those an assessment deferred."""
     stamp = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     config = load_config(scale.write_business(tmp_path, 150, shocked=4))
     monkeypatch.setenv("WBR_WORKERS", "1")
