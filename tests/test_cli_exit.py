@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import wbr.cli
+from wbr import collector
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +73,7 @@ def test_run_leaves_through_os_exit_after_the_handlers_and_flushes(monkeypatch) 
         steps.append(("os._exit", code))
         raise _Left
 
+    monkeypatch.setattr(collector, "_exit_frees", True)  # run() changes it: restored after
     monkeypatch.setattr(wbr.cli, "main", lambda: 3)
     monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: steps.append("handlers"))
     monkeypatch.setattr(os, "_exit", leave)
@@ -83,9 +85,39 @@ def test_run_leaves_through_os_exit_after_the_handlers_and_flushes(monkeypatch) 
 def test_run_exits_normally_with_other_threads_alive(monkeypatch) -> None:
     import threading
 
+    monkeypatch.setattr(collector, "_exit_frees", True)
     monkeypatch.setattr(wbr.cli, "main", lambda: 0)
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     monkeypatch.setattr(os, "_exit", lambda code: pytest.fail("os._exit with a thread alive"))
     with pytest.raises(SystemExit) as left:
         wbr.cli.run()
     assert left.value.code == 0
+
+
+class _Deck:
+    """Something a command keeps until the process exits."""
+
+
+def test_what_a_command_keeps_is_held_only_when_the_process_exits_without_freeing(
+    monkeypatch,
+) -> None:
+    import weakref
+
+    monkeypatch.setattr(collector, "_kept", [])
+    monkeypatch.setattr(collector, "_exit_frees", True)
+    deck = _Deck()
+    alive = weakref.ref(deck)
+    collector.keep_until_exit(deck)  # in a test or a notebook: freed as usual
+    del deck
+    assert alive() is None
+
+    monkeypatch.setattr(wbr.cli, "main", lambda: 0)
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: None)
+    monkeypatch.setattr(os, "_exit", lambda code: (_ for _ in ()).throw(_Left))
+    with pytest.raises(_Left):
+        wbr.cli.run()  # says the process ends with os._exit
+    deck = _Deck()
+    alive = weakref.ref(deck)
+    collector.keep_until_exit(deck)
+    del deck
+    assert alive() is not None  # left to the operating system

@@ -140,8 +140,10 @@ def run() -> None:
     standard streams' flush. With other threads alive, or when the handlers are not reachable,
     the normal exit (it waits for non-daemon threads).
     """
-    code = main()
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is not None:
+        collector.exit_without_freeing()  # the deck command's deck is then left to os._exit
+    code = main()
     if threading.active_count() > 1 or run_exit_handlers is None or not isinstance(code, int):
         sys.exit(code)
     run_exit_handlers()

@@ -70,6 +70,7 @@ def cmd_deck(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summary_table(deck))
         _progress(f"done in {time.perf_counter() - started:.2f} s")
+    collector.keep_until_exit(deck)  # not freed object by object on the way out (0.13 s)
     return 0
 
 
