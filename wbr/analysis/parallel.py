@@ -106,6 +106,9 @@ def split_map(
     try:
         head = [fn(x) for x in head_items]
         data = _read_all(read_end)
+        # unpickled while the child's memory is torn down (it closed the pipe first)
+        answer = _answer(data, len(tail_items))
+        del data
         status = _wait(pid)
         child = None
     finally:
@@ -115,12 +118,7 @@ def split_map(
                 os.kill(child, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 os.waitpid(child, 0)
-    tail: list[R] | None = None
-    if status == 0 and data:
-        with contextlib.suppress(Exception):
-            answer = pickle.loads(data)
-            if isinstance(answer, list) and len(answer) == len(tail_items):
-                tail = answer
+    tail = answer if status == 0 else None
     if tail is None:  # the child failed: its part here, raising what the serial loop raises
         tail = [fn(x) for x in tail_items]
     return head + tail
@@ -157,9 +155,22 @@ def _child(
         view = memoryview(data)
         while view:
             view = view[os.write(write_end, view) :]
+        # the parent reads to the end now, not once this process's memory is torn down
+        os.close(write_end)
         code = 0
     finally:
         os._exit(code)
+
+
+def _answer(data: bytes, count: int) -> list | None:
+    """The child's list of `count` answers, None when what it sent is not one."""
+    if not data:
+        return None
+    with contextlib.suppress(Exception):
+        answer = pickle.loads(data)
+        if isinstance(answer, list) and len(answer) == count:
+            return answer
+    return None
 
 
 def _die_with(parent: int) -> None:
