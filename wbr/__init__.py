@@ -30,8 +30,6 @@ def _installed_version() -> str:
         return "0+unknown"
 
 
-__version__ = _installed_version()
-
 _HOMES = {
     "load_config": "wbr.engine.config",
     "load_data": "wbr.engine.sources",
@@ -42,7 +40,11 @@ _HOMES = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public function from its module on first use."""
+    """Import a public function from its module on first use; `__version__` looked up then
+    (importlib.metadata costs every command ~25 ms at start)."""
+    if name == "__version__":
+        globals()["__version__"] = found = _installed_version()
+        return found
     if name == "explore":  # a module: wbr.explore.open("wbr.yaml")
         import importlib
 

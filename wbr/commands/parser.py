@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from wbr import __version__
 from wbr.commands.inputs import cmd_import_wbr_app, cmd_init, cmd_sample, cmd_sql, cmd_validate
 from wbr.commands.reports import cmd_deck, cmd_run, cmd_send
 from wbr.logs import LEVELS
@@ -15,13 +14,32 @@ REQUIRE_COMPLETE_HELP = (
 )
 
 
+class _ShowVersion(argparse.Action):
+    """--version: `wbr <version>`, the installed version looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="show the version and exit",
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import wbr
+
+        print(f"wbr {wbr.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `wbr` command."""
     parser = argparse.ArgumentParser(
         prog="wbr", description="Amazon-style Weekly Business Review decks from metric CSVs."
     )
     parser.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
-    parser.add_argument("--version", action="version", version=f"wbr {__version__}")
+    parser.add_argument("--version", action=_ShowVersion)
     parser.add_argument(
         "--log-level",
         choices=LEVELS,
