@@ -74,12 +74,46 @@ CASES = {
 }
 
 
+@pytest.fixture(params=["4 MB", "16 bytes"])
+def scan_blocks(request, monkeypatch) -> None:
+    """The file scanned in blocks of 4 MB (a small file: its quote seen before any read) or of
+    16 bytes (a quote or extra field after the first block: seen by the scanning thread while
+    the flat read runs, which is then thrown away)."""
+    if request.param == "16 bytes":
+        monkeypatch.setattr(csv_table, "SCAN_BLOCK_BYTES", 16)
+
+
 @pytest.mark.parametrize("name", list(CASES))
 @pytest.mark.parametrize("text_columns", [{"date"}, {"date", "region"}])
-def test_the_fast_read_gives_the_per_column_frame(tmp_path, name, text_columns):
+def test_the_fast_read_gives_the_per_column_frame(tmp_path, name, text_columns, scan_blocks):
     path = tmp_path / "metrics.csv"
     path.write_text(CASES[name])
     _assert_same_frame(read_table(path, text_columns), _per_column_read(path, text_columns))
+
+
+def test_a_scan_that_cannot_read_the_file_is_reported(tmp_path, monkeypatch):
+    path = tmp_path / "metrics.csv"
+    path.write_text(CASES["plain"])
+
+    def unreadable(*_):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(csv_table, "_fields_at_most", unreadable)
+    with pytest.raises(DataError, match="cannot read: Permission denied"):
+        read_table(path, {"date"})
+
+
+def test_a_flat_read_that_fails_on_a_file_the_scan_refuses_is_thrown_away(tmp_path, monkeypatch):
+    path = tmp_path / "metrics.csv"
+    path.write_text(CASES["quoted cells"])
+    monkeypatch.setattr(csv_table, "SCAN_BLOCK_BYTES", 16)
+
+    def failing(*_):
+        raise pd.errors.ParserError("the flat read's own error")
+
+    monkeypatch.setattr(csv_table, "_read_flat", failing)
+    frame = read_table(path, {"date", "region"})
+    assert frame["region"].tolist() == ["n, s", "n"]
 
 
 def test_text_cells_keep_their_spelling(tmp_path):
@@ -102,7 +136,7 @@ def test_the_fast_read_is_taken_for_numbers_and_chunked_for_text_in_number_colum
 
 
 @pytest.mark.parametrize("extra", ["none", "NA", "x"])
-def test_an_extra_field_is_reported_though_it_reads_as_missing(tmp_path, extra):
+def test_an_extra_field_is_reported_though_it_reads_as_missing(tmp_path, extra, scan_blocks):
     # With NA_TOKENS for every column pandas would drop an extra "none" without its warning.
     path = tmp_path / "metrics.csv"
     path.write_text(f"date,a\n2024-01-01,1,{extra}\n2024-01-02,2\n")
