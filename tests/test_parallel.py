@@ -108,6 +108,49 @@ def test_an_interrupt_in_the_parent_leaves_no_child_behind() -> None:
     assert _children() == []
 
 
+@needs_fork
+def test_a_started_split_works_while_the_parent_does_other_work(monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+    parent = os.getpid()
+
+    def batch(chunk: list[int]) -> list[tuple[int, int]]:
+        return [(x * x, os.getpid()) for x in chunk]
+
+    items = list(range(10))
+    with parallel.started(batch, items, parent_share=0.3) as answers:
+        time.sleep(0.05)  # this process's other work, meanwhile
+        assert len(_children()) == 1
+        found = answers()
+    assert [value for value, _ in found] == [x * x for x in items]
+    assert {pid for _, pid in found[:3]} == {parent}
+    assert {pid for _, pid in found[3:]} != {parent}
+    assert _children() == []
+
+
+@needs_fork
+def test_a_started_split_left_unfinished_leaves_no_child_behind(monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+
+    def slow(chunk: list[int]) -> list[int]:
+        time.sleep(60)
+        return chunk
+
+    start = time.perf_counter()
+    with (
+        pytest.raises(RuntimeError, match="the other work failed"),
+        parallel.started(slow, list(range(8))),
+    ):
+        raise RuntimeError("the other work failed")
+    assert time.perf_counter() - start < 10
+    assert _children() == []
+
+
+def test_a_started_split_without_a_fork_works_out_the_list_here(monkeypatch) -> None:
+    monkeypatch.setenv("WBR_WORKERS", "1")
+    with parallel.started(lambda chunk: [os.getpid() for _ in chunk], list(range(900))) as got:
+        assert set(got()) == {os.getpid()}
+
+
 def _business(folder: Path) -> Path:
     """scale.py's mixed business (sums, ratios, derived, levels), 3 metrics with an unusual
     day (their residual flags cite it, so STL runs)."""
@@ -125,13 +168,13 @@ def test_a_deck_analysed_on_two_processes_is_the_serial_deck(
     monkeypatch.delenv("WBR_WORKERS")
     monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
     forked = []
-    split_map = parallel.split_map
+    fork = os.fork
 
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        forked.append(parallel.forks(args[1]))
-        return split_map(*args, **kwargs)
+    def counted() -> int:
+        forked.append(True)
+        return fork()
 
-    monkeypatch.setattr(parallel, "split_map", counted)
+    monkeypatch.setattr(os, "fork", counted)
     assert build_deck(config, generated_at=STAMP).to_json() == serial
     assert forked == [True, True]  # the flags, then the questions
     assert '"rule": "residual"' in serial  # STL ran

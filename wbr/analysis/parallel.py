@@ -34,7 +34,7 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -84,44 +84,8 @@ def split_map(
     the parent's part is the first `parent_share`."""
     if not forks(items, min_items):
         return [fn(x) for x in items]
-    if prepare is not None:
-        prepare()
-    cut = parent_part(len(items), parent_share)
-    head_items, tail_items = items[:cut], items[cut:]
-    read_end, write_end = os.pipe()
-    parent = os.getpid()
-    for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
-        with contextlib.suppress(Exception):
-            stream.flush()
-    try:
-        pid = os.fork()
-    except OSError:  # no memory or no process left for a child: the serial loop
-        os.close(read_end)
-        os.close(write_end)
-        return [fn(x) for x in items]
-    if pid == 0:  # the child: never returns
-        _child(fn, tail_items, read_end, write_end, parent)
-    os.close(write_end)
-    child: int | None = pid
-    try:
-        head = [fn(x) for x in head_items]
-        data = _read_all(read_end)
-        # unpickled while the child's memory is torn down (it closed the pipe first)
-        answer = _answer(data, len(tail_items))
-        del data
-        status = _wait(pid)
-        child = None
-    finally:
-        os.close(read_end)
-        if child is not None:  # the parent's part raised, or was interrupted
-            with contextlib.suppress(OSError):
-                os.kill(child, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(child, 0)
-    tail = answer if status == 0 else None
-    if tail is None:  # the child failed: its part here, raising what the serial loop raises
-        tail = [fn(x) for x in tail_items]
-    return head + tail
+    with _Split(fn, items, prepare, parent_share) as split:
+        return split.finish()
 
 
 def split_batches(
@@ -134,11 +98,102 @@ def split_batches(
     """`fn(items)`, for an `fn` that maps a list to a list of its items' answers (it may work
     them out together, sooner): two parts, the second worked out by a forked child, when
     split_map would fork for these items; the parent's part the first `parent_share`."""
+    with started(fn, items, prepare=prepare, parent_share=parent_share) as answers:
+        return answers()
+
+
+@contextlib.contextmanager
+def started(
+    fn: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    *,
+    prepare: Callable[[], object] | None = None,
+    parent_share: float = PARENT_SHARE,
+) -> Iterator[Callable[[], list[R]]]:
+    """split_batches begun now, finished later: the child is forked on entry and works out its
+    part while this process does other work inside the `with` block, until it calls what the
+    block is given, which works out this process's part and returns `fn(items)`'s answers.
+    Leaving the block without calling it (an error, an interrupt) kills and reaps the child.
+    Without a fork (see `forks`), the call works out `fn(items)` in this process."""
     if not forks(items):
-        return fn(items)
+        yield lambda: fn(items)
+        return
     cut = parent_part(len(items), parent_share)
-    head, tail = split_map(fn, [items[:cut], items[cut:]], min_items=2, prepare=prepare)
-    return head + tail
+    parts = [items[:cut], items[cut:]]
+    with _Split(fn, parts, prepare, parent_share=0.5) as split:
+
+        def answers() -> list[R]:
+            head, tail = split.finish()
+            return head + tail
+
+        yield answers
+
+
+class _Split:
+    """A forked child working out the part of `items` after the parent's: `finish` works out
+    the parent's part and takes the child's (or works it out here when the child failed);
+    leaving the `with` block unfinished kills and reaps the child."""
+
+    def __init__(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        prepare: Callable[[], object] | None,
+        parent_share: float,
+    ) -> None:
+        if prepare is not None:
+            prepare()
+        self.fn = fn
+        cut = parent_part(len(items), parent_share)
+        self.head_items, self.tail_items = items[:cut], items[cut:]
+        self.pid: int | None = None
+        self.read_end = -1
+        read_end, write_end = os.pipe()
+        parent = os.getpid()
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+            with contextlib.suppress(Exception):
+                stream.flush()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or no process left for a child: the serial loop
+            os.close(read_end)
+            os.close(write_end)
+            return
+        if pid == 0:  # the child: never returns
+            _child(fn, self.tail_items, read_end, write_end, parent)
+        os.close(write_end)
+        self.pid, self.read_end = pid, read_end
+
+    def __enter__(self) -> _Split:
+        return self
+
+    def finish(self) -> list:
+        """The answers of every item, in order."""
+        head = [self.fn(x) for x in self.head_items]
+        answer = None
+        if self.pid is not None:
+            data = _read_all(self.read_end)
+            # unpickled while the child's memory is torn down (it closed the pipe first)
+            answer = _answer(data, len(self.tail_items))
+            del data
+            status = _wait(self.pid)
+            self.pid = None
+            if status != 0:
+                answer = None
+        if answer is None:  # the child failed: its part here, raising what the serial loop raises
+            answer = [self.fn(x) for x in self.tail_items]
+        return head + answer
+
+    def __exit__(self, *_: object) -> None:
+        if self.read_end >= 0:
+            os.close(self.read_end)
+            self.read_end = -1
+        if self.pid is not None:  # the parent's part raised, or was interrupted
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self.pid, 0)
+            self.pid = None
 
 
 def _child(
@@ -201,4 +256,4 @@ def _read_all(fd: int) -> bytes:
     return b"".join(parts)
 
 
-__all__ = ["MIN_ITEMS", "forks", "parent_part", "split_batches", "split_map", "workers"]
+__all__ = ["MIN_ITEMS", "forks", "parent_part", "split_batches", "split_map", "started", "workers"]
