@@ -21,8 +21,10 @@ and a forked one (analysis.parallel), with the same answers in the same order.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -35,7 +37,15 @@ from wbr.analysis.questions import Facts, XmrView, ask, rank, select
 from wbr.analysis.questions.engine import a_year_earlier, event_key
 from wbr.analysis.weekly_series import weekly_series
 from wbr.engine.config import Config
-from wbr.engine.deck import Block, DeckQuestion, Event, Flag, Question, WeeklySeries
+from wbr.engine.deck import (
+    Block,
+    DeckQuestion,
+    Event,
+    Flag,
+    PlanScore,
+    Question,
+    WeeklySeries,
+)
 from wbr.engine.frozen import replaced
 from wbr.engine.series import MetricHistory, WeeklyRows
 from wbr.engine.sources import Dataset
@@ -52,6 +62,9 @@ Judgement = tuple[tuple[Flag, ...], XmrView | None, bool, WeeklySeries | None]
 # parent waiting (0.1-0.25 s for the flags at 10,000); a parent with a few percent more work
 # finishes with the child.
 PARENT_SHARE = 0.53
+# The parent's share of the flag pass when it makes the deck's blocks meanwhile (build_deck):
+# at 10,000 metrics the blocks take ~0.24 s, about an eighth of the flag pass.
+PARENT_SHARE_BESIDE_BLOCKS = 0.44
 
 
 def _driven_by(config: Config) -> dict[str, list[str]]:
@@ -124,7 +137,7 @@ def _inputs(
     config: Config,
     metric: str,
     events: tuple[Event, ...],
-    block: Block | None,
+    plan: PlanScore | None,
     named: tuple[Event, ...] = (),
     screens: flag_batch.Screens | None = None,
 ) -> flags.MetricInputs:
@@ -135,7 +148,7 @@ def _inputs(
         config.metrics[metric],
         config.flag_settings(metric),
         tuple((e.date, e.description) for e in events),
-        block.plan if block else None,
+        plan,
         tuple((e.date, e.description) for e in named),
         screens,
     )
@@ -168,18 +181,36 @@ def _judged(
     return found, view, weekly, weekly_series(assessment, history)
 
 
-def analyse(
-    blocks: tuple[Block, ...],
+@dataclass(frozen=True)
+class Flagged:
+    """The flag pass over a deck's metrics and those linked to them: each metric's events (its
+    own and the business's), its own only, and each judged metric's Judgement."""
+
+    metrics: tuple[str, ...]  # the deck's blocks' metrics, in order
+    linked: tuple[str, ...]
+    driven_by: dict[str, list[str]]  # per metric, the metrics whose `drives` list it
+    events: dict[str, tuple[Event, ...]]
+    own: dict[str, tuple[Event, ...]]
+    judgements: dict[str, Judgement]
+
+
+@contextlib.contextmanager
+def flags_started(
     histories: Mapping[str, MetricHistory],
     config: Config,
     dataset: Dataset,
     week_ending: dt.date,
-) -> tuple[Block, ...]:
-    """Blocks with flags, drivers, commentary and questions filled in."""
-    metrics = [b.metric for b in blocks]
-    by_metric = {b.metric: b for b in blocks}
+    metrics: Sequence[str],
+    plans: Mapping[str, PlanScore | None],
+    parent_share: float = PARENT_SHARE,
+) -> Iterator[Callable[[], Flagged]]:
+    """The flag pass of `metrics` (the deck's blocks' metrics, in order; `plans`: their blocks'
+    plan scores) and of the metrics linked to them, begun on entry: on a big deck a forked child
+    judges its part while this process does other work in the `with` block (the deck's blocks:
+    analysis.parallel.started), until it calls what the block is given for the Flagged; this
+    process judges the first `parent_share` of the metrics."""
     driven_by = _driven_by(config)
-    linked = _linked(config, metrics, driven_by)
+    linked = _linked(config, list(metrics), driven_by)
     # each distinct week-end index once (the metrics share one: a Timestamp each cost 10 us)
     indexes = {id(h.ends): h.ends for h in histories.values() if len(h.ends)}
     first = min(
@@ -192,12 +223,6 @@ def analyse(
         m: tuple(e for e in found if (e.date, e.description) in recurring)
         for m, found in events.items()
     }
-
-    flags_by_metric: dict[str, tuple[Flag, ...]] = {}
-    aside_by_metric: dict[str, tuple[Flag, ...]] = {}
-    views: dict[str, XmrView | None] = {}
-    weekly: dict[str, dict[str, np.ndarray] | None] = {}
-    series: dict[str, WeeklySeries | None] = {}
     judged = [m for m in linked if m in histories]
     reference = histories[judged[0]] if judged else None  # the screens' shared calendar
 
@@ -211,7 +236,7 @@ def analyse(
                 config,
                 metric,
                 explaining[metric],
-                by_metric.get(metric),
+                plans.get(metric),
                 events[metric],
                 screens.get(metric),
             )
@@ -230,9 +255,40 @@ def analyse(
         if any(config.flag_settings(metric).seasonal for metric in judged):
             residuals.import_stl()
 
-    judged_list = parallel.split_batches(judge, judged, prepare=prepare, parent_share=PARENT_SHARE)
-    judgements = dict(zip(judged, judged_list, strict=True))
-    for metric in linked:
+    with parallel.started(judge, judged, prepare=prepare, parent_share=parent_share) as answers:
+
+        def flagged() -> Flagged:
+            judgements = dict(zip(judged, answers(), strict=True))
+            return Flagged(tuple(metrics), tuple(linked), driven_by, events, own, judgements)
+
+        yield flagged
+
+
+def analyse(
+    blocks: tuple[Block, ...],
+    histories: Mapping[str, MetricHistory],
+    config: Config,
+    dataset: Dataset,
+    week_ending: dt.date,
+    flagged: Flagged | None = None,
+) -> tuple[Block, ...]:
+    """Blocks with flags, drivers, commentary and questions filled in (`flagged`: their flag
+    pass, begun with flags_started; else it is run here)."""
+    metrics = [b.metric for b in blocks]
+    by_metric = {b.metric: b for b in blocks}
+    if flagged is None or list(flagged.metrics) != metrics:
+        plans = {b.metric: b.plan for b in blocks}
+        with flags_started(histories, config, dataset, week_ending, metrics, plans) as flag_pass:
+            flagged = flag_pass()
+    driven_by, events, own = flagged.driven_by, flagged.events, flagged.own
+    judgements = flagged.judgements
+
+    flags_by_metric: dict[str, tuple[Flag, ...]] = {}
+    aside_by_metric: dict[str, tuple[Flag, ...]] = {}
+    views: dict[str, XmrView | None] = {}
+    weekly: dict[str, dict[str, np.ndarray] | None] = {}
+    series: dict[str, WeeklySeries | None] = {}
+    for metric in flagged.linked:
         if metric in histories:
             found, view, has_rows, series[metric] = judgements[metric]
             flags_by_metric[metric] = tuple(f for f in found if f.set_aside is None)

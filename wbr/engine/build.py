@@ -198,7 +198,8 @@ def _block(
     complete_through: dt.date | None,
     events: tuple[Event, ...],
     quarter_forecast: QuarterForecast | None,
-    history_starts: dt.date | None = None,
+    history_starts: dt.date | None,
+    plan: PlanScore | None,
 ) -> Block:
     spec = config.metrics[metric]
     method = spec.comparison_method
@@ -251,18 +252,6 @@ def _block(
         ytd=value(cy, ptd["ytd"]),
         ytd_yoy=compare(value(cy, ptd["ytd"]), value(py, ptd["ytd"]), method),
     )
-    plan = None
-    if plan_exists:
-        plan = PlanScore(
-            last_week=last.plan,
-            last_week_var=compare(last.cy, last.plan, method),
-            mtd=value(planned, ptd["mtd"]),
-            mtd_var=compare(box.mtd, value(planned, ptd["mtd"]), method),
-            qtd=value(planned, ptd["qtd"]),
-            qtd_var=compare(box.qtd, value(planned, ptd["qtd"]), method),
-            ytd=value(planned, ptd["ytd"]),
-            ytd_var=compare(box.ytd, value(planned, ptd["ytd"]), method),
-        )
     return Block(
         number=number,
         metric=metric,
@@ -287,6 +276,27 @@ def _block(
         ),
         events=events,
         quarter_forecast=quarter_forecast,
+    )
+
+
+def _plan_score(
+    metric: str, config: Config, windows: _Windows, cy: WindowValues, planned: WindowValues
+) -> PlanScore:
+    """A metric's plan score: last week's, MTD, QTD and YTD plan and the actuals' variance."""
+    method = config.metrics[metric].comparison_method
+    column = cy.column[metric]
+    cy_rows, plan_rows = cy.by_metric[column], planned.by_metric[column]
+    last = len(windows.week_ends) - 1
+    mtd, qtd, ytd = (windows.ptd_index(key) for key in ("mtd", "qtd", "ytd"))
+    return PlanScore(
+        last_week=plan_rows[last],
+        last_week_var=compare(cy_rows[last], plan_rows[last], method),
+        mtd=plan_rows[mtd],
+        mtd_var=compare(cy_rows[mtd], plan_rows[mtd], method),
+        qtd=plan_rows[qtd],
+        qtd_var=compare(cy_rows[qtd], plan_rows[qtd], method),
+        ytd=plan_rows[ytd],
+        ytd_var=compare(cy_rows[ytd], plan_rows[ytd], method),
     )
 
 
@@ -369,55 +379,77 @@ def _build_deck(
 
     starts = history_starts(config, actual, windows.current + windows.prior)
 
-    shown_events = _ShownEvents(dataset, windows)
     shown: dict[str, list[str]] = {}  # each section's shown metrics, in the config's order
     for metric, spec in config.metrics.items():
         if spec.show:
             shown.setdefault(config.section_of(metric), []).append(metric)
-    blocks: list[Block] = []
-    sections: list[Section] = []
-    for title in config.ordered_sections():
-        numbers = []
-        for metric in shown.get(title, ()):
-            number = len(blocks) + 1
-            blocks.append(
-                _block(
-                    number,
-                    metric,
-                    config,
-                    windows,
-                    cy,
-                    py,
-                    planned,
-                    has_plan(config, plan, metric),
-                    missing[metric],
-                    through[metric],
-                    shown_events.of(metric),
-                    forecasts.get(metric),
-                    starts[metric],
+    titles = config.ordered_sections()
+    order = [metric for title in titles for metric in shown.get(title, ())]  # the blocks'
+    plans = {
+        metric: _plan_score(metric, config, windows, cy, planned)
+        if planned is not None and has_plan(config, plan, metric)
+        else None
+        for metric in order
+    }
+
+    def made_blocks() -> tuple[
+        list[Block], list[Section], tuple[actions.ActionItem, ...], memory.Recall | None
+    ]:
+        """The deck's blocks (with action items and, from deck memory, restatements), its
+        sections, the open action items and the earlier deck recalled."""
+        shown_events = _ShownEvents(dataset, windows)
+        blocks: list[Block] = []
+        sections: list[Section] = []
+        for title in titles:
+            numbers = []
+            for metric in shown.get(title, ()):
+                number = len(blocks) + 1
+                blocks.append(
+                    _block(
+                        number,
+                        metric,
+                        config,
+                        windows,
+                        cy,
+                        py,
+                        planned,
+                        plans[metric] is not None,
+                        missing[metric],
+                        through[metric],
+                        shown_events.of(metric),
+                        forecasts.get(metric),
+                        starts[metric],
+                        plans[metric],
+                    )
                 )
-            )
-            numbers.append(number)
-        sections.append(Section(title, tuple(numbers)))
+                numbers.append(number)
+            sections.append(Section(title, tuple(numbers)))
+        # deck memory and action items (wbr.engine.memory, wbr.engine.actions)
+        open_items = actions.open_actions(actions.load_actions(config), week)
+        blocks = list(actions.attach_actions(blocks, open_items))
+        folder = config.resolve(config.history.folder) if config.history.folder else None
+        recalled = memory.recall(config.history, memory.history_folder(folder, history_dir), week)
+        return list(memory.before_analysis(blocks, recalled)), sections, open_items, recalled
 
-    # deck memory and action items (wbr.engine.memory, wbr.engine.actions)
-    open_items = actions.open_actions(actions.load_actions(config), week)
-    blocks = list(actions.attach_actions(blocks, open_items))
-    folder = config.resolve(config.history.folder) if config.history.folder else None
-    recalled = memory.recall(config.history, memory.history_folder(folder, history_dir), week)
-    blocks = list(memory.before_analysis(blocks, recalled))
     history = None
-
     questions: tuple = ()
     if analyse:
         note("flagging variances and asking questions")
-        from wbr.analysis import annotate as analysis  # imported here: it pulls in statsmodels
+        from wbr.analysis import annotate as analysis
 
         histories = weekly_histories(config, dataset, actual, plan, week)
-        analysed = analysis.analyse(tuple(blocks), histories, config, dataset, week)
+        # a forked child judges its part of the metrics while this process makes the blocks
+        with analysis.flags_started(
+            histories, config, dataset, week, order, plans, analysis.PARENT_SHARE_BESIDE_BLOCKS
+        ) as flag_pass:
+            blocks, sections, open_items, recalled = made_blocks()
+            flagged = flag_pass()
+        analysed = analysis.analyse(tuple(blocks), histories, config, dataset, week, flagged)
         blocks = list(analysed)
         blocks, history = memory.after_analysis(blocks, recalled, dataset.commentary, week)
         questions = memory.mark_deck_questions(analysis.rank_questions(tuple(blocks)), blocks)
+    else:
+        blocks, sections, open_items, recalled = made_blocks()
 
     stamp = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     return Deck(
