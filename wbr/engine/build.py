@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -330,6 +331,16 @@ def quarter_forecasts(
     return result
 
 
+class _Made(NamedTuple):
+    """What build_deck makes beside the flag pass: the blocks and the rest the deck shows."""
+
+    blocks: list[Block]
+    sections: list[Section]
+    open_items: tuple[actions.ActionItem, ...]
+    recalled: memory.Recall | None
+    complete_through: dt.date | None
+
+
 def build_deck(
     config: Config,
     dataset: Dataset | None = None,
@@ -371,13 +382,7 @@ def _build_deck(
     plan = DailyMatrix.from_frame(dataset.plan) if dataset.plan is not None else None
     windows = _Windows(calendar, week)
     cy = window_values(config, actual, windows.current, dataset.window_values)
-    py = window_values(config, actual, windows.prior, dataset.window_values)
     planned = window_values(config, plan, windows.current) if plan is not None else None
-    missing = missing_days(config, actual, windows.current, windows.prior)
-    through = complete_through(config, last_value_days(dataset.actuals, week))
-    forecasts = quarter_forecasts(config, calendar, actual, plan, week)
-
-    starts = history_starts(config, actual, windows.current + windows.prior)
 
     shown: dict[str, list[str]] = {}  # each section's shown metrics, in the config's order
     for metric, spec in config.metrics.items():
@@ -392,11 +397,14 @@ def _build_deck(
         for metric in order
     }
 
-    def made_blocks() -> tuple[
-        list[Block], list[Section], tuple[actions.ActionItem, ...], memory.Recall | None
-    ]:
-        """The deck's blocks (with action items and, from deck memory, restatements), its
-        sections, the open action items and the earlier deck recalled."""
+    def made_blocks() -> _Made:
+        """The deck's blocks (with action items and, from deck memory, restatements) and what
+        else the deck shows that the flag pass does not read (while it runs, on a fork)."""
+        py = window_values(config, actual, windows.prior, dataset.window_values)
+        missing = missing_days(config, actual, windows.current, windows.prior)
+        through = complete_through(config, last_value_days(dataset.actuals, week))
+        forecasts = quarter_forecasts(config, calendar, actual, plan, week)
+        starts = history_starts(config, actual, windows.current + windows.prior)
         shown_events = _ShownEvents(dataset, windows)
         blocks: list[Block] = []
         sections: list[Section] = []
@@ -429,7 +437,13 @@ def _build_deck(
         blocks = list(actions.attach_actions(blocks, open_items))
         folder = config.resolve(config.history.folder) if config.history.folder else None
         recalled = memory.recall(config.history, memory.history_folder(folder, history_dir), week)
-        return list(memory.before_analysis(blocks, recalled)), sections, open_items, recalled
+        return _Made(
+            list(memory.before_analysis(blocks, recalled)),
+            sections,
+            open_items,
+            recalled,
+            data_complete_through(config, dataset),
+        )
 
     history = None
     questions: tuple = ()
@@ -442,14 +456,15 @@ def _build_deck(
         with analysis.flags_started(
             histories, config, dataset, week, order, plans, analysis.PARENT_SHARE_BESIDE_BLOCKS
         ) as flag_pass:
-            blocks, sections, open_items, recalled = made_blocks()
+            made = made_blocks()
             flagged = flag_pass()
-        analysed = analysis.analyse(tuple(blocks), histories, config, dataset, week, flagged)
+        analysed = analysis.analyse(tuple(made.blocks), histories, config, dataset, week, flagged)
         blocks = list(analysed)
-        blocks, history = memory.after_analysis(blocks, recalled, dataset.commentary, week)
+        blocks, history = memory.after_analysis(blocks, made.recalled, dataset.commentary, week)
         questions = memory.mark_deck_questions(analysis.rank_questions(tuple(blocks)), blocks)
     else:
-        blocks, sections, open_items, recalled = made_blocks()
+        made = made_blocks()
+        blocks = made.blocks
 
     stamp = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     return Deck(
@@ -457,17 +472,17 @@ def _build_deck(
         week_ending=week,
         week_number=calendar.week_number(week),
         generated_at=stamp.isoformat(),
-        data_complete_through=data_complete_through(config, dataset),
+        data_complete_through=made.complete_through,
         calendar={
             "week_end_day": calendar.week_end_day,
             "fiscal_year_start_month": calendar.fiscal_year_start_month,
             "ptd_alignment": calendar.ptd_alignment,
             "time_zone": config.calendar.time_zone,
         },
-        sections=tuple(sections),
+        sections=tuple(made.sections),
         questions=questions,
         blocks=tuple(blocks),
         history=history,
-        actions=open_items,
+        actions=made.open_items,
         period_days={key: window.days for key, window in calendar.period_to_date(week).items()},
     )
