@@ -16,7 +16,9 @@ every metric; this module adds what a reviewer reads next, in one pass over the 
 
 Steps 1 and 4 are per metric and per block given what is in memory (step 4 reads every metric's
 flags, so it starts once they are all known): on a big deck each is split between this process
-and a forked one (analysis.parallel), with the same answers in the same order.
+and a forked one (analysis.parallel), with the same answers in the same order. Step 1 can begin
+before the blocks exist (`flags_started`: it reads only their plan scores), so that build_deck
+makes them while the fork judges its part.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 This module decides which windows a block shows (6 weeks, 12 months, MTD/QTD/YTD and their
 prior-year and plan twins) and assembles the numeric blocks; flags, drivers, commentary and
-questions are added afterwards by wbr.analysis.annotate from the same numbers.
+questions are added afterwards by wbr.analysis.annotate from the same numbers. The flag pass
+begins first, on a fork (it reads the weekly histories and each block's plan score), and the
+blocks are made meanwhile.
 """
 
 from __future__ import annotations
@@ -194,7 +196,6 @@ def _block(
     cy: WindowValues,
     py: WindowValues,
     planned: WindowValues | None,
-    plan_exists: bool,
     missing: tuple[dt.date, ...],
     complete_through: dt.date | None,
     events: tuple[Event, ...],
@@ -206,7 +207,7 @@ def _block(
     method = spec.comparison_method
     column = cy.column[metric]
 
-    planned = planned if plan_exists else None
+    planned = planned if plan is not None else None  # the plan covers the metric
     complete = cy.complete_by_metric[column]
 
     def value(values: WindowValues | None, row: int) -> float | None:
@@ -421,7 +422,6 @@ def _build_deck(
                         cy,
                         py,
                         planned,
-                        plans[metric] is not None,
                         missing[metric],
                         through[metric],
                         shown_events.of(metric),
