@@ -220,17 +220,20 @@ def _read_flat_if_flat(path: Path, names: list[str], text: list[str]) -> pd.Data
 
     scanner = threading.Thread(target=scan, name="wbr-csv-scan", daemon=True)
     scanner.start()
+    failed: Exception | None = None
     try:
         frame = _read_flat(path, names, text)
-    except Exception:
-        scanner.join()
-        if scanned and scanned[0] is True:
-            raise
-        frame = None
+    except Exception as exc:  # raised only if the scan accepts the file
+        frame, failed = None, exc
     scanner.join()
-    if isinstance(scanned[0], BaseException):
-        raise scanned[0]
-    return frame if scanned[0] else None
+    flat = scanned[0]
+    if isinstance(flat, BaseException):
+        raise flat
+    if not flat:
+        return None
+    if failed is not None:
+        raise failed
+    return frame
 
 
 def _fields_at_most(path: Path, width: int) -> bool:
